@@ -1,0 +1,103 @@
+//! The command line: the only user of clap. One file per command, its Args next to its `run`.
+
+mod init;
+mod plan;
+mod schema;
+mod scopes;
+mod validate;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::error::Error;
+use crate::ui::Ui;
+
+/// Keep BigCommerce API accounts, their OAuth scopes and their credentials as code.
+///
+/// BigCommerce has no API to create API accounts: bckeys automates what the API allows and
+/// guides a person through the control panel for the rest, then encrypts every credential with
+/// age next to the configuration.
+#[derive(Debug, Parser)]
+#[command(name = "bckeys", version, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, clap::Args)]
+pub struct Global {
+    /// The configuration file.
+    #[arg(long, global = true, default_value = "bckeys.yaml", env = "BCKEYS_CONFIG", value_name = "FILE")]
+    pub config: PathBuf,
+    /// An age identity or OpenSSH private key that decrypts secret files (repeatable).
+    /// Also read from BCKEYS_IDENTITY_FILE, or BCKEYS_IDENTITY (the key itself).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub identity: Vec<PathBuf>,
+    /// Base URL of BigCommerce's API.
+    #[arg(long, global = true, env = "BCKEYS_API_BASE", default_value = "https://api.bigcommerce.com", value_name = "URL")]
+    pub api_base: String,
+    /// More detail on standard error (-v, -vv).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Init(init::Args),
+    Validate(validate::Args),
+    Scopes(scopes::Args),
+    Schema(schema::Args),
+    Plan(plan::Args),
+}
+
+/// How a successful command ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Exit 0: done, nothing left to do.
+    Done,
+    /// Exit 2: `plan --detailed-exitcode` found changes, or `drift` found drift.
+    Changes,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let ui = Ui::new();
+    match run(cli, &ui) {
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::Changes) => ExitCode::from(2),
+        Err(e) => {
+            report(&ui, &e);
+            ExitCode::from(1)
+        }
+    }
+}
+
+pub fn run(cli: Cli, ui: &Ui) -> Result<Outcome, Error> {
+    match cli.command {
+        Command::Init(args) => init::run(args, &cli.global, ui),
+        Command::Validate(args) => validate::run(args, &cli.global, ui),
+        Command::Scopes(args) => scopes::run(args, ui),
+        Command::Schema(args) => schema::run(args, ui),
+        Command::Plan(args) => plan::run(args, &cli.global, ui),
+    }
+}
+
+fn report(ui: &Ui, e: &Error) {
+    if let Error::Config(c) = e {
+        if !c.problems().is_empty() {
+            for p in c.problems() {
+                ui.error(&format!("{}:{}:{}: {}", p.file.display(), p.pos.line, p.pos.column, p.message), p.hint.as_deref());
+            }
+            if c.problems().len() > 1 {
+                ui.status(&format!("{} problems in {}", c.problems().len(), c.problems()[0].file.display()));
+            }
+            return;
+        }
+    }
+    ui.error(&e.to_string(), e.hint().as_deref());
+}

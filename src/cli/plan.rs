@@ -1,0 +1,42 @@
+//! `bckeys plan`: what apply would do, from the configuration, the state and (with refresh)
+//! what BigCommerce shows.
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::render::{self, Format};
+use crate::state::State;
+use crate::ui::Ui;
+use crate::{observe, plan};
+
+use super::{Global, Outcome};
+
+/// Show what apply would change: API accounts to create, replace or delete in the control
+/// panel, webhooks and storefront tokens to change through the API, secret files to re-encrypt.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Ask BigCommerce what exists before planning. `--refresh=false` plans from the
+    /// configuration and the state alone, without network or identity.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub refresh: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Exit 2 when there are changes, 0 when there are none.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
+    let config = Config::load(&global.config)?;
+    let state = State::load(&State::path_for(&config.dir))?;
+    if args.refresh {
+        return Err(Error::Refused {
+            message: "refreshing from BigCommerce is not available in this version of bckeys".into(),
+            hint: "run `bckeys plan --refresh=false` to plan from the configuration and the state alone".into(),
+        });
+    }
+    let files = observe::secret_files(&config.dir, &state);
+    let plan = plan::diff(&config, &state, &files, time::OffsetDateTime::now_utc());
+    ui.out(&render::plan(&plan, args.format, ui.paint()));
+    Ok(if args.detailed_exitcode && plan.has_changes() { Outcome::Changes } else { Outcome::Done })
+}

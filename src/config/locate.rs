@@ -1,0 +1,181 @@
+//! Where each key and value of a YAML document stands, so that a problem found after parsing
+//! can still name its line and column; and the duplicate keys that serde would silently merge.
+
+use std::collections::HashMap;
+
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::Marker;
+
+/// A 1-based line and column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Pos {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Pos {
+    fn from_marker(m: Marker) -> Pos {
+        Pos { line: m.line(), column: m.col() + 1 }
+    }
+}
+
+/// The position of a node's key (for sequence items: the item itself) and of its value.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Span {
+    pub key: Pos,
+    pub value: Pos,
+}
+
+/// A key written twice in one mapping.
+#[derive(Debug, Clone)]
+pub struct Duplicate {
+    pub path: Vec<String>,
+    pub first: Pos,
+    pub second: Pos,
+}
+
+/// Positions of every node, by path of keys and sequence indexes.
+#[derive(Debug, Default)]
+pub struct Locations {
+    spans: HashMap<Vec<String>, Span>,
+    pub duplicates: Vec<Duplicate>,
+}
+
+/// A YAML syntax error.
+#[derive(Debug, Clone)]
+pub struct SyntaxError {
+    pub pos: Pos,
+    pub message: String,
+}
+
+impl Locations {
+    pub fn scan(source: &str) -> Result<Locations, SyntaxError> {
+        let mut builder = Builder::default();
+        Parser::new_from_str(source)
+            .load(&mut builder, false)
+            .map_err(|e| SyntaxError { pos: Pos::from_marker(*e.marker()), message: e.info().to_owned() })?;
+        Ok(builder.locations)
+    }
+
+    /// The span of the node at `path`, or of its nearest ancestor that was written down.
+    pub fn span<S: AsRef<str>>(&self, path: &[S]) -> Span {
+        let mut path: Vec<String> = path.iter().map(|s| s.as_ref().to_owned()).collect();
+        loop {
+            if let Some(span) = self.spans.get(&path) {
+                return *span;
+            }
+            if path.pop().is_none() {
+                return Span { key: Pos { line: 1, column: 1 }, value: Pos { line: 1, column: 1 } };
+            }
+        }
+    }
+
+    pub fn key<S: AsRef<str>>(&self, path: &[S]) -> Pos {
+        self.span(path).key
+    }
+
+    pub fn value<S: AsRef<str>>(&self, path: &[S]) -> Pos {
+        self.span(path).value
+    }
+}
+
+enum Frame {
+    Map { path: Vec<String>, pending_key: Option<(String, Pos)>, seen: HashMap<String, Pos> },
+    Seq { path: Vec<String>, next: usize },
+}
+
+#[derive(Default)]
+struct Builder {
+    stack: Vec<Frame>,
+    locations: Locations,
+}
+
+impl MarkedEventReceiver for Builder {
+    fn on_event(&mut self, event: Event, mark: Marker) {
+        let pos = Pos::from_marker(mark);
+        if matches!(event, Event::MappingEnd | Event::SequenceEnd) {
+            self.stack.pop();
+            return;
+        }
+        if !matches!(event, Event::Scalar(..) | Event::Alias(_) | Event::MappingStart(..) | Event::SequenceStart(..)) {
+            return;
+        }
+        let (path, key_pos) = match self.stack.last_mut() {
+            None => (Vec::new(), pos),
+            Some(Frame::Map { path, pending_key, seen }) => match pending_key.take() {
+                None => {
+                    // A key. Complex keys (mappings as keys) don't occur in a valid config; they
+                    // get a placeholder name and fail later as unknown keys.
+                    let name = match &event {
+                        Event::Scalar(value, ..) => value.clone(),
+                        _ => "?".to_owned(),
+                    };
+                    if let Some(first) = seen.get(&name) {
+                        let mut dup_path = path.clone();
+                        dup_path.push(name.clone());
+                        self.locations.duplicates.push(Duplicate { path: dup_path, first: *first, second: pos });
+                    } else {
+                        seen.insert(name.clone(), pos);
+                    }
+                    *pending_key = Some((name, pos));
+                    if matches!(event, Event::MappingStart(..) | Event::SequenceStart(..)) {
+                        // Skip over a complex key's contents without recording them.
+                        self.stack.push(Frame::Seq { path: vec!["?".into()], next: 0 });
+                    }
+                    return;
+                }
+                Some((name, key_pos)) => {
+                    let mut p = path.clone();
+                    p.push(name);
+                    (p, key_pos)
+                }
+            },
+            Some(Frame::Seq { path, next }) => {
+                let mut p = path.clone();
+                p.push(next.to_string());
+                *next += 1;
+                (p, pos)
+            }
+        };
+        self.locations.spans.insert(path.clone(), Span { key: key_pos, value: pos });
+        match event {
+            Event::MappingStart(..) => self.stack.push(Frame::Map { path, pending_key: None, seen: HashMap::new() }),
+            Event::SequenceStart(..) => self.stack.push(Frame::Seq { path, next: 0 }),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC: &str = "version: 1\nstores:\n  prod:\n    store_hash: abc\n    list:\n      - a\n      - b: 1\n";
+
+    #[test]
+    fn keys_and_values_are_located() {
+        let loc = Locations::scan(DOC).unwrap();
+        assert_eq!(loc.key(&["version"]), Pos { line: 1, column: 1 });
+        assert_eq!(loc.value(&["version"]), Pos { line: 1, column: 10 });
+        assert_eq!(loc.key(&["stores", "prod", "store_hash"]), Pos { line: 4, column: 5 });
+        assert_eq!(loc.value(&["stores", "prod", "list", "1"]).line, 7);
+        assert_eq!(loc.key(&["stores", "prod", "list", "1", "b"]), Pos { line: 7, column: 9 });
+        // An unknown path falls back to its nearest ancestor.
+        assert_eq!(loc.key(&["stores", "prod", "missing"]), Pos { line: 3, column: 3 });
+    }
+
+    #[test]
+    fn duplicate_keys_are_reported_with_both_positions() {
+        let loc = Locations::scan("a: 1\nb:\n  c: 1\n  c: 2\n").unwrap();
+        assert_eq!(loc.duplicates.len(), 1);
+        let d = &loc.duplicates[0];
+        assert_eq!(d.path, vec!["b", "c"]);
+        assert_eq!((d.first.line, d.second.line), (3, 4));
+    }
+
+    #[test]
+    fn syntax_errors_have_a_position() {
+        let err = Locations::scan("a: [1, 2\nb: 3\n").unwrap_err();
+        assert!(err.pos.line >= 1);
+    }
+}

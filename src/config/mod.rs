@@ -1,0 +1,125 @@
+//! The configuration, `bckeys.yaml`: parsed as written (`raw`), then validated into a model
+//! that can't hold a wrong value (`validate`). Every problem carries its file, line and column;
+//! all of them are reported at once, not just the first.
+
+mod duration;
+mod error;
+pub(crate) mod locate;
+pub mod raw;
+mod validate;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub use duration::{format_duration, parse_duration};
+pub use error::{ConfigError, Problem};
+pub use locate::Pos;
+pub use raw::{AccessScope, TokenType};
+
+use crate::address::Address;
+use crate::scope_set::ScopeSet;
+use crate::vault::Recipient;
+
+/// A validated configuration.
+#[derive(Debug)]
+pub struct Config {
+    /// The file it was read from.
+    pub file: PathBuf,
+    /// The directory addresses and secret files are relative to.
+    pub dir: PathBuf,
+    /// SHA-256 of the file's bytes, so a saved plan can tell the configuration changed.
+    pub sha256: String,
+    pub encryption: Encryption,
+    pub stores: Vec<Store>,
+    pub accounts: Vec<Account>,
+}
+
+#[derive(Debug)]
+pub struct Encryption {
+    /// Every recipient, from the config and the recipients files, deduplicated.
+    pub recipients: Vec<Recipient>,
+    pub armor: bool,
+}
+
+#[derive(Debug)]
+pub struct Store {
+    pub label: String,
+    pub store_hash: String,
+    pub api_accounts: Vec<ApiAccount>,
+    pub storefront_tokens: Vec<StorefrontToken>,
+}
+
+#[derive(Debug)]
+pub struct Account {
+    pub label: String,
+    pub account_uuid: String,
+    pub api_accounts: Vec<ApiAccount>,
+}
+
+#[derive(Debug)]
+pub struct ApiAccount {
+    pub address: Address,
+    pub name: String,
+    pub scopes: ScopeSet,
+    pub webhooks: Vec<Webhook>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Webhook {
+    pub address: Address,
+    pub name: String,
+    pub scope: String,
+    pub destination: String,
+    pub active: bool,
+    pub headers: BTreeMap<String, HeaderValue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderValue {
+    Plain(String),
+    /// bckeys generates the value and keeps it encrypted.
+    Generated,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorefrontToken {
+    pub address: Address,
+    pub name: String,
+    pub issuer: String,
+    pub kind: TokenType,
+    pub channel_ids: Vec<u64>,
+    pub allowed_cors_origins: Vec<String>,
+    pub access_scopes: Vec<AccessScope>,
+    /// Seconds.
+    pub lifetime: u64,
+    /// Seconds before expiry at which a replacement is planned.
+    pub rotate_before: u64,
+}
+
+impl Config {
+    /// Reads and validates a configuration file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let bytes = std::fs::read(path).map_err(|error| ConfigError::Read { path: path.to_path_buf(), error })?;
+        Config::parse(path, &bytes)
+    }
+
+    /// Validates configuration text that was read from `path`.
+    pub fn parse(path: &Path, bytes: &[u8]) -> Result<Config, ConfigError> {
+        validate::validate(path, bytes)
+    }
+
+    /// Every store-level and account-level API account, with the store hash or account UUID it
+    /// lives on.
+    pub fn api_accounts(&self) -> impl Iterator<Item = (&ApiAccount, Owner<'_>)> {
+        let store = self.stores.iter().flat_map(|s| s.api_accounts.iter().map(move |a| (a, Owner::Store(s))));
+        let account = self.accounts.iter().flat_map(|ac| ac.api_accounts.iter().map(move |a| (a, Owner::Account(ac))));
+        store.chain(account)
+    }
+}
+
+/// Where an API account lives.
+#[derive(Debug, Clone, Copy)]
+pub enum Owner<'a> {
+    Store(&'a Store),
+    Account(&'a Account),
+}

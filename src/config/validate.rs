@@ -1,0 +1,587 @@
+//! From the configuration as written to the validated model: every rule of the design's
+//! configuration section, each problem located and explained.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use super::error::{ConfigError, Problem};
+use super::locate::{Locations, Pos};
+use super::raw::{self, RawConfig, ScopeValue, TokenType};
+use super::{parse_duration, Account, ApiAccount, Config, Encryption, HeaderValue, Store, StorefrontToken, Webhook};
+use crate::address::{is_valid_segment, Address};
+use crate::scope_set::ScopeSet;
+use crate::scopes::{self, FamilyKind};
+use crate::suggest::closest;
+use crate::vault::{self, Recipient};
+
+/// BigCommerce's limits, from its API accounts and webhooks documentation.
+const MAX_STORE_ACCOUNTS: usize = 50;
+const MAX_HOOKS_PER_SCOPE: usize = 10;
+const MIN_NAME_LEN: usize = 4;
+const MAX_CORS_ORIGINS: usize = 2;
+
+pub fn validate(path: &Path, bytes: &[u8]) -> Result<Config, ConfigError> {
+    let mut v = Validator { file: path.to_path_buf(), locs: Locations::default(), problems: Vec::new() };
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
+            v.at(Pos { line, column: 1 }, "the file is not valid UTF-8", Some("save it as UTF-8 text"));
+            return Err(v.finish());
+        }
+    };
+    if text.trim().is_empty() || text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
+        v.at(Pos { line: 1, column: 1 }, "the configuration is empty", Some("start with `version: 1`; `bckeys init` writes a starter file"));
+        return Err(v.finish());
+    }
+    match Locations::scan(text) {
+        Ok(locs) => v.locs = locs,
+        Err(e) => {
+            v.at(e.pos, format!("invalid YAML: {}", e.message), Some("check the indentation and quoting around this place"));
+            return Err(v.finish());
+        }
+    }
+    for dup in v.locs.duplicates.clone() {
+        let name = dup.path.last().cloned().unwrap_or_default();
+        v.at(
+            dup.second,
+            format!("`{name}` is written twice in {}; the first is at line {}", describe_parent(&dup.path), dup.first.line),
+            Some("names must be unique: remove or rename one of them"),
+        );
+    }
+    if !v.problems.is_empty() {
+        return Err(v.finish());
+    }
+    let raw: RawConfig = match serde_yaml::from_str(text) {
+        Ok(raw) => raw,
+        Err(e) => {
+            v.serde_problem(&e);
+            return Err(v.finish());
+        }
+    };
+    let config = v.config(raw, path, bytes);
+    if v.problems.is_empty() {
+        Ok(config)
+    } else {
+        Err(v.finish())
+    }
+}
+
+fn describe_parent(path: &[String]) -> String {
+    if path.len() <= 1 {
+        "the top level".to_owned()
+    } else {
+        format!("`{}`", path[..path.len() - 1].join("."))
+    }
+}
+
+struct Validator {
+    file: PathBuf,
+    locs: Locations,
+    problems: Vec<Problem>,
+}
+
+impl Validator {
+    fn at(&mut self, pos: Pos, message: impl Into<String>, hint: Option<&str>) {
+        self.problems.push(Problem { file: self.file.clone(), pos, message: message.into(), hint: hint.map(str::to_owned) });
+    }
+
+    fn at_hint(&mut self, pos: Pos, message: impl Into<String>, hint: String) {
+        self.problems.push(Problem { file: self.file.clone(), pos, message: message.into(), hint: Some(hint) });
+    }
+
+    fn finish(mut self) -> ConfigError {
+        self.problems.sort_by_key(|p| p.pos);
+        self.problems.dedup();
+        ConfigError::Invalid(self.problems)
+    }
+
+    /// Turns serde's message into ours: its location, without the trailing "at line", with a
+    /// suggestion for a misspelt key.
+    fn serde_problem(&mut self, e: &serde_yaml::Error) {
+        let pos = e.location().map(|l| Pos { line: l.line(), column: l.column() }).unwrap_or(Pos { line: 1, column: 1 });
+        let mut message = e.to_string();
+        if let Some(i) = message.rfind(" at line ") {
+            message.truncate(i);
+        }
+        let mut hint = None;
+        if let Some(rest) = message.split("unknown field `").nth(1) {
+            let unknown = rest.split('`').next().unwrap_or_default().to_owned();
+            let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+            hint = Some(match closest(&unknown, expected.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None if expected.is_empty() => "remove it: nothing is allowed here".to_owned(),
+                None => format!("remove it, or use one of: {}", expected.join(", ")),
+            });
+            if unknown == "webhooks" && message.contains("`scopes`") && !message.contains("`webhooks`") {
+                hint = Some("webhooks belong to store-level API accounts; account-level API accounts can't own webhooks".into());
+            }
+            if let Some(prefix) = message.split(": unknown field").next().filter(|p| !p.contains("unknown field")) {
+                message = format!("unknown key `{unknown}` in `{prefix}`");
+            } else {
+                message = format!("unknown key `{unknown}`");
+            }
+        } else if message.contains("untagged enum RawHeaderValue") {
+            message = message.replace("data did not match any variant of untagged enum RawHeaderValue", "a header value must be a string or `{secret: generate}`");
+        } else if message.contains("missing field `") {
+            let field = message.split("missing field `").nth(1).and_then(|r| r.split('`').next()).unwrap_or_default().to_owned();
+            hint = Some(format!("add `{field}:` here"));
+        } else if message.contains("unknown variant `") {
+            hint = Some("use one of the values listed".into());
+        }
+        self.problems.push(Problem { file: self.file.clone(), pos, message, hint });
+    }
+
+    fn config(&mut self, raw: RawConfig, path: &Path, bytes: &[u8]) -> Config {
+        if raw.version != 1 {
+            self.at(self.locs.value(&["version"]), format!("version {} is not supported", raw.version), Some("write `version: 1`: it is the only version of this format"));
+        }
+        let dir = path.parent().map(Path::to_path_buf).filter(|p| !p.as_os_str().is_empty()).unwrap_or_else(|| PathBuf::from("."));
+        let encryption = self.encryption(&raw.encryption, &dir);
+
+        let mut stores = Vec::new();
+        let mut hashes: HashMap<String, String> = HashMap::new();
+        for (label, store) in &raw.stores {
+            let at = ["stores", label.as_str()];
+            self.label(label, &at, "store label");
+            self.store_hash(&store.store_hash, &["stores", label, "store_hash"]);
+            if let Some(first) = hashes.insert(store.store_hash.clone(), label.clone()) {
+                self.at(self.locs.value(&["stores", label, "store_hash"]), format!("stores `{first}` and `{label}` have the same store hash `{}`", store.store_hash), Some("each store is listed once: merge their API accounts under one label"));
+            }
+            stores.push(self.store(label, store));
+        }
+
+        let mut accounts = Vec::new();
+        let mut uuids: HashMap<String, String> = HashMap::new();
+        for (label, account) in &raw.accounts {
+            self.label(label, &["accounts", label.as_str()], "account label");
+            let uuid_at = ["accounts", label.as_str(), "account_uuid"];
+            if !is_uuid(&account.account_uuid) {
+                let hint = if is_uuid(&account.account_uuid.to_lowercase()) {
+                    "write the UUID in lowercase, as the API path shows it"
+                } else {
+                    "copy the UUID from the account-level API path https://api.bigcommerce.com/accounts/{account_uuid}/graphql, such as 0b7e5b0c-0b6a-4c3f-9d0e-1a2b3c4d5e6f"
+                };
+                self.at(self.locs.value(&uuid_at), format!("`{}` is not an account UUID", account.account_uuid), Some(hint));
+            }
+            if let Some(first) = uuids.insert(account.account_uuid.clone(), label.clone()) {
+                self.at(self.locs.value(&uuid_at), format!("accounts `{first}` and `{label}` have the same account UUID"), Some("each account is listed once: merge their API accounts under one label"));
+            }
+            let mut api_accounts = Vec::new();
+            for (name, a) in &account.api_accounts {
+                let base = ["accounts", label.as_str(), "api_accounts", name.as_str()];
+                self.account_name(name, &base);
+                let scopes = self.scopes(&a.scopes.0, &base, FamilyKind::Account);
+                let address = Address::AccountAccount { account_label: label.clone(), account: name.clone() };
+                api_accounts.push(ApiAccount { address, name: name.clone(), scopes, webhooks: Vec::new() });
+            }
+            accounts.push(Account { label: label.clone(), account_uuid: account.account_uuid.clone(), api_accounts });
+        }
+
+        Config { file: path.to_path_buf(), dir, sha256: crate::fsutil::sha256_hex(bytes), encryption, stores, accounts }
+    }
+
+    fn encryption(&mut self, raw: &raw::RawEncryption, dir: &Path) -> Encryption {
+        let mut recipients: Vec<Recipient> = Vec::new();
+        for (i, text) in raw.recipients.iter().enumerate() {
+            match Recipient::parse(text) {
+                Ok(r) => recipients.push(r),
+                Err(e) => self.at_hint(self.locs.value(&["encryption".into(), "recipients".into(), i.to_string()]), e.message, e.hint),
+            }
+        }
+        for (i, name) in raw.recipients_files.iter().enumerate() {
+            let pos = self.locs.value(&["encryption".into(), "recipients_files".into(), i.to_string()]);
+            match vault::read_recipients_file(dir, name) {
+                Err(e) => self.at_hint(pos, format!("cannot read recipients file `{name}`: {e}"), format!("the path is relative to the configuration's directory ({})", dir.display())),
+                Ok(text) => {
+                    let (found, problems) = vault::parse_recipients_file(&text);
+                    for p in problems {
+                        self.at_hint(pos, format!("recipients file `{name}`, line {}: {}", p.line, p.error.message), p.error.hint);
+                    }
+                    if found.is_empty() {
+                        self.at(pos, format!("recipients file `{name}` lists no recipient"), Some("add one recipient per line, or remove the file from recipients_files"));
+                    }
+                    recipients.extend(found);
+                }
+            }
+        }
+        if raw.recipients.is_empty() && raw.recipients_files.is_empty() {
+            self.at(self.locs.key(&["encryption"]), "no recipient: nobody could decrypt the credentials", Some("add an `age1...` or ssh public key under encryption.recipients (`bckeys init --generate-identity FILE` makes one)"));
+        }
+        let mut unique: Vec<Recipient> = Vec::new();
+        for r in recipients {
+            if !unique.contains(&r) {
+                unique.push(r);
+            }
+        }
+        Encryption { recipients: unique, armor: raw.armor }
+    }
+
+    fn label(&mut self, label: &str, at: &[&str], what: &str) {
+        if !is_valid_segment(label) {
+            self.at(self.locs.key(at), format!("{what} `{label}` can't be used in addresses and file names"), Some("use letters, digits, `-`, `_` and `.`, not starting with `.`"));
+        }
+    }
+
+    fn account_name(&mut self, name: &str, at: &[&str]) {
+        if name.chars().count() < MIN_NAME_LEN {
+            self.at(self.locs.key(at), format!("API account name `{name}` is shorter than {MIN_NAME_LEN} characters"), Some("BigCommerce requires names of 4 characters or more: choose a longer name"));
+        } else if !is_valid_segment(name) {
+            self.at(self.locs.key(at), format!("API account name `{name}` can't be used in addresses and file names"), Some("use letters, digits, `-`, `_` and `.`, not starting with `.`"));
+        }
+    }
+
+    fn store_hash(&mut self, hash: &str, at: &[&str]) {
+        if hash.is_empty() || !hash.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()) {
+            let hint = if !hash.is_empty() && hash.chars().all(|c| c.is_ascii_alphanumeric()) {
+                "write the store hash in lowercase, as the API path shows it"
+            } else {
+                "copy it from the API path https://api.bigcommerce.com/stores/{store_hash}/v3/: lowercase letters and digits only, such as abc123def4"
+            };
+            self.at(self.locs.value(at), format!("`{hash}` is not a store hash"), Some(hint));
+        }
+    }
+
+    fn store(&mut self, label: &str, raw: &raw::RawStore) -> Store {
+        let mut api_accounts = Vec::new();
+        for (name, a) in &raw.api_accounts {
+            let base = ["stores", label, "api_accounts", name.as_str()];
+            self.account_name(name, &base);
+            let scopes = self.scopes(&a.scopes.0, &base, FamilyKind::Store);
+            let webhooks = self.webhooks(label, name, &a.webhooks);
+            let address = Address::StoreAccount { store: label.to_owned(), account: name.clone() };
+            api_accounts.push(ApiAccount { address, name: name.clone(), scopes, webhooks });
+        }
+        if raw.api_accounts.len() > MAX_STORE_ACCOUNTS {
+            self.at(
+                self.locs.key(&["stores", label, "api_accounts"]),
+                format!("{} store-level API accounts on one store; BigCommerce allows at most {MAX_STORE_ACCOUNTS}", raw.api_accounts.len()),
+                Some("merge accounts that share a purpose, or move them to another store"),
+            );
+        }
+        let mut storefront_tokens = Vec::new();
+        for (name, t) in &raw.storefront_tokens {
+            if let Some(token) = self.storefront_token(label, name, t, &api_accounts) {
+                storefront_tokens.push(token);
+            }
+        }
+        Store { label: label.to_owned(), store_hash: raw.store_hash.clone(), api_accounts, storefront_tokens }
+    }
+
+    fn scopes(&mut self, raw: &BTreeMap<String, ScopeValue>, base: &[&str], kind: FamilyKind) -> ScopeSet {
+        let mut set = ScopeSet::default();
+        let store_level = kind.is_store_level();
+        for (key, value) in raw {
+            let mut at: Vec<&str> = base.to_vec();
+            at.extend(["scopes", key.as_str()]);
+            let Some(family) = scopes::family(key) else {
+                let hint = match scopes::closest_family(key) {
+                    Some(f) => format!("did you mean `{}` ({})?", f.key, f.ui),
+                    None => "`bckeys scopes` lists every family and its levels".to_owned(),
+                };
+                self.at_hint(self.locs.key(&at), format!("unknown scope family `{key}`"), hint);
+                continue;
+            };
+            if let Some(why) = family.unavailable {
+                self.at(self.locs.key(&at), format!("`{key}` can't be set here: {why}"), Some("remove it"));
+                continue;
+            }
+            if family.kind.is_store_level() != store_level {
+                let (this, other) = if store_level { ("a store-level", "account-level") } else { ("an account-level", "store-level") };
+                self.at_hint(
+                    self.locs.key(&at),
+                    format!("`{key}` is an {other} scope family; it can't be granted to {this} API account"),
+                    format!("`bckeys scopes` lists the families of each kind; move this account under `{}` if it is {other}", if store_level { "accounts" } else { "stores" }),
+                );
+                continue;
+            }
+            let levels: Vec<(String, Pos)> = match value {
+                ScopeValue::One(level) => vec![(level.clone(), self.locs.value(&at))],
+                ScopeValue::Many(levels) => {
+                    if !family.multi {
+                        self.at_hint(self.locs.value(&at), format!("`{key}` takes one level, not a list"), format!("write one of: {}", level_list(family)));
+                        continue;
+                    }
+                    levels
+                        .iter()
+                        .enumerate()
+                        .map(|(i, l)| {
+                            let mut item: Vec<String> = at.iter().map(|s| s.to_string()).collect();
+                            item.push(i.to_string());
+                            (l.clone(), self.locs.value(&item))
+                        })
+                        .collect()
+                }
+            };
+            let mut seen: Vec<&str> = Vec::new();
+            for (level, pos) in &levels {
+                if level == scopes::NONE {
+                    if levels.len() > 1 {
+                        self.at(*pos, format!("`none` can't be combined with other levels of `{key}`"), Some("remove `none`, or write `none` alone"));
+                    }
+                    continue;
+                }
+                match family.level(level) {
+                    Some(l) => {
+                        if seen.contains(&l.name) {
+                            self.at(*pos, format!("level `{level}` of `{key}` is listed twice"), Some("remove the repeated level"));
+                        }
+                        seen.push(l.name);
+                        set.grant(family, l.name);
+                    }
+                    None => {
+                        let hint = match closest(level, family.level_names()) {
+                            Some(s) => format!("did you mean `{s}`? {} takes {}", family.ui, level_list(family)),
+                            None => format!("{} takes {}", family.ui, level_list(family)),
+                        };
+                        self.at_hint(*pos, format!("`{level}` is not a level of `{key}`"), hint);
+                    }
+                }
+            }
+        }
+        set
+    }
+
+    fn webhooks(&mut self, store: &str, account: &str, raw: &BTreeMap<String, raw::RawWebhook>) -> Vec<Webhook> {
+        let mut out = Vec::new();
+        let mut per_scope: HashMap<&str, usize> = HashMap::new();
+        let mut pairs: HashMap<(&str, &str), &str> = HashMap::new();
+        for (name, hook) in raw {
+            let base = ["stores", store, "api_accounts", account, "webhooks", name.as_str()];
+            let at = |field: &str| -> Vec<String> { base.iter().map(|s| s.to_string()).chain([field.to_owned()]).collect() };
+            if !is_valid_segment(name) {
+                self.at(self.locs.key(&base), format!("webhook name `{name}` can't be used in addresses"), Some("use letters, digits, `-`, `_` and `.`, not starting with `.`"));
+            }
+            if !is_webhook_scope(&hook.scope) {
+                self.at(self.locs.value(&at("scope")), format!("`{}` is not a webhook event scope", hook.scope), Some("event scopes look like store/order/created or store/cart/*; see BigCommerce's webhook events reference"));
+            }
+            if let Err(why) = check_destination(&hook.destination) {
+                self.at(self.locs.value(&at("destination")), format!("webhook destination `{}` {why}", hook.destination), Some("BigCommerce delivers only to https:// URLs on port 443, such as https://example.com/hooks/bigcommerce"));
+            }
+            let count = per_scope.entry(hook.scope.as_str()).or_default();
+            *count += 1;
+            if *count == MAX_HOOKS_PER_SCOPE + 1 {
+                self.at(self.locs.value(&at("scope")), format!("more than {MAX_HOOKS_PER_SCOPE} webhooks of `{account}` on `{}`; BigCommerce allows at most {MAX_HOOKS_PER_SCOPE} per event scope and API account", hook.scope), Some("use fewer destinations for this event, or spread them over several API accounts"));
+            }
+            if let Some(first) = pairs.insert((hook.scope.as_str(), hook.destination.as_str()), name.as_str()) {
+                self.at(self.locs.key(&base), format!("webhooks `{first}` and `{name}` have the same scope and destination"), Some("BigCommerce keeps one webhook per scope and destination: remove one of them"));
+            }
+            let mut headers = BTreeMap::new();
+            for (header, value) in &hook.headers {
+                let mut hp = at("headers");
+                hp.push(header.clone());
+                if header.is_empty() || !header.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c)) {
+                    self.at(self.locs.key(&hp), format!("`{header}` is not a valid HTTP header name"), Some("use letters, digits and `-`, such as X-Webhook-Secret"));
+                }
+                headers.insert(header.clone(), match value {
+                    raw::RawHeaderValue::Plain(s) => HeaderValue::Plain(s.clone()),
+                    raw::RawHeaderValue::Secret(_) => HeaderValue::Generated,
+                });
+            }
+            out.push(Webhook {
+                address: Address::Webhook { store: store.to_owned(), account: account.to_owned(), name: name.clone() },
+                name: name.clone(),
+                scope: hook.scope.clone(),
+                destination: hook.destination.clone(),
+                active: hook.active,
+                headers,
+            });
+        }
+        out
+    }
+
+    fn storefront_token(&mut self, store: &str, name: &str, raw: &raw::RawStorefrontToken, accounts: &[ApiAccount]) -> Option<StorefrontToken> {
+        let base = ["stores", store, "storefront_tokens", name];
+        let at = |field: &str| -> Vec<String> { base.iter().map(|s| s.to_string()).chain([field.to_owned()]).collect() };
+        let before = self.problems.len();
+        if !is_valid_segment(name) {
+            self.at(self.locs.key(&base), format!("storefront token name `{name}` can't be used in addresses"), Some("use letters, digits, `-`, `_` and `.`, not starting with `.`"));
+        }
+        match accounts.iter().find(|a| a.name == raw.issuer) {
+            None => {
+                let names: Vec<&str> = accounts.iter().map(|a| a.name.as_str()).collect();
+                let hint = match closest(&raw.issuer, names.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None if names.is_empty() => "declare the issuer under this store's api_accounts with `storefront_api_tokens: modify`".to_owned(),
+                    None => format!("the issuer must be an API account of store `{store}`: {}", names.join(", ")),
+                };
+                self.at_hint(self.locs.value(&at("issuer")), format!("issuer `{}` is not an API account of store `{store}`", raw.issuer), hint);
+            }
+            Some(issuer) => {
+                let needed = match raw.kind {
+                    TokenType::CustomerImpersonation => "storefront_api_customer_impersonation_tokens",
+                    _ => "storefront_api_tokens",
+                };
+                if !issuer.scopes.has(needed, "modify") {
+                    let ui = scopes::family(needed).map(|f| f.ui).unwrap_or(needed);
+                    self.at_hint(
+                        self.locs.value(&at("issuer")),
+                        format!("issuer `{}` lacks the {ui} scope that creating a {} token needs", raw.issuer, raw.kind.as_str()),
+                        format!("add `{needed}: modify` to the scopes of `{}`", raw.issuer),
+                    );
+                }
+            }
+        }
+        if raw.channel_ids.is_empty() {
+            self.at(self.locs.value(&at("channel_ids")), "channel_ids is empty", Some("list at least one channel, such as [1] for the default storefront"));
+        }
+        let mut sorted = raw.channel_ids.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        if sorted.len() != raw.channel_ids.len() {
+            self.at(self.locs.value(&at("channel_ids")), "a channel is listed twice in channel_ids", Some("list each channel once"));
+        }
+        if raw.kind == TokenType::Storefront {
+            if raw.allowed_cors_origins.len() > MAX_CORS_ORIGINS {
+                self.at(self.locs.value(&at("allowed_cors_origins")), format!("{} CORS origins; BigCommerce allows at most {MAX_CORS_ORIGINS} per token", raw.allowed_cors_origins.len()), Some("declare a second token for the other origins"));
+            }
+            for (i, origin) in raw.allowed_cors_origins.iter().enumerate() {
+                if let Err(why) = check_origin(origin) {
+                    let mut p = at("allowed_cors_origins");
+                    p.push(i.to_string());
+                    self.at(self.locs.value(&p), format!("`{origin}` {why}"), Some("an origin is a scheme and host with an optional port, such as https://shop.example.com"));
+                }
+            }
+        } else if !raw.allowed_cors_origins.is_empty() {
+            self.at(self.locs.key(&at("allowed_cors_origins")), format!("allowed_cors_origins applies to `storefront` tokens only, not `{}`", raw.kind.as_str()), Some("remove it, or make the token `type: storefront`"));
+        }
+        match raw.kind {
+            TokenType::Private if raw.access_scopes.is_empty() => {
+                self.at(self.locs.key(&at("type")), "a private token needs access_scopes", Some("add `access_scopes: [Unauthenticated]` (or Customer, B2B): what the token may read"));
+            }
+            TokenType::Private => {}
+            _ if !raw.access_scopes.is_empty() => {
+                self.at(self.locs.key(&at("access_scopes")), format!("access_scopes applies to `private` tokens only, not `{}`", raw.kind.as_str()), Some("remove it, or make the token `type: private`"));
+            }
+            _ => {}
+        }
+        let lifetime = match parse_duration(&raw.lifetime) {
+            Ok(s) => Some(s),
+            Err(why) => {
+                self.at(self.locs.value(&at("lifetime")), why, Some("write a whole number and a unit: s, m, h, d or w, such as 90d"));
+                None
+            }
+        };
+        let rotate_before = match &raw.rotate_before {
+            None => lifetime.map(|l| l / 10),
+            Some(text) => match parse_duration(text) {
+                Ok(r) => {
+                    if lifetime.is_some_and(|l| r >= l) {
+                        self.at(self.locs.value(&at("rotate_before")), format!("rotate_before ({text}) is not shorter than the lifetime ({})", raw.lifetime), Some("a token would be replaced as soon as it is created: make rotate_before shorter than lifetime"));
+                    }
+                    Some(r)
+                }
+                Err(why) => {
+                    self.at(self.locs.value(&at("rotate_before")), why, Some("write a whole number and a unit: s, m, h, d or w, such as 14d"));
+                    None
+                }
+            },
+        };
+        if self.problems.len() > before {
+            return None;
+        }
+        let mut access_scopes = raw.access_scopes.clone();
+        access_scopes.sort();
+        Some(StorefrontToken {
+            address: Address::StorefrontToken { store: store.to_owned(), name: name.to_owned() },
+            name: name.to_owned(),
+            issuer: raw.issuer.clone(),
+            kind: raw.kind,
+            channel_ids: raw.channel_ids.clone(),
+            allowed_cors_origins: raw.allowed_cors_origins.clone(),
+            access_scopes,
+            lifetime: lifetime?,
+            rotate_before: rotate_before?,
+        })
+    }
+}
+
+fn level_list(family: &scopes::Family) -> String {
+    let mut names = vec![scopes::NONE];
+    names.extend(family.level_names());
+    names.join(", ")
+}
+
+fn is_uuid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)))
+}
+
+/// `store/<resource>/<event>`, with `*` allowed as the last part.
+fn is_webhook_scope(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('/').collect();
+    parts.len() >= 3
+        && parts[0] == "store"
+        && parts[1..].iter().all(|p| !p.is_empty() && (*p == "*" || p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')))
+}
+
+/// An https URL on port 443 with a host. Returns why not.
+fn check_destination(url: &str) -> Result<(), &'static str> {
+    let Some(rest) = url.strip_prefix("https://") else {
+        return Err("is not an https:// URL");
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err("has credentials in it");
+    }
+    let (host, port) = split_host_port(authority);
+    if host.is_empty() {
+        return Err("has no host");
+    }
+    match port {
+        None | Some("443") => Ok(()),
+        Some(_) => Err("is not on port 443"),
+    }
+}
+
+fn split_host_port(authority: &str) -> (&str, Option<&str>) {
+    if let Some(end) = authority.strip_prefix('[').and_then(|a| a.find(']')) {
+        let host = &authority[..end + 2];
+        return (host, authority[end + 2..].strip_prefix(':'));
+    }
+    match authority.rsplit_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (authority, None),
+    }
+}
+
+/// A CORS origin: `http(s)://host[:port]` and nothing after it.
+fn check_origin(origin: &str) -> Result<(), &'static str> {
+    let rest = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://")).ok_or("is not an http(s) origin")?;
+    if rest.is_empty() || rest.contains(['/', '?', '#', '@']) {
+        return Err("is not an origin (scheme and host only, no path)");
+    }
+    let (host, port) = split_host_port(rest);
+    if host.is_empty() || port.is_some_and(|p| p.parse::<u16>().is_err()) {
+        return Err("is not a valid origin");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn destinations() {
+        assert!(check_destination("https://erp.example.com/hooks").is_ok());
+        assert!(check_destination("https://erp.example.com:443/hooks").is_ok());
+        assert_eq!(check_destination("http://erp.example.com"), Err("is not an https:// URL"));
+        assert_eq!(check_destination("https://erp.example.com:8443/x"), Err("is not on port 443"));
+        assert_eq!(check_destination("https:///x"), Err("has no host"));
+    }
+
+    #[test]
+    fn scopes_and_uuids() {
+        assert!(is_webhook_scope("store/order/created"));
+        assert!(is_webhook_scope("store/cart/*"));
+        assert!(!is_webhook_scope("order/created"));
+        assert!(!is_webhook_scope("store/order"));
+        assert!(is_uuid("0b7e5b0c-0b6a-4c3f-9d0e-1a2b3c4d5e6f"));
+        assert!(!is_uuid("0B7E5B0C-0b6a-4c3f-9d0e-1a2b3c4d5e6f"));
+        assert!(check_origin("https://shop.example.com").is_ok());
+        assert!(check_origin("http://localhost:3000").is_ok());
+        assert!(check_origin("https://shop.example.com/path").is_err());
+    }
+}

@@ -1,0 +1,40 @@
+//! The error a command ends with: the module errors, each with its hint, and the exit code.
+
+use std::path::PathBuf;
+
+use crate::address::AddressError;
+use crate::config::ConfigError;
+use crate::state::StateError;
+use crate::vault::{IdentityError, VaultError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    State(#[from] StateError),
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error(transparent)]
+    Address(#[from] AddressError),
+    #[error("{what} {}: {error}", path.display())]
+    Io { what: &'static str, path: PathBuf, error: std::io::Error },
+    #[error("{message}")]
+    Refused { message: String, hint: String },
+}
+
+impl Error {
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::Config(e) => e.hint(),
+            Error::State(e) => e.hint().map(str::to_owned),
+            Error::Identity(e) => e.hint().map(str::to_owned),
+            Error::Vault(e) => e.hint().map(str::to_owned),
+            Error::Address(e) => Some(e.hint().to_owned()),
+            Error::Io { .. } => None,
+            Error::Refused { hint, .. } => Some(hint.clone()),
+        }
+    }
+}

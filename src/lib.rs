@@ -1,0 +1,21 @@
+//! bckeys keeps a BigCommerce merchant's API accounts, their OAuth scopes and their credentials
+//! as code.
+//!
+//! Data flows one way: configuration + state + observations -> plan -> (apply) -> state, and
+//! rendering turns each result into text, JSON or Markdown. The CLI layer (`cli`) parses
+//! arguments and calls the core; the core never prints.
+
+pub mod address;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod fsutil;
+pub mod observe;
+pub mod plan;
+pub mod render;
+pub mod scope_set;
+pub mod scopes;
+pub mod state;
+pub mod suggest;
+pub mod ui;
+pub mod vault;

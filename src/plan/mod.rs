@@ -1,0 +1,162 @@
+//! The plan: what must change to make BigCommerce and the repository match the configuration.
+//!
+//! A plan is a value computed by a pure function (`diff`) of the configuration, the state, the
+//! observations and the current time; rendering and applying it happen elsewhere. Its order is
+//! deterministic: by address, then by action.
+
+mod diff;
+
+use serde::Serialize;
+
+pub use diff::diff;
+
+use crate::address::Address;
+
+/// What happens to one resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Op {
+    Create,
+    Replace,
+    Update,
+    Rekey,
+    Delete,
+    /// A finding that needs attention but has no action of its own.
+    Drift,
+}
+
+impl Op {
+    /// The symbol the text and Markdown renderings use, as Terraform's users know them.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Op::Create => "+",
+            Op::Delete => "-",
+            Op::Replace => "-/+",
+            Op::Update => "~",
+            Op::Rekey => "r",
+            Op::Drift => "!",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Create => "create",
+            Op::Delete => "delete",
+            Op::Replace => "replace",
+            Op::Update => "update",
+            Op::Rekey => "rekey",
+            Op::Drift => "drift",
+        }
+    }
+}
+
+/// Whether bckeys can carry an action out by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Through BigCommerce's API or on local files.
+    Automated,
+    /// A person must act in the BigCommerce control panel.
+    Guided,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Automated => "automated",
+            Mode::Guided => "guided",
+        }
+    }
+}
+
+/// The kind of resource an action concerns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceType {
+    StoreApiAccount,
+    AccountApiAccount,
+    Webhook,
+    StorefrontToken,
+}
+
+/// The scope levels before and after, one `family: levels` line each.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScopeChange {
+    pub before: Vec<String>,
+    pub after: Vec<String>,
+}
+
+/// One field that changes, as text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Action {
+    pub address: Address,
+    pub action: Op,
+    pub mode: Mode,
+    pub resource_type: ResourceType,
+    /// `store abc123def4` or `account 0b7e...`.
+    pub target: String,
+    /// Why, in a sentence.
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<ScopeChange>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<FieldChange>,
+}
+
+/// Counts per action and mode.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub create: usize,
+    pub replace: usize,
+    pub update: usize,
+    pub rekey: usize,
+    pub delete: usize,
+    pub drift: usize,
+    pub automated: usize,
+    pub guided: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    /// Whether live observations from BigCommerce went into this plan.
+    pub refreshed: bool,
+    /// The state serial the plan was computed from.
+    pub state_serial: u64,
+    /// SHA-256 of the configuration file the plan was computed from.
+    pub config_sha256: String,
+    pub actions: Vec<Action>,
+}
+
+impl Plan {
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary::default();
+        for a in &self.actions {
+            *match a.action {
+                Op::Create => &mut s.create,
+                Op::Replace => &mut s.replace,
+                Op::Update => &mut s.update,
+                Op::Rekey => &mut s.rekey,
+                Op::Delete => &mut s.delete,
+                Op::Drift => &mut s.drift,
+            } += 1;
+            if a.action != Op::Drift {
+                *match a.mode {
+                    Mode::Automated => &mut s.automated,
+                    Mode::Guided => &mut s.guided,
+                } += 1;
+            }
+        }
+        s
+    }
+
+    pub fn has_changes(&self) -> bool {
+        !self.actions.is_empty()
+    }
+}

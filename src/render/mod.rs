@@ -1,0 +1,56 @@
+//! Rendering: the only code that turns results into text, JSON or Markdown. Nothing here
+//! writes to the terminal; the Ui does.
+
+mod json;
+mod markdown;
+mod paint;
+mod scopes;
+mod text;
+
+pub use paint::Paint;
+
+use crate::plan::Plan;
+
+/// The output formats of commands that report results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Markdown,
+}
+
+/// The version of the JSON documents bckeys prints. Raised on any incompatible change.
+pub const FORMAT_VERSION: u32 = 1;
+
+pub fn plan(plan: &Plan, format: Format, paint: Paint) -> String {
+    match format {
+        Format::Text => text::plan(plan, paint),
+        Format::Json => json::plan(plan),
+        Format::Markdown => markdown::plan(plan),
+    }
+}
+
+pub fn scope_catalogue(format: Format) -> String {
+    match format {
+        Format::Json => scopes::json(),
+        Format::Markdown => scopes::markdown(),
+        Format::Text => scopes::table(),
+    }
+}
+
+/// The lines of a scope change as a diff: `+`, `-` or ` ` and the line.
+pub(crate) fn scope_diff(before: &[String], after: &[String]) -> Vec<(char, String)> {
+    let before: Vec<&str> = before.iter().map(String::as_str).collect();
+    let after: Vec<&str> = after.iter().map(String::as_str).collect();
+    similar::TextDiff::from_slices(&before, &after)
+        .iter_all_changes()
+        .map(|c| {
+            let sign = match c.tag() {
+                similar::ChangeTag::Delete => '-',
+                similar::ChangeTag::Insert => '+',
+                similar::ChangeTag::Equal => ' ',
+            };
+            (sign, c.value().to_string())
+        })
+        .collect()
+}

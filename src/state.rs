@@ -1,0 +1,244 @@
+//! The state file, `bckeys.state.yaml`: what has been created and recorded, without secrets.
+//!
+//! It is deterministic (keys sorted, fields in alphabetical order, one format) so that git diffs
+//! show only real changes, and every write raises `serial` so a saved plan can tell the state
+//! moved. A state that can't be read is an error with its location, never a silent reset.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::address::Address;
+use crate::config::locate::{Locations, Pos};
+use crate::config::{AccessScope, TokenType};
+use crate::scope_set::ScopeSet;
+
+pub const STATE_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct State {
+    #[serde(default)]
+    pub resources: BTreeMap<Address, Resource>,
+    pub serial: u64,
+    pub version: u32,
+}
+
+/// One recorded resource, tagged by kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Resource {
+    StoreApiAccount(ApiAccountRecord),
+    AccountApiAccount(ApiAccountRecord),
+    Webhook(WebhookRecord),
+    StorefrontToken(TokenRecord),
+}
+
+/// Where a credential is kept and what it was encrypted to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretRecord {
+    pub file: PathBuf,
+    /// Fingerprint of the recipient set the file is encrypted to.
+    pub recipients: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiAccountRecord {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_uuid: Option<String>,
+    pub client_id: String,
+    pub created_at: String,
+    pub name: String,
+    /// The OAuth parameters BigCommerce granted, which may differ from the configuration when
+    /// a person accepted what was granted.
+    pub scopes: Vec<String>,
+    pub secret: SecretRecord,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_hash: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookRecord {
+    pub active: bool,
+    pub destination: String,
+    /// Header names whose values bckeys generated and keeps in `secret`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub generated_headers: Vec<String>,
+    pub id: u64,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub plain_headers: BTreeMap<String, String>,
+    pub scope: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<SecretRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRecord {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub access_scopes: Vec<AccessScope>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_cors_origins: Vec<String>,
+    pub channel_ids: Vec<u64>,
+    pub created_at: String,
+    pub expires_at: String,
+    pub issuer: String,
+    pub secret: SecretRecord,
+    pub store_hash: String,
+    #[serde(rename = "type")]
+    pub token_type: TokenType,
+}
+
+impl Resource {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Resource::StoreApiAccount(_) => "store_api_account",
+            Resource::AccountApiAccount(_) => "account_api_account",
+            Resource::Webhook(_) => "webhook",
+            Resource::StorefrontToken(_) => "storefront_token",
+        }
+    }
+
+    pub fn secret(&self) -> Option<&SecretRecord> {
+        match self {
+            Resource::StoreApiAccount(r) | Resource::AccountApiAccount(r) => Some(&r.secret),
+            Resource::Webhook(w) => w.secret.as_ref(),
+            Resource::StorefrontToken(t) => Some(&t.secret),
+        }
+    }
+
+    fn fits(&self, address: &Address) -> bool {
+        matches!(
+            (self, address),
+            (Resource::StoreApiAccount(_), Address::StoreAccount { .. })
+                | (Resource::AccountApiAccount(_), Address::AccountAccount { .. })
+                | (Resource::Webhook(_), Address::Webhook { .. })
+                | (Resource::StorefrontToken(_), Address::StorefrontToken { .. })
+        )
+    }
+}
+
+impl ApiAccountRecord {
+    /// The granted scopes; the state was checked on load, so unknown parameters can't occur.
+    pub fn scope_set(&self) -> ScopeSet {
+        ScopeSet::from_parameters(&self.scopes).unwrap_or_default()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("cannot read {}: {error}", path.display())]
+    Read { path: PathBuf, error: std::io::Error },
+    #[error("{}:{}:{}: {message}", path.display(), pos.line, pos.column)]
+    Invalid { path: PathBuf, pos: Pos, message: String },
+    #[error("cannot write {}: {error}", path.display())]
+    Write { path: PathBuf, error: std::io::Error },
+}
+
+impl StateError {
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            StateError::Invalid { .. } => Some("the state is written by bckeys only: restore it from git (`git checkout -- bckeys.state.yaml`) or fix the line named above; bckeys never resets it on its own"),
+            _ => None,
+        }
+    }
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State { resources: BTreeMap::new(), serial: 0, version: STATE_VERSION }
+    }
+}
+
+impl State {
+    /// The state file beside a configuration file.
+    pub fn path_for(config_dir: &Path) -> PathBuf {
+        config_dir.join("bckeys.state.yaml")
+    }
+
+    /// Reads the state; a missing file is the empty state of a new repository.
+    pub fn load(path: &Path) -> Result<State, StateError> {
+        match std::fs::read(path) {
+            Ok(bytes) => State::parse(path, &bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State::default()),
+            Err(error) => Err(StateError::Read { path: path.to_path_buf(), error }),
+        }
+    }
+
+    pub fn parse(path: &Path, bytes: &[u8]) -> Result<State, StateError> {
+        let invalid = |pos: Pos, message: String| StateError::Invalid { path: path.to_path_buf(), pos, message };
+        let text = std::str::from_utf8(bytes).map_err(|_| invalid(Pos { line: 1, column: 1 }, "the state file is not UTF-8 text".into()))?;
+        if text.trim().is_empty() {
+            return Err(invalid(Pos { line: 1, column: 1 }, "the state file is empty (a missing file would mean \"nothing recorded\"; an empty one means something went wrong)".into()));
+        }
+        let locs = Locations::scan(text).map_err(|e| invalid(e.pos, format!("invalid YAML: {}", e.message)))?;
+        if let Some(d) = locs.duplicates.first() {
+            return Err(invalid(d.second, format!("`{}` is recorded twice", d.path.join("."))));
+        }
+        let state: State = serde_yaml::from_str(text).map_err(|e| {
+            let pos = e.location().map(|l| Pos { line: l.line(), column: l.column() }).unwrap_or(Pos { line: 1, column: 1 });
+            let mut message = e.to_string();
+            if let Some(i) = message.rfind(" at line ") {
+                message.truncate(i);
+            }
+            invalid(pos, message)
+        })?;
+        if state.version != STATE_VERSION {
+            return Err(invalid(locs.value(&["version"]), format!("state version {} is not supported by this bckeys (it reads version {STATE_VERSION})", state.version)));
+        }
+        for (address, resource) in &state.resources {
+            let at = |field: &str| {
+                let key = address.to_string();
+                if field.is_empty() { locs.key(&["resources", key.as_str()]) } else { locs.value(&["resources", key.as_str(), field]) }
+            };
+            if !resource.fits(address) {
+                return Err(invalid(at("kind"), format!("`{address}` is recorded as a {}, which that address can't be", resource.kind())));
+            }
+            if let Resource::StoreApiAccount(r) | Resource::AccountApiAccount(r) = resource {
+                if let Err(e) = ScopeSet::from_parameters(&r.scopes) {
+                    return Err(invalid(at("scopes"), format!("`{address}`: {e}")));
+                }
+            }
+            if let Some(secret) = resource.secret() {
+                if secret.file != address.secret_path() {
+                    return Err(invalid(at("secret"), format!("`{address}`: its secret file must be {}", address.secret_path().display())));
+                }
+                if secret.sha256.len() != 64 || !secret.sha256.chars().all(|c| c.is_ascii_hexdigit()) {
+                    return Err(invalid(at("secret"), format!("`{address}`: the secret's sha256 is not a SHA-256 digest")));
+                }
+            }
+        }
+        Ok(state)
+    }
+
+    /// The deterministic text of the state.
+    pub fn to_yaml(&self) -> String {
+        // Maps of strings, numbers and lists always serialize.
+        let body = serde_yaml::to_string(self).unwrap_or_default();
+        format!("# Written by bckeys. Holds no secret; commit it. Edit by hand only to repair it.\n{body}")
+    }
+
+    /// Writes the state atomically, raising the serial.
+    pub fn save(&mut self, path: &Path) -> Result<(), StateError> {
+        self.serial += 1;
+        crate::fsutil::write_atomic(path, self.to_yaml().as_bytes(), false).map_err(|error| StateError::Write { path: path.to_path_buf(), error })
+    }
+}
+
+impl Serialize for Address {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Address {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(|e: crate::address::AddressError| serde::de::Error::custom(format!("{e}; {}", e.hint())))
+    }
+}
