@@ -65,7 +65,10 @@ impl Family {
 
     /// Position of a level in the control panel's order, used to sort multi-level grants.
     pub fn level_rank(&self, name: &str) -> usize {
-        self.levels.iter().position(|l| l.name == name).unwrap_or(usize::MAX)
+        self.levels
+            .iter()
+            .position(|l| l.name == name)
+            .unwrap_or(usize::MAX)
     }
 
     pub fn level_names(&self) -> Vec<&'static str> {
@@ -84,13 +87,37 @@ macro_rules! levels {
 
 macro_rules! family {
     ($key:literal, $ui:literal, $kind:ident, $levels:expr) => {
-        Family { key: $key, ui: $ui, kind: FamilyKind::$kind, levels: $levels, multi: false, unavailable: None, note: None }
+        Family {
+            key: $key,
+            ui: $ui,
+            kind: FamilyKind::$kind,
+            levels: $levels,
+            multi: false,
+            unavailable: None,
+            note: None,
+        }
     };
     ($key:literal, $ui:literal, $kind:ident, $levels:expr, multi) => {
-        Family { key: $key, ui: $ui, kind: FamilyKind::$kind, levels: $levels, multi: true, unavailable: None, note: None }
+        Family {
+            key: $key,
+            ui: $ui,
+            kind: FamilyKind::$kind,
+            levels: $levels,
+            multi: true,
+            unavailable: None,
+            note: None,
+        }
     };
     ($key:literal, $ui:literal, $kind:ident, $levels:expr, note = $note:literal) => {
-        Family { key: $key, ui: $ui, kind: FamilyKind::$kind, levels: $levels, multi: false, unavailable: None, note: Some($note) }
+        Family {
+            key: $key,
+            ui: $ui,
+            kind: FamilyKind::$kind,
+            levels: $levels,
+            multi: false,
+            unavailable: None,
+            note: Some($note),
+        }
     };
 }
 
@@ -159,7 +186,10 @@ mod tests {
     fn keys_and_parameters_are_unique() {
         let keys: HashSet<_> = FAMILIES.iter().map(|f| f.key).collect();
         assert_eq!(keys.len(), FAMILIES.len());
-        let params: Vec<_> = FAMILIES.iter().flat_map(|f| f.levels.iter().map(|l| l.parameter)).collect();
+        let params: Vec<_> = FAMILIES
+            .iter()
+            .flat_map(|f| f.levels.iter().map(|l| l.parameter))
+            .collect();
         let unique: HashSet<_> = params.iter().collect();
         assert_eq!(unique.len(), params.len());
     }

@@ -32,14 +32,26 @@ pub struct Cli {
 #[derive(Debug, clap::Args)]
 pub struct Global {
     /// The configuration file.
-    #[arg(long, global = true, default_value = "bckeys.yaml", env = "BCKEYS_CONFIG", value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "bckeys.yaml",
+        env = "BCKEYS_CONFIG",
+        value_name = "FILE"
+    )]
     pub config: PathBuf,
     /// An age identity or OpenSSH private key that decrypts secret files (repeatable).
     /// Also read from BCKEYS_IDENTITY_FILE, or BCKEYS_IDENTITY (the key itself).
     #[arg(long, global = true, value_name = "FILE")]
     pub identity: Vec<PathBuf>,
     /// Base URL of BigCommerce's API.
-    #[arg(long, global = true, env = "BCKEYS_API_BASE", default_value = "https://api.bigcommerce.com", value_name = "URL")]
+    #[arg(
+        long,
+        global = true,
+        env = "BCKEYS_API_BASE",
+        default_value = "https://api.bigcommerce.com",
+        value_name = "URL"
+    )]
     pub api_base: String,
     /// More detail on standard error (-v, -vv).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -91,10 +103,23 @@ fn report(ui: &Ui, e: &Error) {
     if let Error::Config(c) = e {
         if !c.problems().is_empty() {
             for p in c.problems() {
-                ui.error(&format!("{}:{}:{}: {}", p.file.display(), p.pos.line, p.pos.column, p.message), p.hint.as_deref());
+                ui.error(
+                    &format!(
+                        "{}:{}:{}: {}",
+                        p.file.display(),
+                        p.pos.line,
+                        p.pos.column,
+                        p.message
+                    ),
+                    p.hint.as_deref(),
+                );
             }
             if c.problems().len() > 1 {
-                ui.status(&format!("{} problems in {}", c.problems().len(), c.problems()[0].file.display()));
+                ui.status(&format!(
+                    "{} problems in {}",
+                    c.problems().len(),
+                    c.problems()[0].file.display()
+                ));
             }
             return;
         }

@@ -15,7 +15,10 @@ pub struct Pos {
 
 impl Pos {
     fn from_marker(m: Marker) -> Pos {
-        Pos { line: m.line(), column: m.col() + 1 }
+        Pos {
+            line: m.line(),
+            column: m.col() + 1,
+        }
     }
 }
 
@@ -49,12 +52,15 @@ pub struct SyntaxError {
 }
 
 impl Locations {
+    /// Indexes every node. Costs a full parse; callers use it only once a problem is found.
     pub fn scan(source: &str) -> Result<Locations, SyntaxError> {
-        let mut builder = Builder::default();
-        Parser::new_from_str(source)
-            .load(&mut builder, false)
-            .map_err(|e| SyntaxError { pos: Pos::from_marker(*e.marker()), message: e.info().to_owned() })?;
-        Ok(builder.locations)
+        Builder::run(source, true)
+    }
+
+    /// Finds syntax errors and duplicate keys only, without indexing: the cheap check every
+    /// load makes.
+    pub fn check(source: &str) -> Result<Vec<Duplicate>, SyntaxError> {
+        Builder::run(source, false).map(|l| l.duplicates)
     }
 
     /// The span of the node at `path`, or of its nearest ancestor that was written down.
@@ -65,7 +71,10 @@ impl Locations {
                 return *span;
             }
             if path.pop().is_none() {
-                return Span { key: Pos { line: 1, column: 1 }, value: Pos { line: 1, column: 1 } };
+                return Span {
+                    key: Pos { line: 1, column: 1 },
+                    value: Pos { line: 1, column: 1 },
+                };
             }
         }
     }
@@ -79,15 +88,58 @@ impl Locations {
     }
 }
 
+/// One open mapping or sequence, with the segment its parent knows it by.
 enum Frame {
-    Map { path: Vec<String>, pending_key: Option<(String, Pos)>, seen: HashMap<String, Pos> },
-    Seq { path: Vec<String>, next: usize },
+    Map {
+        segment: String,
+        pending_key: Option<(String, Pos)>,
+        seen: HashMap<String, Pos>,
+    },
+    Seq {
+        segment: String,
+        next: usize,
+    },
 }
 
-#[derive(Default)]
+impl Frame {
+    fn segment(&self) -> &str {
+        match self {
+            Frame::Map { segment, .. } | Frame::Seq { segment, .. } => segment,
+        }
+    }
+}
+
 struct Builder {
     stack: Vec<Frame>,
+    index: bool,
     locations: Locations,
+}
+
+impl Builder {
+    fn run(source: &str, index: bool) -> Result<Locations, SyntaxError> {
+        let mut builder = Builder {
+            stack: Vec::new(),
+            index,
+            locations: Locations::default(),
+        };
+        Parser::new_from_str(source)
+            .load(&mut builder, false)
+            .map_err(|e| SyntaxError {
+                pos: Pos::from_marker(*e.marker()),
+                message: e.info().to_owned(),
+            })?;
+        Ok(builder.locations)
+    }
+
+    /// The path of the open frames (the root frame has no segment) plus `last`.
+    fn path(&self, last: &str) -> Vec<String> {
+        self.stack
+            .iter()
+            .skip(1)
+            .map(|f| f.segment().to_owned())
+            .chain([last.to_owned()])
+            .collect()
+    }
 }
 
 impl MarkedEventReceiver for Builder {
@@ -97,12 +149,20 @@ impl MarkedEventReceiver for Builder {
             self.stack.pop();
             return;
         }
-        if !matches!(event, Event::Scalar(..) | Event::Alias(_) | Event::MappingStart(..) | Event::SequenceStart(..)) {
+        if !matches!(
+            event,
+            Event::Scalar(..)
+                | Event::Alias(_)
+                | Event::MappingStart(..)
+                | Event::SequenceStart(..)
+        ) {
             return;
         }
-        let (path, key_pos) = match self.stack.last_mut() {
-            None => (Vec::new(), pos),
-            Some(Frame::Map { path, pending_key, seen }) => match pending_key.take() {
+        let (segment, key_pos) = match self.stack.last_mut() {
+            None => (String::new(), pos),
+            Some(Frame::Map {
+                pending_key, seen, ..
+            }) => match pending_key.take() {
                 None => {
                     // A key. Complex keys (mappings as keys) don't occur in a valid config; they
                     // get a placeholder name and fail later as unknown keys.
@@ -110,37 +170,52 @@ impl MarkedEventReceiver for Builder {
                         Event::Scalar(value, ..) => value.clone(),
                         _ => "?".to_owned(),
                     };
-                    if let Some(first) = seen.get(&name) {
-                        let mut dup_path = path.clone();
-                        dup_path.push(name.clone());
-                        self.locations.duplicates.push(Duplicate { path: dup_path, first: *first, second: pos });
-                    } else {
+                    let first = seen.get(&name).copied();
+                    if first.is_none() {
                         seen.insert(name.clone(), pos);
                     }
-                    *pending_key = Some((name, pos));
+                    *pending_key = Some((name.clone(), pos));
+                    if let Some(first) = first {
+                        let path = self.path(&name);
+                        self.locations.duplicates.push(Duplicate {
+                            path,
+                            first,
+                            second: pos,
+                        });
+                    }
                     if matches!(event, Event::MappingStart(..) | Event::SequenceStart(..)) {
                         // Skip over a complex key's contents without recording them.
-                        self.stack.push(Frame::Seq { path: vec!["?".into()], next: 0 });
+                        self.stack.push(Frame::Seq {
+                            segment: "?".into(),
+                            next: 0,
+                        });
                     }
                     return;
                 }
-                Some((name, key_pos)) => {
-                    let mut p = path.clone();
-                    p.push(name);
-                    (p, key_pos)
-                }
+                Some((name, key_pos)) => (name, key_pos),
             },
-            Some(Frame::Seq { path, next }) => {
-                let mut p = path.clone();
-                p.push(next.to_string());
+            Some(Frame::Seq { next, .. }) => {
                 *next += 1;
-                (p, pos)
+                ((*next - 1).to_string(), pos)
             }
         };
-        self.locations.spans.insert(path.clone(), Span { key: key_pos, value: pos });
+        if self.index && !self.stack.is_empty() {
+            let path = self.path(&segment);
+            self.locations.spans.insert(
+                path,
+                Span {
+                    key: key_pos,
+                    value: pos,
+                },
+            );
+        }
         match event {
-            Event::MappingStart(..) => self.stack.push(Frame::Map { path, pending_key: None, seen: HashMap::new() }),
-            Event::SequenceStart(..) => self.stack.push(Frame::Seq { path, next: 0 }),
+            Event::MappingStart(..) => self.stack.push(Frame::Map {
+                segment,
+                pending_key: None,
+                seen: HashMap::new(),
+            }),
+            Event::SequenceStart(..) => self.stack.push(Frame::Seq { segment, next: 0 }),
             _ => {}
         }
     }
@@ -150,18 +225,34 @@ impl MarkedEventReceiver for Builder {
 mod tests {
     use super::*;
 
-    const DOC: &str = "version: 1\nstores:\n  prod:\n    store_hash: abc\n    list:\n      - a\n      - b: 1\n";
+    const DOC: &str =
+        "version: 1\nstores:\n  prod:\n    store_hash: abc\n    list:\n      - a\n      - b: 1\n";
 
     #[test]
     fn keys_and_values_are_located() {
         let loc = Locations::scan(DOC).unwrap();
         assert_eq!(loc.key(&["version"]), Pos { line: 1, column: 1 });
-        assert_eq!(loc.value(&["version"]), Pos { line: 1, column: 10 });
-        assert_eq!(loc.key(&["stores", "prod", "store_hash"]), Pos { line: 4, column: 5 });
+        assert_eq!(
+            loc.value(&["version"]),
+            Pos {
+                line: 1,
+                column: 10
+            }
+        );
+        assert_eq!(
+            loc.key(&["stores", "prod", "store_hash"]),
+            Pos { line: 4, column: 5 }
+        );
         assert_eq!(loc.value(&["stores", "prod", "list", "1"]).line, 7);
-        assert_eq!(loc.key(&["stores", "prod", "list", "1", "b"]), Pos { line: 7, column: 9 });
+        assert_eq!(
+            loc.key(&["stores", "prod", "list", "1", "b"]),
+            Pos { line: 7, column: 9 }
+        );
         // An unknown path falls back to its nearest ancestor.
-        assert_eq!(loc.key(&["stores", "prod", "missing"]), Pos { line: 3, column: 3 });
+        assert_eq!(
+            loc.key(&["stores", "prod", "missing"]),
+            Pos { line: 3, column: 3 }
+        );
     }
 
     #[test]

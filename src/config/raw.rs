@@ -33,6 +33,7 @@ pub struct RawConfig {
 /// Who can decrypt the credentials: every secret file is encrypted to all of these.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Encryption")]
 pub struct RawEncryption {
     /// age recipients: `age1...`, `ssh-ed25519 ...` or `ssh-rsa ...`.
     #[serde(default)]
@@ -49,6 +50,7 @@ pub struct RawEncryption {
 /// One BigCommerce store.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Store")]
 pub struct RawStore {
     /// The store hash from the API path (`https://api.bigcommerce.com/stores/{store_hash}/v3/`):
     /// lowercase letters and digits.
@@ -64,6 +66,7 @@ pub struct RawStore {
 /// One BigCommerce account (the organisation that owns stores).
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Account")]
 pub struct RawAccount {
     /// The UUID in the account-level API path (`/accounts/{account_uuid}/graphql`).
     pub account_uuid: String,
@@ -75,6 +78,7 @@ pub struct RawAccount {
 /// A store-level API account.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "StoreApiAccount")]
 pub struct RawStoreApiAccount {
     /// OAuth scope levels by family; families not listed are `none`.
     #[serde(default)]
@@ -87,6 +91,7 @@ pub struct RawStoreApiAccount {
 /// An account-level API account.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "AccountApiAccount")]
 pub struct RawAccountApiAccount {
     /// OAuth scope levels by family; families not listed are `none`.
     #[serde(default)]
@@ -96,6 +101,7 @@ pub struct RawAccountApiAccount {
 /// A webhook subscription.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Webhook")]
 pub struct RawWebhook {
     /// The event, such as `store/order/created` or `store/cart/*`.
     pub scope: String,
@@ -113,6 +119,7 @@ pub struct RawWebhook {
 /// A webhook header value: plain text, or a secret that bckeys generates.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(untagged)]
+#[schemars(rename = "HeaderValue")]
 pub enum RawHeaderValue {
     Plain(String),
     Secret(RawGeneratedSecret),
@@ -120,6 +127,7 @@ pub enum RawHeaderValue {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "GeneratedSecret")]
 pub struct RawGeneratedSecret {
     pub secret: SecretSource,
 }
@@ -134,6 +142,7 @@ pub enum SecretSource {
 /// A GraphQL Storefront API token.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "StorefrontToken")]
 pub struct RawStorefrontToken {
     /// The store-level API account of this store that creates the token; it needs the
     /// Storefront API Tokens scope (and the Customer Impersonation one for that type).
@@ -157,7 +166,9 @@ pub struct RawStorefrontToken {
 }
 
 /// The three kinds of Storefront API token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum TokenType {
     /// For browsers, limited to `allowed_cors_origins`.
@@ -179,7 +190,9 @@ impl TokenType {
 }
 
 /// Access scopes of private storefront tokens, as BigCommerce names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize, JsonSchema,
+)]
 pub enum AccessScope {
     Unauthenticated,
     Customer,
@@ -253,7 +266,10 @@ impl JsonSchema for AccountScopes {
 /// One property per family, with its levels as an enum, so editors complete both.
 fn scopes_schema(description: &str, wanted: impl Fn(FamilyKind) -> bool) -> Schema {
     let mut properties = serde_json::Map::new();
-    for family in scopes::FAMILIES.iter().filter(|f| wanted(f.kind) && f.unavailable.is_none()) {
+    for family in scopes::FAMILIES
+        .iter()
+        .filter(|f| wanted(f.kind) && f.unavailable.is_none())
+    {
         let mut levels = vec![scopes::NONE];
         levels.extend(family.level_names());
         let one = serde_json::json!({"type": "string", "enum": levels});

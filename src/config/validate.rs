@@ -1,13 +1,17 @@
 //! From the configuration as written to the validated model: every rule of the design's
 //! configuration section, each problem located and explained.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use super::error::{ConfigError, Problem};
 use super::locate::{Locations, Pos};
 use super::raw::{self, RawConfig, ScopeValue, TokenType};
-use super::{parse_duration, Account, ApiAccount, Config, Encryption, HeaderValue, Store, StorefrontToken, Webhook};
+use super::{
+    parse_duration, Account, ApiAccount, Config, Encryption, HeaderValue, Store, StorefrontToken,
+    Webhook,
+};
 use crate::address::{is_valid_segment, Address};
 use crate::scope_set::ScopeSet;
 use crate::scopes::{self, FamilyKind};
@@ -21,31 +25,61 @@ const MIN_NAME_LEN: usize = 4;
 const MAX_CORS_ORIGINS: usize = 2;
 
 pub fn validate(path: &Path, bytes: &[u8]) -> Result<Config, ConfigError> {
-    let mut v = Validator { file: path.to_path_buf(), locs: Locations::default(), problems: Vec::new() };
+    let mut v = Validator {
+        file: path.to_path_buf(),
+        source: "",
+        locs: OnceCell::new(),
+        problems: Vec::new(),
+    };
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => {
-            let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
-            v.at(Pos { line, column: 1 }, "the file is not valid UTF-8", Some("save it as UTF-8 text"));
+            let line = bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
+            v.at(
+                Pos { line, column: 1 },
+                "the file is not valid UTF-8",
+                Some("save it as UTF-8 text"),
+            );
             return Err(v.finish());
         }
     };
-    if text.trim().is_empty() || text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
-        v.at(Pos { line: 1, column: 1 }, "the configuration is empty", Some("start with `version: 1`; `bckeys init` writes a starter file"));
+    if text.trim().is_empty()
+        || text
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    {
+        v.at(
+            Pos { line: 1, column: 1 },
+            "the configuration is empty",
+            Some("start with `version: 1`; `bckeys init` writes a starter file"),
+        );
         return Err(v.finish());
     }
-    match Locations::scan(text) {
-        Ok(locs) => v.locs = locs,
+    v.source = text;
+    let duplicates = match Locations::check(text) {
+        Ok(duplicates) => duplicates,
         Err(e) => {
-            v.at(e.pos, format!("invalid YAML: {}", e.message), Some("check the indentation and quoting around this place"));
+            v.at(
+                e.pos,
+                format!("invalid YAML: {}", e.message),
+                Some("check the indentation and quoting around this place"),
+            );
             return Err(v.finish());
         }
-    }
-    for dup in v.locs.duplicates.clone() {
+    };
+    for dup in duplicates {
         let name = dup.path.last().cloned().unwrap_or_default();
         v.at(
             dup.second,
-            format!("`{name}` is written twice in {}; the first is at line {}", describe_parent(&dup.path), dup.first.line),
+            format!(
+                "`{name}` is written twice in {}; the first is at line {}",
+                describe_parent(&dup.path),
+                dup.first.line
+            ),
             Some("names must be unique: remove or rename one of them"),
         );
     }
@@ -75,19 +109,37 @@ fn describe_parent(path: &[String]) -> String {
     }
 }
 
-struct Validator {
+struct Validator<'a> {
     file: PathBuf,
-    locs: Locations,
+    source: &'a str,
+    /// Built on the first problem: a valid file never pays for indexing.
+    locs: OnceCell<Locations>,
     problems: Vec<Problem>,
 }
 
-impl Validator {
+impl Validator<'_> {
+    fn locs(&self) -> &Locations {
+        // The source already parsed once without error, so indexing it can't fail.
+        self.locs
+            .get_or_init(|| Locations::scan(self.source).unwrap_or_default())
+    }
+
     fn at(&mut self, pos: Pos, message: impl Into<String>, hint: Option<&str>) {
-        self.problems.push(Problem { file: self.file.clone(), pos, message: message.into(), hint: hint.map(str::to_owned) });
+        self.problems.push(Problem {
+            file: self.file.clone(),
+            pos,
+            message: message.into(),
+            hint: hint.map(str::to_owned),
+        });
     }
 
     fn at_hint(&mut self, pos: Pos, message: impl Into<String>, hint: String) {
-        self.problems.push(Problem { file: self.file.clone(), pos, message: message.into(), hint: Some(hint) });
+        self.problems.push(Problem {
+            file: self.file.clone(),
+            pos,
+            message: message.into(),
+            hint: Some(hint),
+        });
     }
 
     fn finish(mut self) -> ConfigError {
@@ -99,7 +151,13 @@ impl Validator {
     /// Turns serde's message into ours: its location, without the trailing "at line", with a
     /// suggestion for a misspelt key.
     fn serde_problem(&mut self, e: &serde_yaml::Error) {
-        let pos = e.location().map(|l| Pos { line: l.line(), column: l.column() }).unwrap_or(Pos { line: 1, column: 1 });
+        let pos = e
+            .location()
+            .map(|l| Pos {
+                line: l.line(),
+                column: l.column(),
+            })
+            .unwrap_or(Pos { line: 1, column: 1 });
         let mut message = e.to_string();
         if let Some(i) = message.rfind(" at line ") {
             message.truncate(i);
@@ -107,36 +165,80 @@ impl Validator {
         let mut hint = None;
         if let Some(rest) = message.split("unknown field `").nth(1) {
             let unknown = rest.split('`').next().unwrap_or_default().to_owned();
-            let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+            let expected: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
             hint = Some(match closest(&unknown, expected.iter().copied()) {
                 Some(s) => format!("did you mean `{s}`?"),
                 None if expected.is_empty() => "remove it: nothing is allowed here".to_owned(),
                 None => format!("remove it, or use one of: {}", expected.join(", ")),
             });
-            if unknown == "webhooks" && message.contains("`scopes`") && !message.contains("`webhooks`") {
+            if unknown == "webhooks" && expected == ["scopes"] {
                 hint = Some("webhooks belong to store-level API accounts; account-level API accounts can't own webhooks".into());
             }
-            if let Some(prefix) = message.split(": unknown field").next().filter(|p| !p.contains("unknown field")) {
+            if let Some(prefix) = message
+                .split(": unknown field")
+                .next()
+                .filter(|p| !p.contains("unknown field"))
+            {
                 message = format!("unknown key `{unknown}` in `{prefix}`");
             } else {
                 message = format!("unknown key `{unknown}`");
             }
         } else if message.contains("untagged enum RawHeaderValue") {
-            message = message.replace("data did not match any variant of untagged enum RawHeaderValue", "a header value must be a string or `{secret: generate}`");
+            message = message.replace(
+                "data did not match any variant of untagged enum RawHeaderValue",
+                "a header value must be a string or `{secret: generate}`",
+            );
         } else if message.contains("missing field `") {
-            let field = message.split("missing field `").nth(1).and_then(|r| r.split('`').next()).unwrap_or_default().to_owned();
+            let field = message
+                .split("missing field `")
+                .nth(1)
+                .and_then(|r| r.split('`').next())
+                .unwrap_or_default()
+                .to_owned();
             hint = Some(format!("add `{field}:` here"));
-        } else if message.contains("unknown variant `") {
-            hint = Some("use one of the values listed".into());
+        } else if let Some(rest) = message.split("unknown variant `").nth(1) {
+            let expected: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
+            hint = Some(format!("write one of: {}", expected.join(", ")));
+        } else if message.contains("invalid type: ") {
+            hint = Some(
+                if message.ends_with("expected a sequence") {
+                    "write a list here, such as `[1]`"
+                } else if message.ends_with("expected u32") || message.ends_with("expected u64") {
+                    "write a whole number here, without quotes"
+                } else if message.contains("expected struct") || message.contains("expected a map")
+                {
+                    "write keys and values here, indented under this key"
+                } else if message.ends_with("expected a string")
+                    || message.ends_with("expected a boolean")
+                {
+                    "write a single value here"
+                } else {
+                    "`bckeys schema` shows what each key takes"
+                }
+                .into(),
+            );
         }
-        self.problems.push(Problem { file: self.file.clone(), pos, message, hint });
+        self.problems.push(Problem {
+            file: self.file.clone(),
+            pos,
+            message,
+            hint,
+        });
     }
 
     fn config(&mut self, raw: RawConfig, path: &Path, bytes: &[u8]) -> Config {
         if raw.version != 1 {
-            self.at(self.locs.value(&["version"]), format!("version {} is not supported", raw.version), Some("write `version: 1`: it is the only version of this format"));
+            self.at(
+                self.locs().value(&["version"]),
+                format!("version {} is not supported", raw.version),
+                Some("write `version: 1`: it is the only version of this format"),
+            );
         }
-        let dir = path.parent().map(Path::to_path_buf).filter(|p| !p.as_os_str().is_empty()).unwrap_or_else(|| PathBuf::from("."));
+        let dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from("."));
         let encryption = self.encryption(&raw.encryption, &dir);
 
         let mut stores = Vec::new();
@@ -146,7 +248,14 @@ impl Validator {
             self.label(label, &at, "store label");
             self.store_hash(&store.store_hash, &["stores", label, "store_hash"]);
             if let Some(first) = hashes.insert(store.store_hash.clone(), label.clone()) {
-                self.at(self.locs.value(&["stores", label, "store_hash"]), format!("stores `{first}` and `{label}` have the same store hash `{}`", store.store_hash), Some("each store is listed once: merge their API accounts under one label"));
+                self.at(
+                    self.locs().value(&["stores", label, "store_hash"]),
+                    format!(
+                        "stores `{first}` and `{label}` have the same store hash `{}`",
+                        store.store_hash
+                    ),
+                    Some("each store is listed once: merge their API accounts under one label"),
+                );
             }
             stores.push(self.store(label, store));
         }
@@ -162,23 +271,50 @@ impl Validator {
                 } else {
                     "copy the UUID from the account-level API path https://api.bigcommerce.com/accounts/{account_uuid}/graphql, such as 0b7e5b0c-0b6a-4c3f-9d0e-1a2b3c4d5e6f"
                 };
-                self.at(self.locs.value(&uuid_at), format!("`{}` is not an account UUID", account.account_uuid), Some(hint));
+                self.at(
+                    self.locs().value(&uuid_at),
+                    format!("`{}` is not an account UUID", account.account_uuid),
+                    Some(hint),
+                );
             }
             if let Some(first) = uuids.insert(account.account_uuid.clone(), label.clone()) {
-                self.at(self.locs.value(&uuid_at), format!("accounts `{first}` and `{label}` have the same account UUID"), Some("each account is listed once: merge their API accounts under one label"));
+                self.at(
+                    self.locs().value(&uuid_at),
+                    format!("accounts `{first}` and `{label}` have the same account UUID"),
+                    Some("each account is listed once: merge their API accounts under one label"),
+                );
             }
             let mut api_accounts = Vec::new();
             for (name, a) in &account.api_accounts {
                 let base = ["accounts", label.as_str(), "api_accounts", name.as_str()];
                 self.account_name(name, &base);
                 let scopes = self.scopes(&a.scopes.0, &base, FamilyKind::Account);
-                let address = Address::AccountAccount { account_label: label.clone(), account: name.clone() };
-                api_accounts.push(ApiAccount { address, name: name.clone(), scopes, webhooks: Vec::new() });
+                let address = Address::AccountAccount {
+                    account_label: label.clone(),
+                    account: name.clone(),
+                };
+                api_accounts.push(ApiAccount {
+                    address,
+                    name: name.clone(),
+                    scopes,
+                    webhooks: Vec::new(),
+                });
             }
-            accounts.push(Account { label: label.clone(), account_uuid: account.account_uuid.clone(), api_accounts });
+            accounts.push(Account {
+                label: label.clone(),
+                account_uuid: account.account_uuid.clone(),
+                api_accounts,
+            });
         }
 
-        Config { file: path.to_path_buf(), dir, sha256: crate::fsutil::sha256_hex(bytes), encryption, stores, accounts }
+        Config {
+            file: path.to_path_buf(),
+            dir,
+            sha256: crate::fsutil::sha256_hex(bytes),
+            encryption,
+            stores,
+            accounts,
+        }
     }
 
     fn encryption(&mut self, raw: &raw::RawEncryption, dir: &Path) -> Encryption {
@@ -186,17 +322,47 @@ impl Validator {
         for (i, text) in raw.recipients.iter().enumerate() {
             match Recipient::parse(text) {
                 Ok(r) => recipients.push(r),
-                Err(e) => self.at_hint(self.locs.value(&["encryption".into(), "recipients".into(), i.to_string()]), e.message, e.hint),
+                Err(e) => self.at_hint(
+                    self.locs()
+                        .value(&["encryption".into(), "recipients".into(), i.to_string()]),
+                    e.message,
+                    e.hint,
+                ),
             }
         }
         for (i, name) in raw.recipients_files.iter().enumerate() {
-            let pos = self.locs.value(&["encryption".into(), "recipients_files".into(), i.to_string()]);
+            let pos = self.locs().value(&[
+                "encryption".into(),
+                "recipients_files".into(),
+                i.to_string(),
+            ]);
             match vault::read_recipients_file(dir, name) {
-                Err(e) => self.at_hint(pos, format!("cannot read recipients file `{name}`: {e}"), format!("the path is relative to the configuration's directory ({})", dir.display())),
+                Err(e) => {
+                    let why = if e.kind() == std::io::ErrorKind::NotFound {
+                        "does not exist".to_owned()
+                    } else {
+                        format!("can't be read: {e}")
+                    };
+                    self.at_hint(
+                        pos,
+                        format!("recipients file `{name}` {why}"),
+                        format!(
+                            "the path is relative to the configuration's directory ({})",
+                            dir.display()
+                        ),
+                    )
+                }
                 Ok(text) => {
                     let (found, problems) = vault::parse_recipients_file(&text);
                     for p in problems {
-                        self.at_hint(pos, format!("recipients file `{name}`, line {}: {}", p.line, p.error.message), p.error.hint);
+                        self.at_hint(
+                            pos,
+                            format!(
+                                "recipients file `{name}`, line {}: {}",
+                                p.line, p.error.message
+                            ),
+                            p.error.hint,
+                        );
                     }
                     if found.is_empty() {
                         self.at(pos, format!("recipients file `{name}` lists no recipient"), Some("add one recipient per line, or remove the file from recipients_files"));
@@ -206,7 +372,7 @@ impl Validator {
             }
         }
         if raw.recipients.is_empty() && raw.recipients_files.is_empty() {
-            self.at(self.locs.key(&["encryption"]), "no recipient: nobody could decrypt the credentials", Some("add an `age1...` or ssh public key under encryption.recipients (`bckeys init --generate-identity FILE` makes one)"));
+            self.at(self.locs().key(&["encryption"]), "no recipient: nobody could decrypt the credentials", Some("add an `age1...` or ssh public key under encryption.recipients (`bckeys init --generate-identity FILE` makes one)"));
         }
         let mut unique: Vec<Recipient> = Vec::new();
         for r in recipients {
@@ -214,47 +380,82 @@ impl Validator {
                 unique.push(r);
             }
         }
-        Encryption { recipients: unique, armor: raw.armor }
+        Encryption {
+            recipients: unique,
+            armor: raw.armor,
+        }
     }
 
     fn label(&mut self, label: &str, at: &[&str], what: &str) {
         if !is_valid_segment(label) {
-            self.at(self.locs.key(at), format!("{what} `{label}` can't be used in addresses and file names"), Some("use letters, digits, `-`, `_` and `.`, not starting with `.`"));
+            self.at(
+                self.locs().key(at),
+                format!("{what} `{label}` can't be used in addresses and file names"),
+                Some("use letters, digits, `-`, `_` and `.`, not starting with `.`"),
+            );
         }
     }
 
     fn account_name(&mut self, name: &str, at: &[&str]) {
         if name.chars().count() < MIN_NAME_LEN {
-            self.at(self.locs.key(at), format!("API account name `{name}` is shorter than {MIN_NAME_LEN} characters"), Some("BigCommerce requires names of 4 characters or more: choose a longer name"));
+            self.at(
+                self.locs().key(at),
+                format!("API account name `{name}` is shorter than {MIN_NAME_LEN} characters"),
+                Some("BigCommerce requires names of 4 characters or more: choose a longer name"),
+            );
         } else if !is_valid_segment(name) {
-            self.at(self.locs.key(at), format!("API account name `{name}` can't be used in addresses and file names"), Some("use letters, digits, `-`, `_` and `.`, not starting with `.`"));
+            self.at(
+                self.locs().key(at),
+                format!("API account name `{name}` can't be used in addresses and file names"),
+                Some("use letters, digits, `-`, `_` and `.`, not starting with `.`"),
+            );
         }
     }
 
     fn store_hash(&mut self, hash: &str, at: &[&str]) {
-        if hash.is_empty() || !hash.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()) {
+        if hash.is_empty()
+            || !hash
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        {
             let hint = if !hash.is_empty() && hash.chars().all(|c| c.is_ascii_alphanumeric()) {
                 "write the store hash in lowercase, as the API path shows it"
             } else {
                 "copy it from the API path https://api.bigcommerce.com/stores/{store_hash}/v3/: lowercase letters and digits only, such as abc123def4"
             };
-            self.at(self.locs.value(at), format!("`{hash}` is not a store hash"), Some(hint));
+            self.at(
+                self.locs().value(at),
+                format!("`{hash}` is not a store hash"),
+                Some(hint),
+            );
         }
     }
 
     fn store(&mut self, label: &str, raw: &raw::RawStore) -> Store {
         let mut api_accounts = Vec::new();
+        let mut folded: HashMap<String, &str> = HashMap::new();
         for (name, a) in &raw.api_accounts {
             let base = ["stores", label, "api_accounts", name.as_str()];
             self.account_name(name, &base);
+            if let Some(other) = folded.insert(name.to_lowercase(), name) {
+                self.at(self.locs().key(&base), format!("API accounts `{other}` and `{name}` differ only in case"), Some("their secret files would collide on case-insensitive file systems, and people confuse them: rename one"));
+            }
             let scopes = self.scopes(&a.scopes.0, &base, FamilyKind::Store);
             let webhooks = self.webhooks(label, name, &a.webhooks);
-            let address = Address::StoreAccount { store: label.to_owned(), account: name.clone() };
-            api_accounts.push(ApiAccount { address, name: name.clone(), scopes, webhooks });
+            let address = Address::StoreAccount {
+                store: label.to_owned(),
+                account: name.clone(),
+            };
+            api_accounts.push(ApiAccount {
+                address,
+                name: name.clone(),
+                scopes,
+                webhooks,
+            });
         }
         if raw.api_accounts.len() > MAX_STORE_ACCOUNTS {
             self.at(
-                self.locs.key(&["stores", label, "api_accounts"]),
+                self.locs().key(&["stores", label, "api_accounts"]),
                 format!("{} store-level API accounts on one store; BigCommerce allows at most {MAX_STORE_ACCOUNTS}", raw.api_accounts.len()),
                 Some("merge accounts that share a purpose, or move them to another store"),
             );
@@ -265,10 +466,20 @@ impl Validator {
                 storefront_tokens.push(token);
             }
         }
-        Store { label: label.to_owned(), store_hash: raw.store_hash.clone(), api_accounts, storefront_tokens }
+        Store {
+            label: label.to_owned(),
+            store_hash: raw.store_hash.clone(),
+            api_accounts,
+            storefront_tokens,
+        }
     }
 
-    fn scopes(&mut self, raw: &BTreeMap<String, ScopeValue>, base: &[&str], kind: FamilyKind) -> ScopeSet {
+    fn scopes(
+        &mut self,
+        raw: &BTreeMap<String, ScopeValue>,
+        base: &[&str],
+        kind: FamilyKind,
+    ) -> ScopeSet {
         let mut set = ScopeSet::default();
         let store_level = kind.is_store_level();
         for (key, value) in raw {
@@ -279,62 +490,94 @@ impl Validator {
                     Some(f) => format!("did you mean `{}` ({})?", f.key, f.ui),
                     None => "`bckeys scopes` lists every family and its levels".to_owned(),
                 };
-                self.at_hint(self.locs.key(&at), format!("unknown scope family `{key}`"), hint);
+                self.at_hint(
+                    self.locs().key(&at),
+                    format!("unknown scope family `{key}`"),
+                    hint,
+                );
                 continue;
             };
             if let Some(why) = family.unavailable {
-                self.at(self.locs.key(&at), format!("`{key}` can't be set here: {why}"), Some("remove it"));
-                continue;
-            }
-            if family.kind.is_store_level() != store_level {
-                let (this, other) = if store_level { ("a store-level", "account-level") } else { ("an account-level", "store-level") };
-                self.at_hint(
-                    self.locs.key(&at),
-                    format!("`{key}` is an {other} scope family; it can't be granted to {this} API account"),
-                    format!("`bckeys scopes` lists the families of each kind; move this account under `{}` if it is {other}", if store_level { "accounts" } else { "stores" }),
+                self.at(
+                    self.locs().key(&at),
+                    format!("`{key}` can't be set here: {why}"),
+                    Some("remove it"),
                 );
                 continue;
             }
-            let levels: Vec<(String, Pos)> = match value {
-                ScopeValue::One(level) => vec![(level.clone(), self.locs.value(&at))],
+            if family.kind.is_store_level() != store_level {
+                let (this, other) = if store_level {
+                    ("a store-level", "an account-level")
+                } else {
+                    ("an account-level", "a store-level")
+                };
+                self.at_hint(
+                    self.locs().key(&at),
+                    format!("`{key}` is {other} scope family; it can't be granted to {this} API account"),
+                    format!("`bckeys scopes` lists the families of each kind; move this account under `{}` if it is meant to be {}", if store_level { "accounts" } else { "stores" }, &other[other.find(' ').map_or(0, |i| i + 1)..]),
+                );
+                continue;
+            }
+            // Paths, not positions: a position costs an index of the file, made only for a problem.
+            let at: Vec<String> = at.iter().map(|s| s.to_string()).collect();
+            let levels: Vec<(String, Vec<String>)> = match value {
+                ScopeValue::One(level) => vec![(level.clone(), at.clone())],
                 ScopeValue::Many(levels) => {
                     if !family.multi {
-                        self.at_hint(self.locs.value(&at), format!("`{key}` takes one level, not a list"), format!("write one of: {}", level_list(family)));
+                        self.at_hint(
+                            self.locs().value(&at),
+                            format!("`{key}` takes one level, not a list"),
+                            format!("write one of: {}", level_list(family)),
+                        );
                         continue;
                     }
                     levels
                         .iter()
                         .enumerate()
                         .map(|(i, l)| {
-                            let mut item: Vec<String> = at.iter().map(|s| s.to_string()).collect();
-                            item.push(i.to_string());
-                            (l.clone(), self.locs.value(&item))
+                            (
+                                l.clone(),
+                                at.iter().cloned().chain([i.to_string()]).collect(),
+                            )
                         })
                         .collect()
                 }
             };
             let mut seen: Vec<&str> = Vec::new();
-            for (level, pos) in &levels {
+            for (level, path) in &levels {
+                let pos = || self.locs().value(path);
                 if level == scopes::NONE {
                     if levels.len() > 1 {
-                        self.at(*pos, format!("`none` can't be combined with other levels of `{key}`"), Some("remove `none`, or write `none` alone"));
+                        self.at(
+                            pos(),
+                            format!("`none` can't be combined with other levels of `{key}`"),
+                            Some("remove `none`, or write `none` alone"),
+                        );
                     }
                     continue;
                 }
                 match family.level(level) {
                     Some(l) => {
                         if seen.contains(&l.name) {
-                            self.at(*pos, format!("level `{level}` of `{key}` is listed twice"), Some("remove the repeated level"));
+                            self.at(
+                                pos(),
+                                format!("level `{level}` of `{key}` is listed twice"),
+                                Some("remove the repeated level"),
+                            );
                         }
                         seen.push(l.name);
                         set.grant(family, l.name);
                     }
                     None => {
                         let hint = match closest(level, family.level_names()) {
-                            Some(s) => format!("did you mean `{s}`? {} takes {}", family.ui, level_list(family)),
+                            Some(s) => format!(
+                                "did you mean `{s}`? {} takes {}",
+                                family.ui,
+                                level_list(family)
+                            ),
                             None => format!("{} takes {}", family.ui, level_list(family)),
                         };
-                        self.at_hint(*pos, format!("`{level}` is not a level of `{key}`"), hint);
+                        self.at_hint(pos(), format!("`{level}` is not a level of `{key}`"), hint);
                     }
                 }
             }
@@ -342,44 +585,86 @@ impl Validator {
         set
     }
 
-    fn webhooks(&mut self, store: &str, account: &str, raw: &BTreeMap<String, raw::RawWebhook>) -> Vec<Webhook> {
+    fn webhooks(
+        &mut self,
+        store: &str,
+        account: &str,
+        raw: &BTreeMap<String, raw::RawWebhook>,
+    ) -> Vec<Webhook> {
         let mut out = Vec::new();
         let mut per_scope: HashMap<&str, usize> = HashMap::new();
-        let mut pairs: HashMap<(&str, &str), &str> = HashMap::new();
+        let mut pairs: HashMap<(String, String), &str> = HashMap::new();
         for (name, hook) in raw {
-            let base = ["stores", store, "api_accounts", account, "webhooks", name.as_str()];
-            let at = |field: &str| -> Vec<String> { base.iter().map(|s| s.to_string()).chain([field.to_owned()]).collect() };
+            let base = [
+                "stores",
+                store,
+                "api_accounts",
+                account,
+                "webhooks",
+                name.as_str(),
+            ];
+            let at = |field: &str| -> Vec<String> {
+                base.iter()
+                    .map(|s| s.to_string())
+                    .chain([field.to_owned()])
+                    .collect()
+            };
             if !is_valid_segment(name) {
-                self.at(self.locs.key(&base), format!("webhook name `{name}` can't be used in addresses"), Some("use letters, digits, `-`, `_` and `.`, not starting with `.`"));
+                self.at(
+                    self.locs().key(&base),
+                    format!("webhook name `{name}` can't be used in addresses"),
+                    Some("use letters, digits, `-`, `_` and `.`, not starting with `.`"),
+                );
             }
             if !is_webhook_scope(&hook.scope) {
-                self.at(self.locs.value(&at("scope")), format!("`{}` is not a webhook event scope", hook.scope), Some("event scopes look like store/order/created or store/cart/*; see BigCommerce's webhook events reference"));
+                self.at(self.locs().value(&at("scope")), format!("`{}` is not a webhook event scope", hook.scope), Some("event scopes look like store/order/created or store/cart/*; see BigCommerce's webhook events reference"));
             }
             if let Err(why) = check_destination(&hook.destination) {
-                self.at(self.locs.value(&at("destination")), format!("webhook destination `{}` {why}", hook.destination), Some("BigCommerce delivers only to https:// URLs on port 443, such as https://example.com/hooks/bigcommerce"));
+                self.at(self.locs().value(&at("destination")), format!("webhook destination `{}` {why}", hook.destination), Some("BigCommerce delivers only to https:// URLs on port 443, such as https://example.com/hooks/bigcommerce"));
             }
             let count = per_scope.entry(hook.scope.as_str()).or_default();
             *count += 1;
             if *count == MAX_HOOKS_PER_SCOPE + 1 {
-                self.at(self.locs.value(&at("scope")), format!("more than {MAX_HOOKS_PER_SCOPE} webhooks of `{account}` on `{}`; BigCommerce allows at most {MAX_HOOKS_PER_SCOPE} per event scope and API account", hook.scope), Some("use fewer destinations for this event, or spread them over several API accounts"));
+                self.at(self.locs().value(&at("scope")), format!("more than {MAX_HOOKS_PER_SCOPE} webhooks of `{account}` on `{}`; BigCommerce allows at most {MAX_HOOKS_PER_SCOPE} per event scope and API account", hook.scope), Some("use fewer destinations for this event, or spread them over several API accounts"));
             }
-            if let Some(first) = pairs.insert((hook.scope.as_str(), hook.destination.as_str()), name.as_str()) {
-                self.at(self.locs.key(&base), format!("webhooks `{first}` and `{name}` have the same scope and destination"), Some("BigCommerce keeps one webhook per scope and destination: remove one of them"));
+            // `https://host:443/x` and `https://host/x` are one destination to BigCommerce.
+            let destination = hook.destination.replacen(":443/", "/", 1);
+            let destination = destination
+                .strip_suffix(":443")
+                .unwrap_or(&destination)
+                .to_owned();
+            if let Some(first) = pairs.insert((hook.scope.clone(), destination), name.as_str()) {
+                self.at(self.locs().key(&base), format!("webhooks `{first}` and `{name}` have the same scope and destination"), Some("BigCommerce keeps one webhook per scope and destination: remove one of them"));
             }
             let mut headers = BTreeMap::new();
             for (header, value) in &hook.headers {
                 let mut hp = at("headers");
                 hp.push(header.clone());
-                if header.is_empty() || !header.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c)) {
-                    self.at(self.locs.key(&hp), format!("`{header}` is not a valid HTTP header name"), Some("use letters, digits and `-`, such as X-Webhook-Secret"));
+                if header.is_empty()
+                    || !header
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c))
+                {
+                    self.at(
+                        self.locs().key(&hp),
+                        format!("`{header}` is not a valid HTTP header name"),
+                        Some("use letters, digits and `-`, such as X-Webhook-Secret"),
+                    );
                 }
-                headers.insert(header.clone(), match value {
-                    raw::RawHeaderValue::Plain(s) => HeaderValue::Plain(s.clone()),
-                    raw::RawHeaderValue::Secret(_) => HeaderValue::Generated,
-                });
+                headers.insert(
+                    header.clone(),
+                    match value {
+                        raw::RawHeaderValue::Plain(s) => HeaderValue::Plain(s.clone()),
+                        raw::RawHeaderValue::Secret(_) => HeaderValue::Generated,
+                    },
+                );
             }
             out.push(Webhook {
-                address: Address::Webhook { store: store.to_owned(), account: account.to_owned(), name: name.clone() },
+                address: Address::Webhook {
+                    store: store.to_owned(),
+                    account: account.to_owned(),
+                    name: name.clone(),
+                },
                 name: name.clone(),
                 scope: hook.scope.clone(),
                 destination: hook.destination.clone(),
@@ -390,12 +675,27 @@ impl Validator {
         out
     }
 
-    fn storefront_token(&mut self, store: &str, name: &str, raw: &raw::RawStorefrontToken, accounts: &[ApiAccount]) -> Option<StorefrontToken> {
+    fn storefront_token(
+        &mut self,
+        store: &str,
+        name: &str,
+        raw: &raw::RawStorefrontToken,
+        accounts: &[ApiAccount],
+    ) -> Option<StorefrontToken> {
         let base = ["stores", store, "storefront_tokens", name];
-        let at = |field: &str| -> Vec<String> { base.iter().map(|s| s.to_string()).chain([field.to_owned()]).collect() };
+        let at = |field: &str| -> Vec<String> {
+            base.iter()
+                .map(|s| s.to_string())
+                .chain([field.to_owned()])
+                .collect()
+        };
         let before = self.problems.len();
         if !is_valid_segment(name) {
-            self.at(self.locs.key(&base), format!("storefront token name `{name}` can't be used in addresses"), Some("use letters, digits, `-`, `_` and `.`, not starting with `.`"));
+            self.at(
+                self.locs().key(&base),
+                format!("storefront token name `{name}` can't be used in addresses"),
+                Some("use letters, digits, `-`, `_` and `.`, not starting with `.`"),
+            );
         }
         match accounts.iter().find(|a| a.name == raw.issuer) {
             None => {
@@ -405,60 +705,106 @@ impl Validator {
                     None if names.is_empty() => "declare the issuer under this store's api_accounts with `storefront_api_tokens: modify`".to_owned(),
                     None => format!("the issuer must be an API account of store `{store}`: {}", names.join(", ")),
                 };
-                self.at_hint(self.locs.value(&at("issuer")), format!("issuer `{}` is not an API account of store `{store}`", raw.issuer), hint);
+                self.at_hint(
+                    self.locs().value(&at("issuer")),
+                    format!(
+                        "issuer `{}` is not an API account of store `{store}`",
+                        raw.issuer
+                    ),
+                    hint,
+                );
             }
             Some(issuer) => {
                 let needed = match raw.kind {
-                    TokenType::CustomerImpersonation => "storefront_api_customer_impersonation_tokens",
+                    TokenType::CustomerImpersonation => {
+                        "storefront_api_customer_impersonation_tokens"
+                    }
                     _ => "storefront_api_tokens",
                 };
                 if !issuer.scopes.has(needed, "modify") {
                     let ui = scopes::family(needed).map(|f| f.ui).unwrap_or(needed);
                     self.at_hint(
-                        self.locs.value(&at("issuer")),
-                        format!("issuer `{}` lacks the {ui} scope that creating a {} token needs", raw.issuer, raw.kind.as_str()),
+                        self.locs().value(&at("issuer")),
+                        format!(
+                            "issuer `{}` lacks the {ui} scope that creating a {} token needs",
+                            raw.issuer,
+                            raw.kind.as_str()
+                        ),
                         format!("add `{needed}: modify` to the scopes of `{}`", raw.issuer),
                     );
                 }
             }
         }
         if raw.channel_ids.is_empty() {
-            self.at(self.locs.value(&at("channel_ids")), "channel_ids is empty", Some("list at least one channel, such as [1] for the default storefront"));
+            self.at(
+                self.locs().value(&at("channel_ids")),
+                "channel_ids is empty",
+                Some("list at least one channel, such as [1] for the default storefront"),
+            );
         }
         let mut sorted = raw.channel_ids.clone();
         sorted.sort_unstable();
         sorted.dedup();
         if sorted.len() != raw.channel_ids.len() {
-            self.at(self.locs.value(&at("channel_ids")), "a channel is listed twice in channel_ids", Some("list each channel once"));
+            self.at(
+                self.locs().value(&at("channel_ids")),
+                "a channel is listed twice in channel_ids",
+                Some("list each channel once"),
+            );
         }
         if raw.kind == TokenType::Storefront {
             if raw.allowed_cors_origins.len() > MAX_CORS_ORIGINS {
-                self.at(self.locs.value(&at("allowed_cors_origins")), format!("{} CORS origins; BigCommerce allows at most {MAX_CORS_ORIGINS} per token", raw.allowed_cors_origins.len()), Some("declare a second token for the other origins"));
+                self.at(
+                    self.locs().value(&at("allowed_cors_origins")),
+                    format!(
+                        "{} CORS origins; BigCommerce allows at most {MAX_CORS_ORIGINS} per token",
+                        raw.allowed_cors_origins.len()
+                    ),
+                    Some("declare a second token for the other origins"),
+                );
             }
             for (i, origin) in raw.allowed_cors_origins.iter().enumerate() {
                 if let Err(why) = check_origin(origin) {
                     let mut p = at("allowed_cors_origins");
                     p.push(i.to_string());
-                    self.at(self.locs.value(&p), format!("`{origin}` {why}"), Some("an origin is a scheme and host with an optional port, such as https://shop.example.com"));
+                    self.at(self.locs().value(&p), format!("`{origin}` {why}"), Some("an origin is a scheme and host with an optional port, such as https://shop.example.com"));
                 }
             }
         } else if !raw.allowed_cors_origins.is_empty() {
-            self.at(self.locs.key(&at("allowed_cors_origins")), format!("allowed_cors_origins applies to `storefront` tokens only, not `{}`", raw.kind.as_str()), Some("remove it, or make the token `type: storefront`"));
+            self.at(
+                self.locs().key(&at("allowed_cors_origins")),
+                format!(
+                    "allowed_cors_origins applies to `storefront` tokens only, not `{}`",
+                    raw.kind.as_str()
+                ),
+                Some("remove it, or make the token `type: storefront`"),
+            );
         }
         match raw.kind {
             TokenType::Private if raw.access_scopes.is_empty() => {
-                self.at(self.locs.key(&at("type")), "a private token needs access_scopes", Some("add `access_scopes: [Unauthenticated]` (or Customer, B2B): what the token may read"));
+                self.at(self.locs().key(&at("type")), "a private token needs access_scopes", Some("add `access_scopes: [Unauthenticated]` (or Customer, B2B): what the token may read"));
             }
             TokenType::Private => {}
             _ if !raw.access_scopes.is_empty() => {
-                self.at(self.locs.key(&at("access_scopes")), format!("access_scopes applies to `private` tokens only, not `{}`", raw.kind.as_str()), Some("remove it, or make the token `type: private`"));
+                self.at(
+                    self.locs().key(&at("access_scopes")),
+                    format!(
+                        "access_scopes applies to `private` tokens only, not `{}`",
+                        raw.kind.as_str()
+                    ),
+                    Some("remove it, or make the token `type: private`"),
+                );
             }
             _ => {}
         }
         let lifetime = match parse_duration(&raw.lifetime) {
             Ok(s) => Some(s),
             Err(why) => {
-                self.at(self.locs.value(&at("lifetime")), why, Some("write a whole number and a unit: s, m, h, d or w, such as 90d"));
+                self.at(
+                    self.locs().value(&at("lifetime")),
+                    why,
+                    Some("write a whole number and a unit: s, m, h, d or w, such as 90d"),
+                );
                 None
             }
         };
@@ -467,12 +813,16 @@ impl Validator {
             Some(text) => match parse_duration(text) {
                 Ok(r) => {
                     if lifetime.is_some_and(|l| r >= l) {
-                        self.at(self.locs.value(&at("rotate_before")), format!("rotate_before ({text}) is not shorter than the lifetime ({})", raw.lifetime), Some("a token would be replaced as soon as it is created: make rotate_before shorter than lifetime"));
+                        self.at(self.locs().value(&at("rotate_before")), format!("rotate_before ({text}) is not shorter than the lifetime ({})", raw.lifetime), Some("a token would be replaced as soon as it is created: make rotate_before shorter than lifetime"));
                     }
                     Some(r)
                 }
                 Err(why) => {
-                    self.at(self.locs.value(&at("rotate_before")), why, Some("write a whole number and a unit: s, m, h, d or w, such as 14d"));
+                    self.at(
+                        self.locs().value(&at("rotate_before")),
+                        why,
+                        Some("write a whole number and a unit: s, m, h, d or w, such as 14d"),
+                    );
                     None
                 }
             },
@@ -483,7 +833,10 @@ impl Validator {
         let mut access_scopes = raw.access_scopes.clone();
         access_scopes.sort();
         Some(StorefrontToken {
-            address: Address::StorefrontToken { store: store.to_owned(), name: name.to_owned() },
+            address: Address::StorefrontToken {
+                store: store.to_owned(),
+                name: name.to_owned(),
+            },
             name: name.to_owned(),
             issuer: raw.issuer.clone(),
             kind: raw.kind,
@@ -505,7 +858,11 @@ fn level_list(family: &scopes::Family) -> String {
 fn is_uuid(s: &str) -> bool {
     let groups: Vec<&str> = s.split('-').collect();
     groups.len() == 5
-        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)))
+        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| {
+            g.len() == n
+                && g.chars()
+                    .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+        })
 }
 
 /// `store/<resource>/<event>`, with `*` allowed as the last part.
@@ -513,7 +870,9 @@ fn is_webhook_scope(s: &str) -> bool {
     let parts: Vec<&str> = s.split('/').collect();
     parts.len() >= 3
         && parts[0] == "store"
-        && parts[1..].iter().all(|p| !p.is_empty() && (*p == "*" || p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')))
+        && parts[1..].iter().all(|p| {
+            !p.is_empty() && (*p == "*" || p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        })
 }
 
 /// An https URL on port 443 with a host. Returns why not.
@@ -548,7 +907,10 @@ fn split_host_port(authority: &str) -> (&str, Option<&str>) {
 
 /// A CORS origin: `http(s)://host[:port]` and nothing after it.
 fn check_origin(origin: &str) -> Result<(), &'static str> {
-    let rest = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://")).ok_or("is not an http(s) origin")?;
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .ok_or("is not an http(s) origin")?;
     if rest.is_empty() || rest.contains(['/', '?', '#', '@']) {
         return Err("is not an origin (scheme and host only, no path)");
     }
@@ -567,8 +929,14 @@ mod tests {
     fn destinations() {
         assert!(check_destination("https://erp.example.com/hooks").is_ok());
         assert!(check_destination("https://erp.example.com:443/hooks").is_ok());
-        assert_eq!(check_destination("http://erp.example.com"), Err("is not an https:// URL"));
-        assert_eq!(check_destination("https://erp.example.com:8443/x"), Err("is not on port 443"));
+        assert_eq!(
+            check_destination("http://erp.example.com"),
+            Err("is not an https:// URL")
+        );
+        assert_eq!(
+            check_destination("https://erp.example.com:8443/x"),
+            Err("is not on port 443")
+        );
         assert_eq!(check_destination("https:///x"), Err("has no host"));
     }
 

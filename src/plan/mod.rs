@@ -58,6 +58,8 @@ pub enum Mode {
     Automated,
     /// A person must act in the BigCommerce control panel.
     Guided,
+    /// A finding for a person to look into; bckeys changes nothing by itself.
+    Review,
 }
 
 impl Mode {
@@ -65,6 +67,7 @@ impl Mode {
         match self {
             Mode::Automated => "automated",
             Mode::Guided => "guided",
+            Mode::Review => "review",
         }
     }
 }
@@ -146,11 +149,10 @@ impl Plan {
                 Op::Delete => &mut s.delete,
                 Op::Drift => &mut s.drift,
             } += 1;
-            if a.action != Op::Drift {
-                *match a.mode {
-                    Mode::Automated => &mut s.automated,
-                    Mode::Guided => &mut s.guided,
-                } += 1;
+            match a.mode {
+                Mode::Automated => s.automated += 1,
+                Mode::Guided => s.guided += 1,
+                Mode::Review => {}
             }
         }
         s

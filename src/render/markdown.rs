@@ -8,7 +8,9 @@ use crate::plan::Plan;
 pub fn plan(plan: &Plan) -> String {
     let mut out = String::from("### bckeys plan\n\n");
     if !plan.refreshed {
-        out.push_str("_Planned from the configuration and the state alone; BigCommerce was not asked._\n\n");
+        out.push_str(
+            "_Planned from the configuration and the state alone; BigCommerce was not asked._\n\n",
+        );
     }
     if !plan.has_changes() {
         out.push_str("**No changes.** BigCommerce credentials, the state and the secret files match the configuration.\n");
@@ -17,15 +19,40 @@ pub fn plan(plan: &Plan) -> String {
     let s = plan.summary();
     let _ = writeln!(
         out,
-        "**{} to create, {} to replace, {} to update, {} to rekey, {} to delete; {} drift findings.** {} guided (a person acts in the control panel), {} automated.\n",
-        s.create, s.replace, s.update, s.rekey, s.delete, s.drift, s.guided, s.automated
+        "**{} to create, {} to replace, {} to update, {} to rekey, {} to delete; {} drift finding{}.** {} guided (a person acts in the control panel), {} automated.\n",
+        s.create,
+        s.replace,
+        s.update,
+        s.rekey,
+        s.delete,
+        s.drift,
+        if s.drift == 1 { "" } else { "s" },
+        s.guided,
+        s.automated
     );
     out.push_str("| | address | action | mode | why |\n|---|---|---|---|---|\n");
     for a in &plan.actions {
-        let _ = writeln!(out, "| `{}` | `{}` | {} | {} | {} |", a.action.symbol(), a.address, a.action.as_str(), a.mode.as_str(), escape(&a.reason));
+        let _ = writeln!(
+            out,
+            "| `{}` | `{}` | {} | {} | {} |",
+            a.action.symbol(),
+            a.address,
+            a.action.as_str(),
+            a.mode.as_str(),
+            escape(&a.reason)
+        );
     }
-    for a in plan.actions.iter().filter(|a| a.scopes.is_some() || !a.changes.is_empty()) {
-        let _ = write!(out, "\n<details><summary><code>{}</code>: {}</summary>\n\n```diff\n", a.address, a.action.as_str());
+    for a in plan
+        .actions
+        .iter()
+        .filter(|a| a.scopes.is_some() || !a.changes.is_empty())
+    {
+        let _ = write!(
+            out,
+            "\n<details><summary><code>{}</code>: {}</summary>\n\n```diff\n",
+            a.address,
+            a.action.as_str()
+        );
         if let Some(scopes) = &a.scopes {
             for (sign, line) in scope_diff(&scopes.before, &scopes.after) {
                 let _ = writeln!(out, "{sign} scopes.{line}");

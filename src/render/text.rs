@@ -26,8 +26,14 @@ pub fn plan(plan: &Plan, p: Paint) -> String {
         let mode = match action.mode {
             Mode::Guided => p.cyan("guided: a person acts in the control panel"),
             Mode::Automated => p.dim("automated"),
+            Mode::Review => p.red("review: a person must look into it"),
         };
-        let _ = writeln!(out, "{colored} {} {} ({mode})", p.bold(&action.address.to_string()), action.action.as_str());
+        let _ = writeln!(
+            out,
+            "{colored} {} {} ({mode})",
+            p.bold(&action.address.to_string()),
+            action.action.as_str()
+        );
         let _ = writeln!(out, "      {}", action.reason);
         if let Some(scopes) = &action.scopes {
             let _ = writeln!(out, "      scopes:");

@@ -1,0 +1,182 @@
+//! A throwaway repository per test: configuration, identity, secret files and state, built
+//! with bckeys' own library so that every file is what bckeys itself would write.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use bckeys::address::Address;
+use bckeys::state::{ApiAccountRecord, Resource, SecretRecord, State, TokenRecord, WebhookRecord};
+use bckeys::vault::{self, Credential, Recipient};
+use secrecy::SecretString;
+
+pub struct Repo {
+    pub dir: tempfile::TempDir,
+    pub identity: PathBuf,
+    pub recipient: String,
+}
+
+impl Repo {
+    /// An empty repository with a fresh identity.
+    pub fn new() -> Repo {
+        let dir = tempfile::tempdir().unwrap();
+        let (key, recipient) = vault::generate_x25519();
+        let identity = dir.path().join("identity.agekey");
+        std::fs::write(&identity, key.as_bytes()).unwrap();
+        Repo {
+            dir,
+            identity,
+            recipient,
+        }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn write(&self, rel: &str, text: &str) {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path(rel)).unwrap()
+    }
+
+    /// `bckeys` run in the repository, without color and without the caller's identity.
+    pub fn bckeys(&self) -> Command {
+        let mut cmd = Command::cargo_bin("bckeys").unwrap();
+        cmd.current_dir(self.dir.path())
+            .env("NO_COLOR", "1")
+            .env_remove("BCKEYS_IDENTITY")
+            .env_remove("BCKEYS_IDENTITY_FILE")
+            .env_remove("BCKEYS_CONFIG")
+            .env_remove("BCKEYS_API_BASE");
+        cmd
+    }
+
+    pub fn recipients(&self, extra: &[&str]) -> Vec<Recipient> {
+        std::iter::once(self.recipient.as_str())
+            .chain(extra.iter().copied())
+            .map(|r| Recipient::parse(r).unwrap())
+            .collect()
+    }
+
+    pub fn identities(&self) -> vault::Identities {
+        vault::Identities::load(std::slice::from_ref(&self.identity), None, None)
+            .unwrap()
+            .unwrap()
+    }
+
+    /// Encrypts a made-up credential for `address` to `recipients` and returns its record.
+    pub fn secret(&self, address: &Address, recipients: &[Recipient], token: &str) -> SecretRecord {
+        let credential = Credential {
+            address: address.to_string(),
+            kind: "store_api_account".into(),
+            store_hash: Some("abc123def4".into()),
+            account_uuid: None,
+            name: "fixture".into(),
+            client_id: Some("client-id-fixture".into()),
+            client_secret: Some(SecretString::from(format!("client-secret-{token}"))),
+            access_token: SecretString::from(format!("access-token-{token}")),
+            api_path: Some("https://api.bigcommerce.com/stores/abc123def4/v3/".into()),
+            scopes: vec![],
+            created_at: "2026-11-01T00:00:00Z".into(),
+        };
+        let rel = address.secret_path();
+        let written = vault::write_file(
+            &self.dir.path().join(&rel),
+            credential.to_yaml().as_bytes(),
+            recipients,
+            true,
+            None,
+        )
+        .unwrap();
+        SecretRecord {
+            file: rel,
+            recipients: vault::fingerprint(recipients),
+            sha256: written.sha256,
+        }
+    }
+}
+
+pub fn addr(text: &str) -> Address {
+    text.parse().unwrap()
+}
+
+pub fn store_account(
+    repo: &Repo,
+    address: &str,
+    scopes: &[&str],
+    recipients: &[Recipient],
+) -> (Address, Resource) {
+    let a = addr(address);
+    let secret = repo.secret(&a, recipients, "t");
+    let name = address.rsplit('/').next().unwrap().to_owned();
+    let record = ApiAccountRecord {
+        account_uuid: None,
+        client_id: format!("client-{name}"),
+        created_at: "2026-11-01T00:00:00Z".into(),
+        name,
+        scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        secret,
+        store_hash: Some("abc123def4".into()),
+    };
+    (a, Resource::StoreApiAccount(record))
+}
+
+pub fn webhook(address: &str, scope: &str, destination: &str, active: bool) -> (Address, Resource) {
+    let record = WebhookRecord {
+        active,
+        destination: destination.into(),
+        generated_headers: vec![],
+        id: 4242,
+        plain_headers: Default::default(),
+        scope: scope.into(),
+        secret: None,
+    };
+    (addr(address), Resource::Webhook(record))
+}
+
+pub fn token(
+    repo: &Repo,
+    address: &str,
+    expires_at: &str,
+    recipients: &[Recipient],
+) -> (Address, Resource) {
+    let a = addr(address);
+    let secret = repo.secret(&a, recipients, "sf");
+    let record = TokenRecord {
+        access_scopes: vec![],
+        allowed_cors_origins: vec!["https://shop.example.com".into()],
+        channel_ids: vec![1],
+        created_at: "2026-01-01T00:00:00Z".into(),
+        expires_at: expires_at.into(),
+        issuer: "storefront-issuer".into(),
+        secret,
+        store_hash: "abc123def4".into(),
+        token_type: bckeys::config::TokenType::Storefront,
+    };
+    (a, Resource::StorefrontToken(record))
+}
+
+pub fn save_state(repo: &Repo, resources: Vec<(Address, Resource)>) -> State {
+    let mut state = State {
+        resources: resources.into_iter().collect(),
+        ..State::default()
+    };
+    state.save(&repo.path("bckeys.state.yaml")).unwrap();
+    state
+}
+
+pub fn age_available() -> bool {
+    std::process::Command::new("age")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[allow(dead_code)]
+pub fn manifest_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}

@@ -1,0 +1,9 @@
+//! End-to-end tests of the bckeys binary: real processes, real files, the real `age` tool.
+
+mod common;
+mod init;
+mod plan;
+mod schema;
+mod scopes;
+mod state;
+mod vault;
