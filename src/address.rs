@@ -10,18 +10,11 @@ pub enum Address {
     /// `store/<label>/<account>`
     StoreAccount { store: String, account: String },
     /// `store/<label>/<account>/webhook/<name>`
-    Webhook {
-        store: String,
-        account: String,
-        name: String,
-    },
+    Webhook { store: String, account: String, name: String },
     /// `store/<label>/storefront-token/<name>`
     StorefrontToken { store: String, name: String },
     /// `account/<label>/<account>`
-    AccountAccount {
-        account_label: String,
-        account: String,
-    },
+    AccountAccount { account_label: String, account: String },
 }
 
 impl Address {
@@ -33,10 +26,9 @@ impl Address {
     /// The API account a webhook belongs to.
     pub fn owner(&self) -> Option<Address> {
         match self {
-            Address::Webhook { store, account, .. } => Some(Address::StoreAccount {
-                store: store.clone(),
-                account: account.clone(),
-            }),
+            Address::Webhook { store, account, .. } => {
+                Some(Address::StoreAccount { store: store.clone(), account: account.clone() })
+            }
             _ => None,
         }
     }
@@ -47,10 +39,7 @@ impl Address {
 impl Ord for Address {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         // Compares the text without building it: plans and the state compare addresses often.
-        self.parts()
-            .into_iter()
-            .flat_map(str::bytes)
-            .cmp(other.parts().into_iter().flat_map(str::bytes))
+        self.parts().into_iter().flat_map(str::bytes).cmp(other.parts().into_iter().flat_map(str::bytes))
     }
 }
 
@@ -65,18 +54,9 @@ impl Address {
     fn parts(&self) -> [&str; 6] {
         match self {
             Address::StoreAccount { store, account } => ["store/", store, "/", account, "", ""],
-            Address::Webhook {
-                store,
-                account,
-                name,
-            } => ["store/", store, "/", account, "/webhook/", name],
-            Address::StorefrontToken { store, name } => {
-                ["store/", store, "/storefront-token/", name, "", ""]
-            }
-            Address::AccountAccount {
-                account_label,
-                account,
-            } => ["account/", account_label, "/", account, "", ""],
+            Address::Webhook { store, account, name } => ["store/", store, "/", account, "/webhook/", name],
+            Address::StorefrontToken { store, name } => ["store/", store, "/storefront-token/", name, "", ""],
+            Address::AccountAccount { account_label, account } => ["account/", account_label, "/", account, "", ""],
         }
     }
 }
@@ -85,18 +65,11 @@ impl fmt::Display for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Address::StoreAccount { store, account } => write!(f, "store/{store}/{account}"),
-            Address::Webhook {
-                store,
-                account,
-                name,
-            } => write!(f, "store/{store}/{account}/webhook/{name}"),
+            Address::Webhook { store, account, name } => write!(f, "store/{store}/{account}/webhook/{name}"),
             Address::StorefrontToken { store, name } => {
                 write!(f, "store/{store}/storefront-token/{name}")
             }
-            Address::AccountAccount {
-                account_label,
-                account,
-            } => write!(f, "account/{account_label}/{account}"),
+            Address::AccountAccount { account_label, account } => write!(f, "account/{account_label}/{account}"),
         }
     }
 }
@@ -121,23 +94,16 @@ impl FromStr for Address {
         }
         let own = |p: &str| p.to_owned();
         match parts.as_slice() {
-            ["store", store, "storefront-token", name] => Ok(Address::StorefrontToken {
-                store: own(store),
-                name: own(name),
-            }),
-            ["store", store, account, "webhook", name] => Ok(Address::Webhook {
-                store: own(store),
-                account: own(account),
-                name: own(name),
-            }),
-            ["store", store, account] => Ok(Address::StoreAccount {
-                store: own(store),
-                account: own(account),
-            }),
-            ["account", label, account] => Ok(Address::AccountAccount {
-                account_label: own(label),
-                account: own(account),
-            }),
+            ["store", store, "storefront-token", name] => {
+                Ok(Address::StorefrontToken { store: own(store), name: own(name) })
+            }
+            ["store", store, account, "webhook", name] => {
+                Ok(Address::Webhook { store: own(store), account: own(account), name: own(name) })
+            }
+            ["store", store, account] => Ok(Address::StoreAccount { store: own(store), account: own(account) }),
+            ["account", label, account] => {
+                Ok(Address::AccountAccount { account_label: own(label), account: own(account) })
+            }
             _ => Err(AddressError(s.to_owned())),
         }
     }
@@ -149,8 +115,7 @@ pub fn is_valid_segment(s: &str) -> bool {
     !s.is_empty()
         && !s.starts_with('.')
         && s.len() <= 128
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 #[cfg(test)]
@@ -169,24 +134,14 @@ mod tests {
             assert_eq!(address.to_string(), text);
         }
         let a: Address = "store/p/erp-sync".parse().unwrap();
-        assert_eq!(
-            a.secret_path(),
-            PathBuf::from("secrets/store/p/erp-sync.age")
-        );
+        assert_eq!(a.secret_path(), PathBuf::from("secrets/store/p/erp-sync.age"));
     }
 
     #[test]
     fn rejects_malformed_and_path_escaping_addresses() {
-        for text in [
-            "",
-            "store",
-            "store/p",
-            "store/../x",
-            "shop/p/a",
-            "store/p/a/b",
-            "account/a/b/c",
-            "store/p/.hidden",
-        ] {
+        for text in
+            ["", "store", "store/p", "store/../x", "shop/p/a", "store/p/a/b", "account/a/b/c", "store/p/.hidden"]
+        {
             assert!(text.parse::<Address>().is_err(), "{text}");
         }
     }

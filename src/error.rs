@@ -20,11 +20,7 @@ pub enum Error {
     #[error(transparent)]
     Address(#[from] AddressError),
     #[error("{what} {}: {error}", path.display())]
-    Io {
-        what: &'static str,
-        path: PathBuf,
-        error: std::io::Error,
-    },
+    Io { what: &'static str, path: PathBuf, error: std::io::Error },
     #[error("{message}")]
     Refused { message: String, hint: String },
 }

@@ -26,9 +26,7 @@ pub fn secret_files(dir: &Path, state: &State) -> BTreeMap<Address, FileStatus> 
         .filter_map(|(address, resource)| {
             let secret = resource.secret()?;
             let status = match std::fs::read(dir.join(&secret.file)) {
-                Ok(bytes) if crate::fsutil::sha256_hex(&bytes) == secret.sha256 => {
-                    FileStatus::Intact
-                }
+                Ok(bytes) if crate::fsutil::sha256_hex(&bytes) == secret.sha256 => FileStatus::Intact,
                 Ok(_) => FileStatus::Modified,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileStatus::Missing,
                 Err(e) => FileStatus::Unreadable(e.to_string()),

@@ -34,12 +34,7 @@ impl ScopeSet {
             let p = p.as_ref();
             let (family, level) = scopes::FAMILIES
                 .iter()
-                .find_map(|f| {
-                    f.levels
-                        .iter()
-                        .find(|l| l.parameter == p)
-                        .map(|l| (f, l.name))
-                })
+                .find_map(|f| f.levels.iter().find(|l| l.parameter == p).map(|l| (f, l.name)))
                 .ok_or_else(|| UnknownParameter(p.to_owned()))?;
             set.grant(family, level);
         }
@@ -50,11 +45,7 @@ impl ScopeSet {
     pub fn parameters(&self) -> Vec<&'static str> {
         let mut out: Vec<_> = self
             .iter()
-            .flat_map(|(family, levels)| {
-                levels
-                    .iter()
-                    .filter_map(move |l| family.level(l).map(|l| l.parameter))
-            })
+            .flat_map(|(family, levels)| levels.iter().filter_map(move |l| family.level(l).map(|l| l.parameter)))
             .collect();
         out.sort_unstable();
         out
@@ -62,9 +53,7 @@ impl ScopeSet {
 
     /// Families with their levels, in family key order.
     pub fn iter(&self) -> impl Iterator<Item = (&'static Family, &[&'static str])> {
-        self.grants
-            .iter()
-            .filter_map(|(k, v)| scopes::family(k).map(|f| (f, v.as_slice())))
+        self.grants.iter().filter_map(|(k, v)| scopes::family(k).map(|f| (f, v.as_slice())))
     }
 
     pub fn levels(&self, family: &str) -> &[&'static str] {
@@ -81,19 +70,12 @@ impl ScopeSet {
 
     /// One `family: level` line per family, the form diffs and plans show.
     pub fn lines(&self) -> Vec<String> {
-        self.iter()
-            .map(|(f, levels)| format!("{}: {}", f.key, levels.join(", ")))
-            .collect()
+        self.iter().map(|(f, levels)| format!("{}: {}", f.key, levels.join(", "))).collect()
     }
 
     /// Families whose levels differ between `self` and `other`.
     pub fn differing_families(&self, other: &ScopeSet) -> Vec<&'static str> {
-        let mut keys: Vec<&'static str> = self
-            .grants
-            .keys()
-            .chain(other.grants.keys())
-            .copied()
-            .collect();
+        let mut keys: Vec<&'static str> = self.grants.keys().chain(other.grants.keys()).copied().collect();
         keys.sort_unstable();
         keys.dedup();
         keys.retain(|k| self.levels(k) != other.levels(k));
@@ -125,14 +107,7 @@ mod tests {
         set.grant(fam("account_users"), "delete");
         set.grant(fam("account_users"), "read-only");
         let params = set.parameters();
-        assert_eq!(
-            params,
-            vec![
-                "account_users_delete",
-                "account_users_read",
-                "store_v2_products"
-            ]
-        );
+        assert_eq!(params, vec!["account_users_delete", "account_users_read", "store_v2_products"]);
         assert_eq!(ScopeSet::from_parameters(&params).unwrap(), set);
         assert_eq!(set.levels("account_users"), ["read-only", "delete"]);
     }

@@ -65,10 +65,7 @@ impl Family {
 
     /// Position of a level in the control panel's order, used to sort multi-level grants.
     pub fn level_rank(&self, name: &str) -> usize {
-        self.levels
-            .iter()
-            .position(|l| l.name == name)
-            .unwrap_or(usize::MAX)
+        self.levels.iter().position(|l| l.name == name).unwrap_or(usize::MAX)
     }
 
     pub fn level_names(&self) -> Vec<&'static str> {
@@ -186,10 +183,7 @@ mod tests {
     fn keys_and_parameters_are_unique() {
         let keys: HashSet<_> = FAMILIES.iter().map(|f| f.key).collect();
         assert_eq!(keys.len(), FAMILIES.len());
-        let params: Vec<_> = FAMILIES
-            .iter()
-            .flat_map(|f| f.levels.iter().map(|l| l.parameter))
-            .collect();
+        let params: Vec<_> = FAMILIES.iter().flat_map(|f| f.levels.iter().map(|l| l.parameter)).collect();
         let unique: HashSet<_> = params.iter().collect();
         assert_eq!(unique.len(), params.len());
     }

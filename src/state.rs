@@ -116,15 +116,9 @@ impl Resource {
         matches!(
             (self, address),
             (Resource::StoreApiAccount(_), Address::StoreAccount { .. })
-                | (
-                    Resource::AccountApiAccount(_),
-                    Address::AccountAccount { .. }
-                )
+                | (Resource::AccountApiAccount(_), Address::AccountAccount { .. })
                 | (Resource::Webhook(_), Address::Webhook { .. })
-                | (
-                    Resource::StorefrontToken(_),
-                    Address::StorefrontToken { .. }
-                )
+                | (Resource::StorefrontToken(_), Address::StorefrontToken { .. })
         )
     }
 }
@@ -139,21 +133,11 @@ impl ApiAccountRecord {
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
     #[error("cannot read {}: {error}", path.display())]
-    Read {
-        path: PathBuf,
-        error: std::io::Error,
-    },
+    Read { path: PathBuf, error: std::io::Error },
     #[error("{}:{}:{}: {message}", path.display(), pos.line, pos.column)]
-    Invalid {
-        path: PathBuf,
-        pos: Pos,
-        message: String,
-    },
+    Invalid { path: PathBuf, pos: Pos, message: String },
     #[error("cannot write {}: {error}", path.display())]
-    Write {
-        path: PathBuf,
-        error: std::io::Error,
-    },
+    Write { path: PathBuf, error: std::io::Error },
 }
 
 impl StateError {
@@ -167,11 +151,7 @@ impl StateError {
 
 impl Default for State {
     fn default() -> Self {
-        State {
-            resources: BTreeMap::new(),
-            serial: 0,
-            version: STATE_VERSION,
-        }
+        State { resources: BTreeMap::new(), serial: 0, version: STATE_VERSION }
     }
 }
 
@@ -189,55 +169,36 @@ impl State {
         match std::fs::read(path) {
             Ok(bytes) => State::parse(path, &bytes),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State::default()),
-            Err(error) => Err(StateError::Read {
-                path: path.to_path_buf(),
-                error,
-            }),
+            Err(error) => Err(StateError::Read { path: path.to_path_buf(), error }),
         }
     }
 
     pub fn parse(path: &Path, bytes: &[u8]) -> Result<State, StateError> {
-        let invalid = |pos: Pos, message: String| StateError::Invalid {
-            path: path.to_path_buf(),
-            pos,
-            message,
-        };
-        let text = std::str::from_utf8(bytes).map_err(|_| {
-            invalid(
-                Pos { line: 1, column: 1 },
-                "the state file is not UTF-8 text".into(),
-            )
-        })?;
+        let invalid = |pos: Pos, message: String| StateError::Invalid { path: path.to_path_buf(), pos, message };
+        let text = std::str::from_utf8(bytes)
+            .map_err(|_| invalid(Pos { line: 1, column: 1 }, "the state file is not UTF-8 text".into()))?;
         if text.trim().is_empty() {
             return Err(invalid(Pos { line: 1, column: 1 }, "the state file is empty (a missing file would mean \"nothing recorded\"; an empty one means something went wrong)".into()));
         }
-        let duplicates = Locations::check(text)
-            .map_err(|e| invalid(e.pos, format!("invalid YAML: {}", e.message)))?;
+        let duplicates = Locations::check(text).map_err(|e| invalid(e.pos, format!("invalid YAML: {}", e.message)))?;
         if let Some(d) = duplicates.first() {
-            return Err(invalid(
-                d.second,
-                format!("`{}` is recorded twice", d.path.join(".")),
-            ));
+            return Err(invalid(d.second, format!("`{}` is recorded twice", d.path.join("."))));
         }
         let state: State = serde_yaml::from_str(text).map_err(|e| {
-            let pos = e
-                .location()
-                .map(|l| Pos {
-                    line: l.line(),
-                    column: l.column(),
-                })
-                .unwrap_or(Pos { line: 1, column: 1 });
-            let mut message = e.to_string();
-            if let Some(i) = message.rfind(" at line ") {
-                message.truncate(i);
-            }
+            let (pos, message) = crate::config::locate::serde_error(&e);
             invalid(pos, message)
         })?;
         // Positions are looked up only for a problem, so a valid state never pays for indexing.
         let locs = std::cell::OnceCell::new();
         let locs = || locs.get_or_init(|| Locations::scan(text).unwrap_or_default());
         if state.version != STATE_VERSION {
-            return Err(invalid(locs().value(&["version"]), format!("state version {} is not supported by this bckeys (it reads version {STATE_VERSION})", state.version)));
+            return Err(invalid(
+                locs().value(&["version"]),
+                format!(
+                    "state version {} is not supported by this bckeys (it reads version {STATE_VERSION})",
+                    state.version
+                ),
+            ));
         }
         for (address, resource) in &state.resources {
             let at = |field: &str| {
@@ -251,10 +212,7 @@ impl State {
             if !resource.fits(address) {
                 return Err(invalid(
                     at("kind"),
-                    format!(
-                        "`{address}` is recorded as a {}, which that address can't be",
-                        resource.kind()
-                    ),
+                    format!("`{address}` is recorded as a {}, which that address can't be", resource.kind()),
                 ));
             }
             if let Resource::StoreApiAccount(r) | Resource::AccountApiAccount(r) = resource {
@@ -266,15 +224,10 @@ impl State {
                 if secret.file != address.secret_path() {
                     return Err(invalid(
                         at("secret"),
-                        format!(
-                            "`{address}`: its secret file must be {}",
-                            address.secret_path().display()
-                        ),
+                        format!("`{address}`: its secret file must be {}", address.secret_path().display()),
                     ));
                 }
-                if secret.sha256.len() != 64
-                    || !secret.sha256.chars().all(|c| c.is_ascii_hexdigit())
-                {
+                if secret.sha256.len() != 64 || !secret.sha256.chars().all(|c| c.is_ascii_hexdigit()) {
                     return Err(invalid(
                         at("secret"),
                         format!("`{address}`: the secret's sha256 is not a SHA-256 digest"),
@@ -295,12 +248,8 @@ impl State {
     /// Writes the state atomically, raising the serial.
     pub fn save(&mut self, path: &Path) -> Result<(), StateError> {
         self.serial += 1;
-        crate::fsutil::write_atomic(path, self.to_yaml().as_bytes(), false).map_err(|error| {
-            StateError::Write {
-                path: path.to_path_buf(),
-                error,
-            }
-        })
+        crate::fsutil::write_atomic(path, self.to_yaml().as_bytes(), false)
+            .map_err(|error| StateError::Write { path: path.to_path_buf(), error })
     }
 }
 
@@ -313,8 +262,6 @@ impl Serialize for Address {
 impl<'de> Deserialize<'de> for Address {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        text.parse().map_err(|e: crate::address::AddressError| {
-            serde::de::Error::custom(format!("{e}; {}", e.hint()))
-        })
+        text.parse().map_err(|e: crate::address::AddressError| serde::de::Error::custom(format!("{e}; {}", e.hint())))
     }
 }

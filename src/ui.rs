@@ -15,12 +15,8 @@ impl Ui {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
             || std::env::var("TERM").is_ok_and(|t| t == "dumb");
         Ui {
-            stdout_paint: Paint {
-                enabled: !no_color && std::io::stdout().is_terminal(),
-            },
-            stderr_paint: Paint {
-                enabled: !no_color && std::io::stderr().is_terminal(),
-            },
+            stdout_paint: Paint { enabled: !no_color && std::io::stdout().is_terminal() },
+            stderr_paint: Paint { enabled: !no_color && std::io::stderr().is_terminal() },
         }
     }
 

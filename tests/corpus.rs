@@ -74,18 +74,12 @@ fn validate(config: &str) -> (Option<i32>, String, String) {
 fn every_broken_config_fails_with_its_exact_message() {
     let bless = blessing();
     let cases = files_ending_with("tests/corpus", ".yaml");
-    assert!(
-        cases.len() >= MIN_CASES,
-        "tests/corpus holds {} cases; at least {MIN_CASES} are expected",
-        cases.len()
-    );
+    assert!(cases.len() >= MIN_CASES, "tests/corpus holds {} cases; at least {MIN_CASES} are expected", cases.len());
 
     let mut failures: Vec<String> = Vec::new();
     for case in &cases {
         let config = format!("tests/corpus/{case}");
-        if !case.as_bytes().iter().take(2).all(u8::is_ascii_digit)
-            || case.as_bytes().get(2) != Some(&b'-')
-        {
+        if !case.as_bytes().iter().take(2).all(u8::is_ascii_digit) || case.as_bytes().get(2) != Some(&b'-') {
             failures.push(format!("{config}: case files are named NN-short-name.yaml"));
         }
         let stem = case.strip_suffix(".yaml").expect("a .yaml file");
@@ -94,19 +88,14 @@ fn every_broken_config_fails_with_its_exact_message() {
         let (code, stdout, stderr) = validate(&config);
 
         if code != Some(1) {
-            failures.push(format!(
-                "{config}: exit code {code:?}, expected 1\n--- stderr:\n{stderr}"
-            ));
+            failures.push(format!("{config}: exit code {code:?}, expected 1\n--- stderr:\n{stderr}"));
         }
         if predicate::str::is_empty().not().eval(stdout.as_str()) {
-            failures.push(format!(
-                "{config}: standard output should be empty, got:\n{stdout}"
-            ));
+            failures.push(format!("{config}: standard output should be empty, got:\n{stdout}"));
         }
 
         if bless {
-            fs::write(&stderr_file, &stderr)
-                .unwrap_or_else(|e| panic!("cannot write {}: {e}", stderr_file.display()));
+            fs::write(&stderr_file, &stderr).unwrap_or_else(|e| panic!("cannot write {}: {e}", stderr_file.display()));
             continue;
         }
         let expected = match fs::read_to_string(&stderr_file) {
@@ -130,17 +119,14 @@ fn every_broken_config_fails_with_its_exact_message() {
 
     // A .stderr file whose .yaml is gone would never be checked.
     for stderr_name in files_ending_with("tests/corpus", ".stderr") {
-        let yaml = format!(
-            "{}.yaml",
-            stderr_name.strip_suffix(".stderr").expect("a .stderr file")
-        );
+        let yaml = format!("{}.yaml", stderr_name.strip_suffix(".stderr").expect("a .stderr file"));
         if !cases.contains(&yaml) {
             let path = root().join("tests/corpus").join(&stderr_name);
             if bless {
-                fs::remove_file(&path)
-                    .unwrap_or_else(|e| panic!("cannot remove {}: {e}", path.display()));
+                fs::remove_file(&path).unwrap_or_else(|e| panic!("cannot remove {}: {e}", path.display()));
             } else {
-                failures.push(format!("tests/corpus/{stderr_name} has no tests/corpus/{yaml}: remove it or add the case"));
+                failures
+                    .push(format!("tests/corpus/{stderr_name} has no tests/corpus/{yaml}: remove it or add the case"));
             }
         }
     }
@@ -163,7 +149,9 @@ fn every_example_validates() {
         let config = format!("examples/{example}");
         let (code, stdout, stderr) = validate(&config);
         if code != Some(0) {
-            failures.push(format!("{config}: exit code {code:?}, expected 0\n--- stdout:\n{stdout}--- stderr:\n{stderr}---"));
+            failures.push(format!(
+                "{config}: exit code {code:?}, expected 0\n--- stdout:\n{stdout}--- stderr:\n{stderr}---"
+            ));
         }
     }
     assert!(

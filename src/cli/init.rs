@@ -27,11 +27,7 @@ const GITIGNORE_HEADER: &str = "# bckeys: private keys never belong in git";
 
 pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     let config_path = &global.config;
-    let dir = config_path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .to_path_buf();
+    let dir = config_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
     let mut existing: Vec<&Path> = Vec::new();
     if config_path.exists() {
         existing.push(config_path);
@@ -54,16 +50,11 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     }
     let mut recipients = Vec::new();
     for text in &args.recipient {
-        let r = vault::Recipient::parse(text).map_err(|e| Error::Refused {
-            message: format!("--recipient: {}", e.message),
-            hint: e.hint.clone(),
-        })?;
+        let r = vault::Recipient::parse(text)
+            .map_err(|e| Error::Refused { message: format!("--recipient: {}", e.message), hint: e.hint.clone() })?;
         recipients.push(r.as_str().to_owned());
     }
-    let identity = args
-        .generate_identity
-        .as_ref()
-        .map(|path| (path, vault::generate_x25519()));
+    let identity = args.generate_identity.as_ref().map(|path| (path, vault::generate_x25519()));
     if let Some((_, (_, recipient))) = &identity {
         recipients.push(recipient.clone());
     }
@@ -77,12 +68,10 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
             error,
         })?;
     }
-    fsutil::write_atomic(config_path, starter(&recipients).as_bytes(), false).map_err(|error| {
-        Error::Io {
-            what: "cannot write",
-            path: config_path.clone(),
-            error,
-        }
+    fsutil::write_atomic(config_path, starter(&recipients).as_bytes(), false).map_err(|error| Error::Io {
+        what: "cannot write",
+        path: config_path.clone(),
+        error,
     })?;
 
     let gitignore = dir.join(".gitignore");
@@ -99,10 +88,7 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
         }
     }
     let current = std::fs::read_to_string(&gitignore).unwrap_or_default();
-    let missing: Vec<&String> = wanted
-        .iter()
-        .filter(|l| !current.lines().any(|c| c.trim() == l.as_str()))
-        .collect();
+    let missing: Vec<&String> = wanted.iter().filter(|l| !current.lines().any(|c| c.trim() == l.as_str())).collect();
     if !missing.is_empty() {
         let mut text = current.clone();
         if !text.is_empty() && !text.ends_with('\n') {
@@ -119,11 +105,7 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
         })?;
     }
 
-    let mut report = format!(
-        "Wrote {} and {}.\n",
-        config_path.display(),
-        gitignore.display()
-    );
+    let mut report = format!("Wrote {} and {}.\n", config_path.display(), gitignore.display());
     if let Some((path, (_, recipient))) = &identity {
         report.push_str(&format!(
             "Generated identity {} (mode 0600); its recipient {recipient} is in the configuration.\nKeep the identity out of git and back it up: without it, nobody can decrypt the credentials.\n",
@@ -133,9 +115,7 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     if recipients.is_empty() {
         report.push_str("Next: add your age or ssh public key under encryption.recipients (or rerun with --generate-identity PATH).\n");
     }
-    report.push_str(
-        "Then declare your stores and API accounts, and run `bckeys validate` and `bckeys plan`.\n",
-    );
+    report.push_str("Then declare your stores and API accounts, and run `bckeys validate` and `bckeys plan`.\n");
     ui.out(&report);
     Ok(Outcome::Done)
 }
@@ -143,9 +123,7 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
 fn relative_to(path: &Path, dir: &Path) -> Option<String> {
     let path = std::path::absolute(path).ok()?;
     let dir = std::path::absolute(dir).ok()?;
-    path.strip_prefix(&dir)
-        .ok()
-        .map(|p| p.display().to_string())
+    path.strip_prefix(&dir).ok().map(|p| p.display().to_string())
 }
 
 fn starter(recipients: &[String]) -> String {

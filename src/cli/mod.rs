@@ -32,13 +32,7 @@ pub struct Cli {
 #[derive(Debug, clap::Args)]
 pub struct Global {
     /// The configuration file.
-    #[arg(
-        long,
-        global = true,
-        default_value = "bckeys.yaml",
-        env = "BCKEYS_CONFIG",
-        value_name = "FILE"
-    )]
+    #[arg(long, global = true, default_value = "bckeys.yaml", env = "BCKEYS_CONFIG", value_name = "FILE")]
     pub config: PathBuf,
     /// An age identity or OpenSSH private key that decrypts secret files (repeatable).
     /// Also read from BCKEYS_IDENTITY_FILE, or BCKEYS_IDENTITY (the key itself).
@@ -104,22 +98,12 @@ fn report(ui: &Ui, e: &Error) {
         if !c.problems().is_empty() {
             for p in c.problems() {
                 ui.error(
-                    &format!(
-                        "{}:{}:{}: {}",
-                        p.file.display(),
-                        p.pos.line,
-                        p.pos.column,
-                        p.message
-                    ),
+                    &format!("{}:{}:{}: {}", p.file.display(), p.pos.line, p.pos.column, p.message),
                     p.hint.as_deref(),
                 );
             }
             if c.problems().len() > 1 {
-                ui.status(&format!(
-                    "{} problems in {}",
-                    c.problems().len(),
-                    c.problems()[0].file.display()
-                ));
+                ui.status(&format!("{} problems in {}", c.problems().len(), c.problems()[0].file.display()));
             }
             return;
         }

@@ -38,9 +38,5 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     let files = observe::secret_files(&config.dir, &state);
     let plan = plan::diff(&config, &state, &files, time::OffsetDateTime::now_utc());
     ui.out(&render::plan(&plan, args.format, ui.paint()));
-    Ok(if args.detailed_exitcode && plan.has_changes() {
-        Outcome::Changes
-    } else {
-        Outcome::Done
-    })
+    Ok(if args.detailed_exitcode && plan.has_changes() { Outcome::Changes } else { Outcome::Done })
 }

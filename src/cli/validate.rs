@@ -20,17 +20,8 @@ pub fn run(_args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     let state_path = State::path_for(&config.dir);
     let state = State::load(&state_path)?;
     let api_accounts = config.api_accounts().count();
-    let webhooks: usize = config
-        .stores
-        .iter()
-        .flat_map(|s| &s.api_accounts)
-        .map(|a| a.webhooks.len())
-        .sum();
-    let tokens: usize = config
-        .stores
-        .iter()
-        .map(|s| s.storefront_tokens.len())
-        .sum();
+    let webhooks: usize = config.stores.iter().flat_map(|s| &s.api_accounts).map(|a| a.webhooks.len()).sum();
+    let tokens: usize = config.stores.iter().map(|s| s.storefront_tokens.len()).sum();
     let n = config.encryption.recipients.len();
     let mut text = format!(
         "{} is valid: {} API account{}, {} webhook{}, {} storefront token{}, encrypted to {} recipient{}.\n",

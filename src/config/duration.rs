@@ -5,9 +5,7 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
     let text = text.trim();
     let digits = text.chars().take_while(char::is_ascii_digit).count();
     let (number, unit) = text.split_at(digits);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration"))?;
+    let number: u64 = number.parse().map_err(|_| format!("`{text}` is not a duration"))?;
     let factor = match unit {
         "s" => 1,
         "m" => 60,
@@ -16,9 +14,7 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
         "w" => 604_800,
         _ => return Err(format!("`{text}` is not a duration")),
     };
-    let seconds = number
-        .checked_mul(factor)
-        .ok_or_else(|| format!("`{text}` is too long"))?;
+    let seconds = number.checked_mul(factor).ok_or_else(|| format!("`{text}` is too long"))?;
     if seconds == 0 {
         return Err(format!("`{text}` is not longer than zero"));
     }

@@ -17,14 +17,7 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.file.display(),
-            self.pos.line,
-            self.pos.column,
-            self.message
-        )?;
+        write!(f, "{}:{}:{}: {}", self.file.display(), self.pos.line, self.pos.column, self.message)?;
         if let Some(hint) = &self.hint {
             write!(f, "\n  help: {hint}")?;
         }
@@ -35,10 +28,7 @@ impl fmt::Display for Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {}: {error}", path.display())]
-    Read {
-        path: PathBuf,
-        error: std::io::Error,
-    },
+    Read { path: PathBuf, error: std::io::Error },
     #[error("{}", render(.0))]
     Invalid(Vec<Problem>),
 }
@@ -47,10 +37,7 @@ impl ConfigError {
     pub fn hint(&self) -> Option<String> {
         match self {
             ConfigError::Read { error, .. } if error.kind() == std::io::ErrorKind::NotFound => {
-                Some(
-                    "run `bckeys init` to write a starter configuration, or pass --config FILE"
-                        .into(),
-                )
+                Some("run `bckeys init` to write a starter configuration, or pass --config FILE".into())
             }
             _ => None,
         }
@@ -65,16 +52,9 @@ impl ConfigError {
 }
 
 fn render(problems: &[Problem]) -> String {
-    let mut out = problems
-        .iter()
-        .map(Problem::to_string)
-        .collect::<Vec<_>>()
-        .join("\n");
+    let mut out = problems.iter().map(Problem::to_string).collect::<Vec<_>>().join("\n");
     if problems.len() > 1 {
-        out.push_str(&format!(
-            "\n{} problems in the configuration",
-            problems.len()
-        ));
+        out.push_str(&format!("\n{} problems in the configuration", problems.len()));
     }
     out
 }

@@ -15,10 +15,7 @@ pub struct Pos {
 
 impl Pos {
     fn from_marker(m: Marker) -> Pos {
-        Pos {
-            line: m.line(),
-            column: m.col() + 1,
-        }
+        Pos { line: m.line(), column: m.col() + 1 }
     }
 }
 
@@ -42,6 +39,16 @@ pub struct Duplicate {
 pub struct Locations {
     spans: HashMap<Vec<String>, Span>,
     pub duplicates: Vec<Duplicate>,
+}
+
+/// serde_yaml's error as a position and a message without its trailing " at line N column M".
+pub fn serde_error(e: &serde_yaml::Error) -> (Pos, String) {
+    let pos = e.location().map(|l| Pos { line: l.line(), column: l.column() }).unwrap_or(Pos { line: 1, column: 1 });
+    let mut message = e.to_string();
+    if let Some(i) = message.rfind(" at line ") {
+        message.truncate(i);
+    }
+    (pos, message)
 }
 
 /// A YAML syntax error.
@@ -71,10 +78,7 @@ impl Locations {
                 return *span;
             }
             if path.pop().is_none() {
-                return Span {
-                    key: Pos { line: 1, column: 1 },
-                    value: Pos { line: 1, column: 1 },
-                };
+                return Span { key: Pos { line: 1, column: 1 }, value: Pos { line: 1, column: 1 } };
             }
         }
     }
@@ -90,15 +94,8 @@ impl Locations {
 
 /// One open mapping or sequence, with the segment its parent knows it by.
 enum Frame {
-    Map {
-        segment: String,
-        pending_key: Option<(String, Pos)>,
-        seen: HashMap<String, Pos>,
-    },
-    Seq {
-        segment: String,
-        next: usize,
-    },
+    Map { segment: String, pending_key: Option<(String, Pos)>, seen: HashMap<String, Pos> },
+    Seq { segment: String, next: usize },
 }
 
 impl Frame {
@@ -117,28 +114,16 @@ struct Builder {
 
 impl Builder {
     fn run(source: &str, index: bool) -> Result<Locations, SyntaxError> {
-        let mut builder = Builder {
-            stack: Vec::new(),
-            index,
-            locations: Locations::default(),
-        };
+        let mut builder = Builder { stack: Vec::new(), index, locations: Locations::default() };
         Parser::new_from_str(source)
             .load(&mut builder, false)
-            .map_err(|e| SyntaxError {
-                pos: Pos::from_marker(*e.marker()),
-                message: e.info().to_owned(),
-            })?;
+            .map_err(|e| SyntaxError { pos: Pos::from_marker(*e.marker()), message: e.info().to_owned() })?;
         Ok(builder.locations)
     }
 
     /// The path of the open frames (the root frame has no segment) plus `last`.
     fn path(&self, last: &str) -> Vec<String> {
-        self.stack
-            .iter()
-            .skip(1)
-            .map(|f| f.segment().to_owned())
-            .chain([last.to_owned()])
-            .collect()
+        self.stack.iter().skip(1).map(|f| f.segment().to_owned()).chain([last.to_owned()]).collect()
     }
 }
 
@@ -149,20 +134,12 @@ impl MarkedEventReceiver for Builder {
             self.stack.pop();
             return;
         }
-        if !matches!(
-            event,
-            Event::Scalar(..)
-                | Event::Alias(_)
-                | Event::MappingStart(..)
-                | Event::SequenceStart(..)
-        ) {
+        if !matches!(event, Event::Scalar(..) | Event::Alias(_) | Event::MappingStart(..) | Event::SequenceStart(..)) {
             return;
         }
         let (segment, key_pos) = match self.stack.last_mut() {
             None => (String::new(), pos),
-            Some(Frame::Map {
-                pending_key, seen, ..
-            }) => match pending_key.take() {
+            Some(Frame::Map { pending_key, seen, .. }) => match pending_key.take() {
                 None => {
                     // A key. Complex keys (mappings as keys) don't occur in a valid config; they
                     // get a placeholder name and fail later as unknown keys.
@@ -177,18 +154,11 @@ impl MarkedEventReceiver for Builder {
                     *pending_key = Some((name.clone(), pos));
                     if let Some(first) = first {
                         let path = self.path(&name);
-                        self.locations.duplicates.push(Duplicate {
-                            path,
-                            first,
-                            second: pos,
-                        });
+                        self.locations.duplicates.push(Duplicate { path, first, second: pos });
                     }
                     if matches!(event, Event::MappingStart(..) | Event::SequenceStart(..)) {
                         // Skip over a complex key's contents without recording them.
-                        self.stack.push(Frame::Seq {
-                            segment: "?".into(),
-                            next: 0,
-                        });
+                        self.stack.push(Frame::Seq { segment: "?".into(), next: 0 });
                     }
                     return;
                 }
@@ -201,20 +171,10 @@ impl MarkedEventReceiver for Builder {
         };
         if self.index && !self.stack.is_empty() {
             let path = self.path(&segment);
-            self.locations.spans.insert(
-                path,
-                Span {
-                    key: key_pos,
-                    value: pos,
-                },
-            );
+            self.locations.spans.insert(path, Span { key: key_pos, value: pos });
         }
         match event {
-            Event::MappingStart(..) => self.stack.push(Frame::Map {
-                segment,
-                pending_key: None,
-                seen: HashMap::new(),
-            }),
+            Event::MappingStart(..) => self.stack.push(Frame::Map { segment, pending_key: None, seen: HashMap::new() }),
             Event::SequenceStart(..) => self.stack.push(Frame::Seq { segment, next: 0 }),
             _ => {}
         }
@@ -225,34 +185,18 @@ impl MarkedEventReceiver for Builder {
 mod tests {
     use super::*;
 
-    const DOC: &str =
-        "version: 1\nstores:\n  prod:\n    store_hash: abc\n    list:\n      - a\n      - b: 1\n";
+    const DOC: &str = "version: 1\nstores:\n  prod:\n    store_hash: abc\n    list:\n      - a\n      - b: 1\n";
 
     #[test]
     fn keys_and_values_are_located() {
         let loc = Locations::scan(DOC).unwrap();
         assert_eq!(loc.key(&["version"]), Pos { line: 1, column: 1 });
-        assert_eq!(
-            loc.value(&["version"]),
-            Pos {
-                line: 1,
-                column: 10
-            }
-        );
-        assert_eq!(
-            loc.key(&["stores", "prod", "store_hash"]),
-            Pos { line: 4, column: 5 }
-        );
+        assert_eq!(loc.value(&["version"]), Pos { line: 1, column: 10 });
+        assert_eq!(loc.key(&["stores", "prod", "store_hash"]), Pos { line: 4, column: 5 });
         assert_eq!(loc.value(&["stores", "prod", "list", "1"]).line, 7);
-        assert_eq!(
-            loc.key(&["stores", "prod", "list", "1", "b"]),
-            Pos { line: 7, column: 9 }
-        );
+        assert_eq!(loc.key(&["stores", "prod", "list", "1", "b"]), Pos { line: 7, column: 9 });
         // An unknown path falls back to its nearest ancestor.
-        assert_eq!(
-            loc.key(&["stores", "prod", "missing"]),
-            Pos { line: 3, column: 3 }
-        );
+        assert_eq!(loc.key(&["stores", "prod", "missing"]), Pos { line: 3, column: 3 });
     }
 
     #[test]

@@ -99,10 +99,7 @@ pub struct StorefrontToken {
 impl Config {
     /// Reads and validates a configuration file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let bytes = std::fs::read(path).map_err(|error| ConfigError::Read {
-            path: path.to_path_buf(),
-            error,
-        })?;
+        let bytes = std::fs::read(path).map_err(|error| ConfigError::Read { path: path.to_path_buf(), error })?;
         Config::parse(path, &bytes)
     }
 
@@ -114,14 +111,8 @@ impl Config {
     /// Every store-level and account-level API account, with the store hash or account UUID it
     /// lives on.
     pub fn api_accounts(&self) -> impl Iterator<Item = (&ApiAccount, Owner<'_>)> {
-        let store = self
-            .stores
-            .iter()
-            .flat_map(|s| s.api_accounts.iter().map(move |a| (a, Owner::Store(s))));
-        let account = self
-            .accounts
-            .iter()
-            .flat_map(|ac| ac.api_accounts.iter().map(move |a| (a, Owner::Account(ac))));
+        let store = self.stores.iter().flat_map(|s| s.api_accounts.iter().map(move |a| (a, Owner::Store(s))));
+        let account = self.accounts.iter().flat_map(|ac| ac.api_accounts.iter().map(move |a| (a, Owner::Account(ac))));
         store.chain(account)
     }
 }

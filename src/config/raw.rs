@@ -166,9 +166,7 @@ pub struct RawStorefrontToken {
 }
 
 /// The three kinds of Storefront API token.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TokenType {
     /// For browsers, limited to `allowed_cors_origins`.
@@ -190,9 +188,7 @@ impl TokenType {
 }
 
 /// Access scopes of private storefront tokens, as BigCommerce names them.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize, JsonSchema)]
 pub enum AccessScope {
     Unauthenticated,
     Customer,
@@ -244,10 +240,9 @@ impl JsonSchema for StoreScopes {
         "StoreScopes".into()
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        scopes_schema(
-            "OAuth scopes of a store-level API account; families not listed are none.",
-            |kind| kind.is_store_level(),
-        )
+        scopes_schema("OAuth scopes of a store-level API account; families not listed are none.", |kind| {
+            kind.is_store_level()
+        })
     }
 }
 
@@ -256,20 +251,16 @@ impl JsonSchema for AccountScopes {
         "AccountScopes".into()
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        scopes_schema(
-            "OAuth scopes of an account-level API account; families not listed are none.",
-            |kind| kind == FamilyKind::Account,
-        )
+        scopes_schema("OAuth scopes of an account-level API account; families not listed are none.", |kind| {
+            kind == FamilyKind::Account
+        })
     }
 }
 
 /// One property per family, with its levels as an enum, so editors complete both.
 fn scopes_schema(description: &str, wanted: impl Fn(FamilyKind) -> bool) -> Schema {
     let mut properties = serde_json::Map::new();
-    for family in scopes::FAMILIES
-        .iter()
-        .filter(|f| wanted(f.kind) && f.unavailable.is_none())
-    {
+    for family in scopes::FAMILIES.iter().filter(|f| wanted(f.kind) && f.unavailable.is_none()) {
         let mut levels = vec![scopes::NONE];
         levels.extend(family.level_names());
         let one = serde_json::json!({"type": "string", "enum": levels});

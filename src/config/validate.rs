@@ -8,10 +8,7 @@ use std::path::{Path, PathBuf};
 use super::error::{ConfigError, Problem};
 use super::locate::{Locations, Pos};
 use super::raw::{self, RawConfig, ScopeValue, TokenType};
-use super::{
-    parse_duration, Account, ApiAccount, Config, Encryption, HeaderValue, Store, StorefrontToken,
-    Webhook,
-};
+use super::{parse_duration, Account, ApiAccount, Config, Encryption, HeaderValue, Store, StorefrontToken, Webhook};
 use crate::address::{is_valid_segment, Address};
 use crate::scope_set::ScopeSet;
 use crate::scopes::{self, FamilyKind};
@@ -25,33 +22,16 @@ const MIN_NAME_LEN: usize = 4;
 const MAX_CORS_ORIGINS: usize = 2;
 
 pub fn validate(path: &Path, bytes: &[u8]) -> Result<Config, ConfigError> {
-    let mut v = Validator {
-        file: path.to_path_buf(),
-        source: "",
-        locs: OnceCell::new(),
-        problems: Vec::new(),
-    };
+    let mut v = Validator { file: path.to_path_buf(), source: "", locs: OnceCell::new(), problems: Vec::new() };
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => {
-            let line = bytes[..e.valid_up_to()]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count()
-                + 1;
-            v.at(
-                Pos { line, column: 1 },
-                "the file is not valid UTF-8",
-                Some("save it as UTF-8 text"),
-            );
+            let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
+            v.at(Pos { line, column: 1 }, "the file is not valid UTF-8", Some("save it as UTF-8 text"));
             return Err(v.finish());
         }
     };
-    if text.trim().is_empty()
-        || text
-            .lines()
-            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
-    {
+    if text.trim().is_empty() || text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
         v.at(
             Pos { line: 1, column: 1 },
             "the configuration is empty",
@@ -120,8 +100,7 @@ struct Validator<'a> {
 impl Validator<'_> {
     fn locs(&self) -> &Locations {
         // The source already parsed once without error, so indexing it can't fail.
-        self.locs
-            .get_or_init(|| Locations::scan(self.source).unwrap_or_default())
+        self.locs.get_or_init(|| Locations::scan(self.source).unwrap_or_default())
     }
 
     fn at(&mut self, pos: Pos, message: impl Into<String>, hint: Option<&str>) {
@@ -134,12 +113,7 @@ impl Validator<'_> {
     }
 
     fn at_hint(&mut self, pos: Pos, message: impl Into<String>, hint: String) {
-        self.problems.push(Problem {
-            file: self.file.clone(),
-            pos,
-            message: message.into(),
-            hint: Some(hint),
-        });
+        self.problems.push(Problem { file: self.file.clone(), pos, message: message.into(), hint: Some(hint) });
     }
 
     fn finish(mut self) -> ConfigError {
@@ -151,16 +125,11 @@ impl Validator<'_> {
     /// Turns serde's message into ours: its location, without the trailing "at line", with a
     /// suggestion for a misspelt key.
     fn serde_problem(&mut self, e: &serde_yaml::Error) {
-        let pos = e
-            .location()
-            .map(|l| Pos {
-                line: l.line(),
-                column: l.column(),
-            })
-            .unwrap_or(Pos { line: 1, column: 1 });
-        let mut message = e.to_string();
-        if let Some(i) = message.rfind(" at line ") {
+        let (pos, mut message) = super::locate::serde_error(e);
+        // serde names our Rust types; a person wrote YAML.
+        if let Some(i) = message.find("expected struct ") {
             message.truncate(i);
+            message.push_str("expected keys and values (a mapping)");
         }
         let mut hint = None;
         if let Some(rest) = message.split("unknown field `").nth(1) {
@@ -172,13 +141,11 @@ impl Validator<'_> {
                 None => format!("remove it, or use one of: {}", expected.join(", ")),
             });
             if unknown == "webhooks" && expected == ["scopes"] {
-                hint = Some("webhooks belong to store-level API accounts; account-level API accounts can't own webhooks".into());
+                hint = Some(
+                    "webhooks belong to store-level API accounts; account-level API accounts can't own webhooks".into(),
+                );
             }
-            if let Some(prefix) = message
-                .split(": unknown field")
-                .next()
-                .filter(|p| !p.contains("unknown field"))
-            {
+            if let Some(prefix) = message.split(": unknown field").next().filter(|p| !p.contains("unknown field")) {
                 message = format!("unknown key `{unknown}` in `{prefix}`");
             } else {
                 message = format!("unknown key `{unknown}`");
@@ -205,12 +172,9 @@ impl Validator<'_> {
                     "write a list here, such as `[1]`"
                 } else if message.ends_with("expected u32") || message.ends_with("expected u64") {
                     "write a whole number here, without quotes"
-                } else if message.contains("expected struct") || message.contains("expected a map")
-                {
+                } else if message.contains("expected struct") || message.contains("expected a map") {
                     "write keys and values here, indented under this key"
-                } else if message.ends_with("expected a string")
-                    || message.ends_with("expected a boolean")
-                {
+                } else if message.ends_with("expected a string") || message.ends_with("expected a boolean") {
                     "write a single value here"
                 } else {
                     "`bckeys schema` shows what each key takes"
@@ -218,12 +182,7 @@ impl Validator<'_> {
                 .into(),
             );
         }
-        self.problems.push(Problem {
-            file: self.file.clone(),
-            pos,
-            message,
-            hint,
-        });
+        self.problems.push(Problem { file: self.file.clone(), pos, message, hint });
     }
 
     fn config(&mut self, raw: RawConfig, path: &Path, bytes: &[u8]) -> Config {
@@ -250,10 +209,7 @@ impl Validator<'_> {
             if let Some(first) = hashes.insert(store.store_hash.clone(), label.clone()) {
                 self.at(
                     self.locs().value(&["stores", label, "store_hash"]),
-                    format!(
-                        "stores `{first}` and `{label}` have the same store hash `{}`",
-                        store.store_hash
-                    ),
+                    format!("stores `{first}` and `{label}` have the same store hash `{}`", store.store_hash),
                     Some("each store is listed once: merge their API accounts under one label"),
                 );
             }
@@ -289,32 +245,13 @@ impl Validator<'_> {
                 let base = ["accounts", label.as_str(), "api_accounts", name.as_str()];
                 self.account_name(name, &base);
                 let scopes = self.scopes(&a.scopes.0, &base, FamilyKind::Account);
-                let address = Address::AccountAccount {
-                    account_label: label.clone(),
-                    account: name.clone(),
-                };
-                api_accounts.push(ApiAccount {
-                    address,
-                    name: name.clone(),
-                    scopes,
-                    webhooks: Vec::new(),
-                });
+                let address = Address::AccountAccount { account_label: label.clone(), account: name.clone() };
+                api_accounts.push(ApiAccount { address, name: name.clone(), scopes, webhooks: Vec::new() });
             }
-            accounts.push(Account {
-                label: label.clone(),
-                account_uuid: account.account_uuid.clone(),
-                api_accounts,
-            });
+            accounts.push(Account { label: label.clone(), account_uuid: account.account_uuid.clone(), api_accounts });
         }
 
-        Config {
-            file: path.to_path_buf(),
-            dir,
-            sha256: crate::fsutil::sha256_hex(bytes),
-            encryption,
-            stores,
-            accounts,
-        }
+        Config { file: path.to_path_buf(), dir, sha256: crate::fsutil::sha256_hex(bytes), encryption, stores, accounts }
     }
 
     fn encryption(&mut self, raw: &raw::RawEncryption, dir: &Path) -> Encryption {
@@ -323,19 +260,14 @@ impl Validator<'_> {
             match Recipient::parse(text) {
                 Ok(r) => recipients.push(r),
                 Err(e) => self.at_hint(
-                    self.locs()
-                        .value(&["encryption".into(), "recipients".into(), i.to_string()]),
+                    self.locs().value(&["encryption".into(), "recipients".into(), i.to_string()]),
                     e.message,
                     e.hint,
                 ),
             }
         }
         for (i, name) in raw.recipients_files.iter().enumerate() {
-            let pos = self.locs().value(&[
-                "encryption".into(),
-                "recipients_files".into(),
-                i.to_string(),
-            ]);
+            let pos = self.locs().value(&["encryption".into(), "recipients_files".into(), i.to_string()]);
             match vault::read_recipients_file(dir, name) {
                 Err(e) => {
                     let why = if e.kind() == std::io::ErrorKind::NotFound {
@@ -346,10 +278,7 @@ impl Validator<'_> {
                     self.at_hint(
                         pos,
                         format!("recipients file `{name}` {why}"),
-                        format!(
-                            "the path is relative to the configuration's directory ({})",
-                            dir.display()
-                        ),
+                        format!("the path is relative to the configuration's directory ({})", dir.display()),
                     )
                 }
                 Ok(text) => {
@@ -357,15 +286,16 @@ impl Validator<'_> {
                     for p in problems {
                         self.at_hint(
                             pos,
-                            format!(
-                                "recipients file `{name}`, line {}: {}",
-                                p.line, p.error.message
-                            ),
+                            format!("recipients file `{name}`, line {}: {}", p.line, p.error.message),
                             p.error.hint,
                         );
                     }
                     if found.is_empty() {
-                        self.at(pos, format!("recipients file `{name}` lists no recipient"), Some("add one recipient per line, or remove the file from recipients_files"));
+                        self.at(
+                            pos,
+                            format!("recipients file `{name}` lists no recipient"),
+                            Some("add one recipient per line, or remove the file from recipients_files"),
+                        );
                     }
                     recipients.extend(found);
                 }
@@ -380,10 +310,7 @@ impl Validator<'_> {
                 unique.push(r);
             }
         }
-        Encryption {
-            recipients: unique,
-            armor: raw.armor,
-        }
+        Encryption { recipients: unique, armor: raw.armor }
     }
 
     fn label(&mut self, label: &str, at: &[&str], what: &str) {
@@ -413,21 +340,13 @@ impl Validator<'_> {
     }
 
     fn store_hash(&mut self, hash: &str, at: &[&str]) {
-        if hash.is_empty()
-            || !hash
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        {
+        if hash.is_empty() || !hash.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()) {
             let hint = if !hash.is_empty() && hash.chars().all(|c| c.is_ascii_alphanumeric()) {
                 "write the store hash in lowercase, as the API path shows it"
             } else {
                 "copy it from the API path https://api.bigcommerce.com/stores/{store_hash}/v3/: lowercase letters and digits only, such as abc123def4"
             };
-            self.at(
-                self.locs().value(at),
-                format!("`{hash}` is not a store hash"),
-                Some(hint),
-            );
+            self.at(self.locs().value(at), format!("`{hash}` is not a store hash"), Some(hint));
         }
     }
 
@@ -442,21 +361,16 @@ impl Validator<'_> {
             }
             let scopes = self.scopes(&a.scopes.0, &base, FamilyKind::Store);
             let webhooks = self.webhooks(label, name, &a.webhooks);
-            let address = Address::StoreAccount {
-                store: label.to_owned(),
-                account: name.clone(),
-            };
-            api_accounts.push(ApiAccount {
-                address,
-                name: name.clone(),
-                scopes,
-                webhooks,
-            });
+            let address = Address::StoreAccount { store: label.to_owned(), account: name.clone() };
+            api_accounts.push(ApiAccount { address, name: name.clone(), scopes, webhooks });
         }
         if raw.api_accounts.len() > MAX_STORE_ACCOUNTS {
             self.at(
                 self.locs().key(&["stores", label, "api_accounts"]),
-                format!("{} store-level API accounts on one store; BigCommerce allows at most {MAX_STORE_ACCOUNTS}", raw.api_accounts.len()),
+                format!(
+                    "{} store-level API accounts on one store; BigCommerce allows at most {MAX_STORE_ACCOUNTS}",
+                    raw.api_accounts.len()
+                ),
                 Some("merge accounts that share a purpose, or move them to another store"),
             );
         }
@@ -466,20 +380,10 @@ impl Validator<'_> {
                 storefront_tokens.push(token);
             }
         }
-        Store {
-            label: label.to_owned(),
-            store_hash: raw.store_hash.clone(),
-            api_accounts,
-            storefront_tokens,
-        }
+        Store { label: label.to_owned(), store_hash: raw.store_hash.clone(), api_accounts, storefront_tokens }
     }
 
-    fn scopes(
-        &mut self,
-        raw: &BTreeMap<String, ScopeValue>,
-        base: &[&str],
-        kind: FamilyKind,
-    ) -> ScopeSet {
+    fn scopes(&mut self, raw: &BTreeMap<String, ScopeValue>, base: &[&str], kind: FamilyKind) -> ScopeSet {
         let mut set = ScopeSet::default();
         let store_level = kind.is_store_level();
         for (key, value) in raw {
@@ -490,19 +394,11 @@ impl Validator<'_> {
                     Some(f) => format!("did you mean `{}` ({})?", f.key, f.ui),
                     None => "`bckeys scopes` lists every family and its levels".to_owned(),
                 };
-                self.at_hint(
-                    self.locs().key(&at),
-                    format!("unknown scope family `{key}`"),
-                    hint,
-                );
+                self.at_hint(self.locs().key(&at), format!("unknown scope family `{key}`"), hint);
                 continue;
             };
             if let Some(why) = family.unavailable {
-                self.at(
-                    self.locs().key(&at),
-                    format!("`{key}` can't be set here: {why}"),
-                    Some("remove it"),
-                );
+                self.at(self.locs().key(&at), format!("`{key}` can't be set here: {why}"), Some("remove it"));
                 continue;
             }
             if family.kind.is_store_level() != store_level {
@@ -534,12 +430,7 @@ impl Validator<'_> {
                     levels
                         .iter()
                         .enumerate()
-                        .map(|(i, l)| {
-                            (
-                                l.clone(),
-                                at.iter().cloned().chain([i.to_string()]).collect(),
-                            )
-                        })
+                        .map(|(i, l)| (l.clone(), at.iter().cloned().chain([i.to_string()]).collect()))
                         .collect()
                 }
             };
@@ -570,11 +461,7 @@ impl Validator<'_> {
                     }
                     None => {
                         let hint = match closest(level, family.level_names()) {
-                            Some(s) => format!(
-                                "did you mean `{s}`? {} takes {}",
-                                family.ui,
-                                level_list(family)
-                            ),
+                            Some(s) => format!("did you mean `{s}`? {} takes {}", family.ui, level_list(family)),
                             None => format!("{} takes {}", family.ui, level_list(family)),
                         };
                         self.at_hint(pos(), format!("`{level}` is not a level of `{key}`"), hint);
@@ -585,30 +472,14 @@ impl Validator<'_> {
         set
     }
 
-    fn webhooks(
-        &mut self,
-        store: &str,
-        account: &str,
-        raw: &BTreeMap<String, raw::RawWebhook>,
-    ) -> Vec<Webhook> {
+    fn webhooks(&mut self, store: &str, account: &str, raw: &BTreeMap<String, raw::RawWebhook>) -> Vec<Webhook> {
         let mut out = Vec::new();
         let mut per_scope: HashMap<&str, usize> = HashMap::new();
         let mut pairs: HashMap<(String, String), &str> = HashMap::new();
         for (name, hook) in raw {
-            let base = [
-                "stores",
-                store,
-                "api_accounts",
-                account,
-                "webhooks",
-                name.as_str(),
-            ];
-            let at = |field: &str| -> Vec<String> {
-                base.iter()
-                    .map(|s| s.to_string())
-                    .chain([field.to_owned()])
-                    .collect()
-            };
+            let base = ["stores", store, "api_accounts", account, "webhooks", name.as_str()];
+            let at =
+                |field: &str| -> Vec<String> { base.iter().map(|s| s.to_string()).chain([field.to_owned()]).collect() };
             if !is_valid_segment(name) {
                 self.at(
                     self.locs().key(&base),
@@ -629,21 +500,20 @@ impl Validator<'_> {
             }
             // `https://host:443/x` and `https://host/x` are one destination to BigCommerce.
             let destination = hook.destination.replacen(":443/", "/", 1);
-            let destination = destination
-                .strip_suffix(":443")
-                .unwrap_or(&destination)
-                .to_owned();
+            let destination = destination.strip_suffix(":443").unwrap_or(&destination).to_owned();
             if let Some(first) = pairs.insert((hook.scope.clone(), destination), name.as_str()) {
-                self.at(self.locs().key(&base), format!("webhooks `{first}` and `{name}` have the same scope and destination"), Some("BigCommerce keeps one webhook per scope and destination: remove one of them"));
+                self.at(
+                    self.locs().key(&base),
+                    format!("webhooks `{first}` and `{name}` have the same scope and destination"),
+                    Some("BigCommerce keeps one webhook per scope and destination: remove one of them"),
+                );
             }
             let mut headers = BTreeMap::new();
             for (header, value) in &hook.headers {
                 let mut hp = at("headers");
                 hp.push(header.clone());
                 if header.is_empty()
-                    || !header
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c))
+                    || !header.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c))
                 {
                     self.at(
                         self.locs().key(&hp),
@@ -660,11 +530,7 @@ impl Validator<'_> {
                 );
             }
             out.push(Webhook {
-                address: Address::Webhook {
-                    store: store.to_owned(),
-                    account: account.to_owned(),
-                    name: name.clone(),
-                },
+                address: Address::Webhook { store: store.to_owned(), account: account.to_owned(), name: name.clone() },
                 name: name.clone(),
                 scope: hook.scope.clone(),
                 destination: hook.destination.clone(),
@@ -683,12 +549,8 @@ impl Validator<'_> {
         accounts: &[ApiAccount],
     ) -> Option<StorefrontToken> {
         let base = ["stores", store, "storefront_tokens", name];
-        let at = |field: &str| -> Vec<String> {
-            base.iter()
-                .map(|s| s.to_string())
-                .chain([field.to_owned()])
-                .collect()
-        };
+        let at =
+            |field: &str| -> Vec<String> { base.iter().map(|s| s.to_string()).chain([field.to_owned()]).collect() };
         let before = self.problems.len();
         if !is_valid_segment(name) {
             self.at(
@@ -702,23 +564,21 @@ impl Validator<'_> {
                 let names: Vec<&str> = accounts.iter().map(|a| a.name.as_str()).collect();
                 let hint = match closest(&raw.issuer, names.iter().copied()) {
                     Some(s) => format!("did you mean `{s}`?"),
-                    None if names.is_empty() => "declare the issuer under this store's api_accounts with `storefront_api_tokens: modify`".to_owned(),
+                    None if names.is_empty() => {
+                        "declare the issuer under this store's api_accounts with `storefront_api_tokens: modify`"
+                            .to_owned()
+                    }
                     None => format!("the issuer must be an API account of store `{store}`: {}", names.join(", ")),
                 };
                 self.at_hint(
                     self.locs().value(&at("issuer")),
-                    format!(
-                        "issuer `{}` is not an API account of store `{store}`",
-                        raw.issuer
-                    ),
+                    format!("issuer `{}` is not an API account of store `{store}`", raw.issuer),
                     hint,
                 );
             }
             Some(issuer) => {
                 let needed = match raw.kind {
-                    TokenType::CustomerImpersonation => {
-                        "storefront_api_customer_impersonation_tokens"
-                    }
+                    TokenType::CustomerImpersonation => "storefront_api_customer_impersonation_tokens",
                     _ => "storefront_api_tokens",
                 };
                 if !issuer.scopes.has(needed, "modify") {
@@ -767,31 +627,33 @@ impl Validator<'_> {
                 if let Err(why) = check_origin(origin) {
                     let mut p = at("allowed_cors_origins");
                     p.push(i.to_string());
-                    self.at(self.locs().value(&p), format!("`{origin}` {why}"), Some("an origin is a scheme and host with an optional port, such as https://shop.example.com"));
+                    self.at(
+                        self.locs().value(&p),
+                        format!("`{origin}` {why}"),
+                        Some("an origin is a scheme and host with an optional port, such as https://shop.example.com"),
+                    );
                 }
             }
         } else if !raw.allowed_cors_origins.is_empty() {
             self.at(
                 self.locs().key(&at("allowed_cors_origins")),
-                format!(
-                    "allowed_cors_origins applies to `storefront` tokens only, not `{}`",
-                    raw.kind.as_str()
-                ),
+                format!("allowed_cors_origins applies to `storefront` tokens only, not `{}`", raw.kind.as_str()),
                 Some("remove it, or make the token `type: storefront`"),
             );
         }
         match raw.kind {
             TokenType::Private if raw.access_scopes.is_empty() => {
-                self.at(self.locs().key(&at("type")), "a private token needs access_scopes", Some("add `access_scopes: [Unauthenticated]` (or Customer, B2B): what the token may read"));
+                self.at(
+                    self.locs().key(&at("type")),
+                    "a private token needs access_scopes",
+                    Some("add `access_scopes: [Unauthenticated]` (or Customer, B2B): what the token may read"),
+                );
             }
             TokenType::Private => {}
             _ if !raw.access_scopes.is_empty() => {
                 self.at(
                     self.locs().key(&at("access_scopes")),
-                    format!(
-                        "access_scopes applies to `private` tokens only, not `{}`",
-                        raw.kind.as_str()
-                    ),
+                    format!("access_scopes applies to `private` tokens only, not `{}`", raw.kind.as_str()),
                     Some("remove it, or make the token `type: private`"),
                 );
             }
@@ -833,10 +695,7 @@ impl Validator<'_> {
         let mut access_scopes = raw.access_scopes.clone();
         access_scopes.sort();
         Some(StorefrontToken {
-            address: Address::StorefrontToken {
-                store: store.to_owned(),
-                name: name.to_owned(),
-            },
+            address: Address::StorefrontToken { store: store.to_owned(), name: name.to_owned() },
             name: name.to_owned(),
             issuer: raw.issuer.clone(),
             kind: raw.kind,
@@ -858,11 +717,10 @@ fn level_list(family: &scopes::Family) -> String {
 fn is_uuid(s: &str) -> bool {
     let groups: Vec<&str> = s.split('-').collect();
     groups.len() == 5
-        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| {
-            g.len() == n
-                && g.chars()
-                    .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
-        })
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)))
 }
 
 /// `store/<resource>/<event>`, with `*` allowed as the last part.
@@ -870,9 +728,9 @@ fn is_webhook_scope(s: &str) -> bool {
     let parts: Vec<&str> = s.split('/').collect();
     parts.len() >= 3
         && parts[0] == "store"
-        && parts[1..].iter().all(|p| {
-            !p.is_empty() && (*p == "*" || p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
-        })
+        && parts[1..]
+            .iter()
+            .all(|p| !p.is_empty() && (*p == "*" || p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')))
 }
 
 /// An https URL on port 443 with a host. Returns why not.
@@ -907,10 +765,8 @@ fn split_host_port(authority: &str) -> (&str, Option<&str>) {
 
 /// A CORS origin: `http(s)://host[:port]` and nothing after it.
 fn check_origin(origin: &str) -> Result<(), &'static str> {
-    let rest = origin
-        .strip_prefix("https://")
-        .or_else(|| origin.strip_prefix("http://"))
-        .ok_or("is not an http(s) origin")?;
+    let rest =
+        origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://")).ok_or("is not an http(s) origin")?;
     if rest.is_empty() || rest.contains(['/', '?', '#', '@']) {
         return Err("is not an origin (scheme and host only, no path)");
     }
@@ -929,14 +785,8 @@ mod tests {
     fn destinations() {
         assert!(check_destination("https://erp.example.com/hooks").is_ok());
         assert!(check_destination("https://erp.example.com:443/hooks").is_ok());
-        assert_eq!(
-            check_destination("http://erp.example.com"),
-            Err("is not an https:// URL")
-        );
-        assert_eq!(
-            check_destination("https://erp.example.com:8443/x"),
-            Err("is not on port 443")
-        );
+        assert_eq!(check_destination("http://erp.example.com"), Err("is not an https:// URL"));
+        assert_eq!(check_destination("https://erp.example.com:8443/x"), Err("is not on port 443"));
         assert_eq!(check_destination("https:///x"), Err("has no host"));
     }
 

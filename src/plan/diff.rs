@@ -14,32 +14,16 @@ use crate::vault;
 
 /// Computes the plan. `files` holds the status of each recorded secret file; `now` decides
 /// which storefront tokens are due for rotation.
-pub fn diff(
-    config: &Config,
-    state: &State,
-    files: &BTreeMap<Address, FileStatus>,
-    now: OffsetDateTime,
-) -> Plan {
+pub fn diff(config: &Config, state: &State, files: &BTreeMap<Address, FileStatus>, now: OffsetDateTime) -> Plan {
     let fingerprint = vault::fingerprint(&config.encryption.recipients);
-    let mut d = Differ {
-        state,
-        files,
-        fingerprint,
-        actions: Vec::new(),
-        replaced: BTreeSet::new(),
-    };
+    let mut d = Differ { state, files, fingerprint, actions: Vec::new(), replaced: BTreeSet::new() };
     d.api_accounts(config);
     d.webhooks(config);
     d.tokens(config, now);
     d.leftovers(config);
     let mut actions = d.actions;
     actions.sort_by(|a, b| a.address.cmp(&b.address).then(a.action.cmp(&b.action)));
-    Plan {
-        refreshed: false,
-        state_serial: state.serial,
-        config_sha256: config.sha256.clone(),
-        actions,
-    }
+    Plan { refreshed: false, state_serial: state.serial, config_sha256: config.sha256.clone(), actions }
 }
 
 struct Differ<'a> {
@@ -89,38 +73,20 @@ impl Differ<'_> {
     fn api_accounts(&mut self, config: &Config) {
         for (account, owner) in config.api_accounts() {
             let (resource_type, target, kind) = match owner {
-                Owner::Store(s) => (
-                    ResourceType::StoreApiAccount,
-                    format!("store {}", s.store_hash),
-                    "store-level",
-                ),
-                Owner::Account(a) => (
-                    ResourceType::AccountApiAccount,
-                    format!("account {}", a.account_uuid),
-                    "account-level",
-                ),
+                Owner::Store(s) => (ResourceType::StoreApiAccount, format!("store {}", s.store_hash), "store-level"),
+                Owner::Account(a) => {
+                    (ResourceType::AccountApiAccount, format!("account {}", a.account_uuid), "account-level")
+                }
             };
             let address = &account.address;
             let after = account.scopes.lines();
             let record = match self.state.resources.get(address) {
                 Some(Resource::StoreApiAccount(r)) | Some(Resource::AccountApiAccount(r)) => r,
                 _ => {
-                    let reason = format!(
-                        "create {kind} API account `{}` on {target} in the control panel",
-                        account.name
-                    );
-                    self.push(
-                        address,
-                        Op::Create,
-                        Mode::Guided,
-                        resource_type,
-                        &target,
-                        reason,
-                    )
-                    .scopes = Some(ScopeChange {
-                        before: Vec::new(),
-                        after,
-                    });
+                    let reason =
+                        format!("create {kind} API account `{}` on {target} in the control panel", account.name);
+                    self.push(address, Op::Create, Mode::Guided, resource_type, &target, reason).scopes =
+                        Some(ScopeChange { before: Vec::new(), after });
                     self.replaced.insert(address.clone());
                     continue;
                 }
@@ -131,39 +97,19 @@ impl Differ<'_> {
                 _ => String::new(),
             };
             let granted = record.scope_set();
-            if recorded_target != target {
-                let reason = format!("it moved from {recorded_target} to {target}: a new API account is created there and the old one deleted");
-                self.push(
-                    address,
-                    Op::Replace,
-                    Mode::Guided,
-                    resource_type,
-                    &target,
-                    reason,
-                )
-                .scopes = Some(ScopeChange {
-                    before: granted.lines(),
-                    after,
-                });
-                self.replaced.insert(address.clone());
+            let replacement = if recorded_target != target {
+                Some(format!("it moved from {recorded_target} to {target}: a new API account is created there and the old one deleted"))
             } else if granted != account.scopes {
                 let families = granted.differing_families(&account.scopes).join(", ");
-                let reason = format!("scopes can't be changed on an existing API account ({families} differ): a new one is created, then the old one deleted");
-                self.push(
-                    address,
-                    Op::Replace,
-                    Mode::Guided,
-                    resource_type,
-                    &target,
-                    reason,
-                )
-                .scopes = Some(ScopeChange {
-                    before: granted.lines(),
-                    after,
-                });
+                Some(format!("scopes can't be changed on an existing API account ({families} differ): a new one is created, then the old one deleted"))
+            } else {
+                None
+            };
+            if let Some(reason) = replacement {
+                self.push(address, Op::Replace, Mode::Guided, resource_type, &target, reason).scopes =
+                    Some(ScopeChange { before: granted.lines(), after });
                 self.replaced.insert(address.clone());
-            } else if let Some((op, reason)) = self.secret_check(address, &record.secret.recipients)
-            {
+            } else if let Some((op, reason)) = self.secret_check(address, &record.secret.recipients) {
                 let mode = match op {
                     Op::Replace => Mode::Guided,
                     Op::Drift => Mode::Review,
@@ -172,12 +118,8 @@ impl Differ<'_> {
                 if op == Op::Replace {
                     self.replaced.insert(address.clone());
                 }
-                let scopes = (op == Op::Replace).then(|| ScopeChange {
-                    before: granted.lines(),
-                    after,
-                });
-                self.push(address, op, mode, resource_type, &target, reason)
-                    .scopes = scopes;
+                let scopes = (op == Op::Replace).then(|| ScopeChange { before: granted.lines(), after });
+                self.push(address, op, mode, resource_type, &target, reason).scopes = scopes;
             }
         }
     }
@@ -192,10 +134,8 @@ impl Differ<'_> {
                         Some(Resource::Webhook(record)) => {
                             let changes = webhook_changes(record, hook);
                             if moving {
-                                let reason = format!(
-                                    "it moves to the new `{}` before the old account is deleted",
-                                    account.name
-                                );
+                                let reason =
+                                    format!("it moves to the new `{}` before the old account is deleted", account.name);
                                 self.push(
                                     &hook.address,
                                     Op::Replace,
@@ -217,18 +157,9 @@ impl Differ<'_> {
                                 )
                                 .changes = changes;
                             } else if let Some(secret) = &record.secret {
-                                if let Some((op, reason)) =
-                                    self.secret_check(&hook.address, &secret.recipients)
-                                {
+                                if let Some((op, reason)) = self.secret_check(&hook.address, &secret.recipients) {
                                     let op = if op == Op::Replace { Op::Update } else { op };
-                                    self.push(
-                                        &hook.address,
-                                        op,
-                                        mode_of(op),
-                                        ResourceType::Webhook,
-                                        &target,
-                                        reason,
-                                    );
+                                    self.push(&hook.address, op, mode_of(op), ResourceType::Webhook, &target, reason);
                                 }
                             }
                         }
@@ -261,7 +192,12 @@ impl Differ<'_> {
                 let record = match self.state.resources.get(address) {
                     Some(Resource::StorefrontToken(r)) => r,
                     _ => {
-                        let reason = format!("create a {} token with the credentials of `{}`; it expires {} after creation", token.kind.as_str(), token.issuer, format_duration(token.lifetime));
+                        let reason = format!(
+                            "create a {} token with the credentials of `{}`; it expires {} after creation",
+                            token.kind.as_str(),
+                            token.issuer,
+                            format_duration(token.lifetime)
+                        );
                         self.push(
                             address,
                             Op::Create,
@@ -276,36 +212,14 @@ impl Differ<'_> {
                 };
                 let changes = token_changes(Some(record), token);
                 if !changes.is_empty() {
-                    let reason = "a storefront token can't be changed: a new one is created, then the old one revoked".to_owned();
-                    self.push(
-                        address,
-                        Op::Replace,
-                        Mode::Automated,
-                        ResourceType::StorefrontToken,
-                        &target,
-                        reason,
-                    )
-                    .changes = changes;
+                    let reason = "a storefront token can't be changed: a new one is created, then the old one revoked"
+                        .to_owned();
+                    self.push(address, Op::Replace, Mode::Automated, ResourceType::StorefrontToken, &target, reason)
+                        .changes = changes;
                 } else if let Some(reason) = rotation_due(record, token, now) {
-                    self.push(
-                        address,
-                        Op::Replace,
-                        Mode::Automated,
-                        ResourceType::StorefrontToken,
-                        &target,
-                        reason,
-                    );
-                } else if let Some((op, reason)) =
-                    self.secret_check(address, &record.secret.recipients)
-                {
-                    self.push(
-                        address,
-                        op,
-                        mode_of(op),
-                        ResourceType::StorefrontToken,
-                        &target,
-                        reason,
-                    );
+                    self.push(address, Op::Replace, Mode::Automated, ResourceType::StorefrontToken, &target, reason);
+                } else if let Some((op, reason)) = self.secret_check(address, &record.secret.recipients) {
+                    self.push(address, op, mode_of(op), ResourceType::StorefrontToken, &target, reason);
                 }
             }
         }
@@ -316,17 +230,13 @@ impl Differ<'_> {
         let declared: BTreeSet<&Address> = config
             .api_accounts()
             .map(|(a, _)| &a.address)
-            .chain(config.stores.iter().flat_map(|s| {
-                s.api_accounts
-                    .iter()
-                    .flat_map(|a| a.webhooks.iter().map(|w| &w.address))
-            }))
             .chain(
                 config
                     .stores
                     .iter()
-                    .flat_map(|s| s.storefront_tokens.iter().map(|t| &t.address)),
+                    .flat_map(|s| s.api_accounts.iter().flat_map(|a| a.webhooks.iter().map(|w| &w.address))),
             )
+            .chain(config.stores.iter().flat_map(|s| s.storefront_tokens.iter().map(|t| &t.address)))
             .collect();
         for (address, resource) in &self.state.resources {
             if declared.contains(address) {
@@ -347,15 +257,11 @@ impl Differ<'_> {
             };
             let scopes = match resource {
                 Resource::StoreApiAccount(r) | Resource::AccountApiAccount(r) => {
-                    Some(ScopeChange {
-                        before: r.scope_set().lines(),
-                        after: Vec::new(),
-                    })
+                    Some(ScopeChange { before: r.scope_set().lines(), after: Vec::new() })
                 }
                 _ => None,
             };
-            self.push(address, Op::Delete, mode, resource_type, &target, reason)
-                .scopes = scopes;
+            self.push(address, Op::Delete, mode, resource_type, &target, reason).scopes = scopes;
         }
     }
 }
@@ -378,11 +284,7 @@ fn target_of(r: &ApiAccountRecord) -> String {
 }
 
 fn change(field: &str, before: Option<String>, after: Option<String>) -> Option<FieldChange> {
-    (before != after).then(|| FieldChange {
-        field: field.to_owned(),
-        before,
-        after,
-    })
+    (before != after).then(|| FieldChange { field: field.to_owned(), before, after })
 }
 
 fn header_text(value: &HeaderValue) -> String {
@@ -394,21 +296,9 @@ fn header_text(value: &HeaderValue) -> String {
 
 fn webhook_changes(record: &WebhookRecord, hook: &Webhook) -> Vec<FieldChange> {
     let mut out: Vec<FieldChange> = [
-        change(
-            "scope",
-            Some(record.scope.clone()),
-            Some(hook.scope.clone()),
-        ),
-        change(
-            "destination",
-            Some(record.destination.clone()),
-            Some(hook.destination.clone()),
-        ),
-        change(
-            "active",
-            Some(record.active.to_string()),
-            Some(hook.active.to_string()),
-        ),
+        change("scope", Some(record.scope.clone()), Some(hook.scope.clone())),
+        change("destination", Some(record.destination.clone()), Some(hook.destination.clone())),
+        change("active", Some(record.active.to_string()), Some(hook.active.to_string())),
     ]
     .into_iter()
     .flatten()
@@ -417,46 +307,21 @@ fn webhook_changes(record: &WebhookRecord, hook: &Webhook) -> Vec<FieldChange> {
         .plain_headers
         .iter()
         .map(|(k, v)| (k.as_str(), v.clone()))
-        .chain(
-            record
-                .generated_headers
-                .iter()
-                .map(|k| (k.as_str(), "(sensitive)".to_owned())),
-        )
+        .chain(record.generated_headers.iter().map(|k| (k.as_str(), "(sensitive)".to_owned())))
         .collect();
-    let wanted: BTreeMap<&str, String> = hook
-        .headers
-        .iter()
-        .map(|(k, v)| (k.as_str(), header_text(v)))
-        .collect();
+    let wanted: BTreeMap<&str, String> = hook.headers.iter().map(|(k, v)| (k.as_str(), header_text(v))).collect();
     let names: BTreeSet<&str> = recorded.keys().chain(wanted.keys()).copied().collect();
     for name in names {
-        out.extend(change(
-            &format!("headers.{name}"),
-            recorded.get(name).cloned(),
-            wanted.get(name).cloned(),
-        ));
+        out.extend(change(&format!("headers.{name}"), recorded.get(name).cloned(), wanted.get(name).cloned()));
     }
     out
 }
 
 fn webhook_changes_from_nothing(hook: &Webhook) -> Vec<FieldChange> {
     let mut out = vec![
-        FieldChange {
-            field: "scope".into(),
-            before: None,
-            after: Some(hook.scope.clone()),
-        },
-        FieldChange {
-            field: "destination".into(),
-            before: None,
-            after: Some(hook.destination.clone()),
-        },
-        FieldChange {
-            field: "active".into(),
-            before: None,
-            after: Some(hook.active.to_string()),
-        },
+        FieldChange { field: "scope".into(), before: None, after: Some(hook.scope.clone()) },
+        FieldChange { field: "destination".into(), before: None, after: Some(hook.destination.clone()) },
+        FieldChange { field: "active".into(), before: None, after: Some(hook.active.to_string()) },
     ];
     out.extend(hook.headers.iter().map(|(k, v)| FieldChange {
         field: format!("headers.{k}"),
@@ -467,48 +332,21 @@ fn webhook_changes_from_nothing(hook: &Webhook) -> Vec<FieldChange> {
 }
 
 fn list<T: ToString>(items: &[T]) -> Option<String> {
-    (!items.is_empty()).then(|| {
-        format!(
-            "[{}]",
-            items
-                .iter()
-                .map(T::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    })
+    (!items.is_empty()).then(|| format!("[{}]", items.iter().map(T::to_string).collect::<Vec<_>>().join(", ")))
 }
 
 fn token_changes(record: Option<&TokenRecord>, token: &StorefrontToken) -> Vec<FieldChange> {
-    let scopes = |s: &[crate::config::AccessScope]| {
-        list(&s.iter().map(|a| format!("{a:?}")).collect::<Vec<_>>())
-    };
+    let scopes = |s: &[crate::config::AccessScope]| list(&s.iter().map(|a| format!("{a:?}")).collect::<Vec<_>>());
     [
-        change(
-            "issuer",
-            record.map(|r| r.issuer.clone()),
-            Some(token.issuer.clone()),
-        ),
-        change(
-            "type",
-            record.map(|r| r.token_type.as_str().to_owned()),
-            Some(token.kind.as_str().to_owned()),
-        ),
-        change(
-            "channel_ids",
-            record.and_then(|r| list(&r.channel_ids)),
-            list(&token.channel_ids),
-        ),
+        change("issuer", record.map(|r| r.issuer.clone()), Some(token.issuer.clone())),
+        change("type", record.map(|r| r.token_type.as_str().to_owned()), Some(token.kind.as_str().to_owned())),
+        change("channel_ids", record.and_then(|r| list(&r.channel_ids)), list(&token.channel_ids)),
         change(
             "allowed_cors_origins",
             record.and_then(|r| list(&r.allowed_cors_origins)),
             list(&token.allowed_cors_origins),
         ),
-        change(
-            "access_scopes",
-            record.and_then(|r| scopes(&r.access_scopes)),
-            scopes(&token.access_scopes),
-        ),
+        change("access_scopes", record.and_then(|r| scopes(&r.access_scopes)), scopes(&token.access_scopes)),
     ]
     .into_iter()
     .flatten()
@@ -516,26 +354,15 @@ fn token_changes(record: Option<&TokenRecord>, token: &StorefrontToken) -> Vec<F
 }
 
 /// Why a recorded token is due for replacement by age, if it is.
-fn rotation_due(
-    record: &TokenRecord,
-    token: &StorefrontToken,
-    now: OffsetDateTime,
-) -> Option<String> {
+fn rotation_due(record: &TokenRecord, token: &StorefrontToken, now: OffsetDateTime) -> Option<String> {
     let Ok(expires) = OffsetDateTime::parse(&record.expires_at, &Rfc3339) else {
-        return Some(format!(
-            "its recorded expiry `{}` can't be read",
-            record.expires_at
-        ));
+        return Some(format!("its recorded expiry `{}` can't be read", record.expires_at));
     };
     let date = expires.date();
     if expires <= now {
         return Some(format!("it expired on {date}"));
     }
     let window = time::Duration::seconds(i64::try_from(token.rotate_before).unwrap_or(i64::MAX));
-    (expires - window <= now).then(|| {
-        format!(
-            "it expires on {date}, inside its {} rotation window",
-            format_duration(token.rotate_before)
-        )
-    })
+    (expires - window <= now)
+        .then(|| format!("it expires on {date}, inside its {} rotation window", format_duration(token.rotate_before)))
 }

@@ -8,12 +8,12 @@ use crate::plan::Plan;
 pub fn plan(plan: &Plan) -> String {
     let mut out = String::from("### bckeys plan\n\n");
     if !plan.refreshed {
-        out.push_str(
-            "_Planned from the configuration and the state alone; BigCommerce was not asked._\n\n",
-        );
+        out.push_str("_Planned from the configuration and the state alone; BigCommerce was not asked._\n\n");
     }
     if !plan.has_changes() {
-        out.push_str("**No changes.** BigCommerce credentials, the state and the secret files match the configuration.\n");
+        out.push_str(
+            "**No changes.** BigCommerce credentials, the state and the secret files match the configuration.\n",
+        );
         return out;
     }
     let s = plan.summary();
@@ -42,17 +42,9 @@ pub fn plan(plan: &Plan) -> String {
             escape(&a.reason)
         );
     }
-    for a in plan
-        .actions
-        .iter()
-        .filter(|a| a.scopes.is_some() || !a.changes.is_empty())
-    {
-        let _ = write!(
-            out,
-            "\n<details><summary><code>{}</code>: {}</summary>\n\n```diff\n",
-            a.address,
-            a.action.as_str()
-        );
+    for a in plan.actions.iter().filter(|a| a.scopes.is_some() || !a.changes.is_empty()) {
+        let _ =
+            write!(out, "\n<details><summary><code>{}</code>: {}</summary>\n\n```diff\n", a.address, a.action.as_str());
         if let Some(scopes) = &a.scopes {
             for (sign, line) in scope_diff(&scopes.before, &scopes.after) {
                 let _ = writeln!(out, "{sign} scopes.{line}");

@@ -20,38 +20,17 @@ pub fn table() -> String {
     let rows: Vec<[String; 4]> = FAMILIES
         .iter()
         .map(|f| {
-            let note = f
-                .unavailable
-                .map(|_| "app-level API accounts only")
-                .or(f.note)
-                .unwrap_or_default()
-                .to_owned();
-            [
-                f.key.to_owned(),
-                f.kind.as_str().to_owned(),
-                format!("{} ({})", f.ui, levels(f)),
-                note,
-            ]
+            let note = f.unavailable.map(|_| "app-level API accounts only").or(f.note).unwrap_or_default().to_owned();
+            [f.key.to_owned(), f.kind.as_str().to_owned(), format!("{} ({})", f.ui, levels(f)), note]
         })
         .collect();
     let headers = ["FAMILY", "KIND", "CONTROL PANEL NAME (LEVELS)", "NOTE"];
     let widths: Vec<usize> = (0..4)
-        .map(|i| {
-            rows.iter()
-                .map(|r| r[i].chars().count())
-                .chain([headers[i].len()])
-                .max()
-                .unwrap_or(0)
-        })
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).chain([headers[i].len()]).max().unwrap_or(0))
         .collect();
     let mut out = String::new();
     let mut line = |cells: [&str; 4]| {
-        let text = cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect::<Vec<_>>()
-            .join("  ");
+        let text = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect::<Vec<_>>().join("  ");
         let _ = writeln!(out, "{}", text.trim_end());
     };
     line(headers);
@@ -68,25 +47,17 @@ struct Document {
 }
 
 pub fn json() -> String {
-    let mut out = serde_json::to_string_pretty(&Document {
-        format_version: FORMAT_VERSION,
-        families: FAMILIES,
-    })
-    .unwrap_or_default();
+    let mut out = serde_json::to_string_pretty(&Document { format_version: FORMAT_VERSION, families: FAMILIES })
+        .unwrap_or_default();
     out.push('\n');
     out
 }
 
 pub fn markdown() -> String {
-    let mut out = String::from(
-        "| family | kind | control panel name | levels (OAuth parameter) |\n|---|---|---|---|\n",
-    );
+    let mut out =
+        String::from("| family | kind | control panel name | levels (OAuth parameter) |\n|---|---|---|---|\n");
     for f in FAMILIES {
-        let levels: Vec<String> = f
-            .levels
-            .iter()
-            .map(|l| format!("{} (`{}`)", l.name, l.parameter))
-            .collect();
+        let levels: Vec<String> = f.levels.iter().map(|l| format!("{} (`{}`)", l.name, l.parameter)).collect();
         let _ = writeln!(
             out,
             "| `{}` | {} | {} | {}{} |",

@@ -8,11 +8,19 @@ use crate::plan::{Mode, Op, Plan};
 pub fn plan(plan: &Plan, p: Paint) -> String {
     let mut out = String::new();
     if !plan.refreshed {
-        let _ = writeln!(out, "{}", p.dim("Planned from the configuration and the state alone; BigCommerce was not asked (--refresh=false)."));
+        let _ = writeln!(
+            out,
+            "{}",
+            p.dim("Planned from the configuration and the state alone; BigCommerce was not asked (--refresh=false).")
+        );
         let _ = writeln!(out);
     }
     if !plan.has_changes() {
-        let _ = writeln!(out, "{}", p.green("No changes. BigCommerce credentials, the state and the secret files match the configuration."));
+        let _ = writeln!(
+            out,
+            "{}",
+            p.green("No changes. BigCommerce credentials, the state and the secret files match the configuration.")
+        );
         return out;
     }
     for action in &plan.actions {
@@ -28,12 +36,7 @@ pub fn plan(plan: &Plan, p: Paint) -> String {
             Mode::Automated => p.dim("automated"),
             Mode::Review => p.red("review: a person must look into it"),
         };
-        let _ = writeln!(
-            out,
-            "{colored} {} {} ({mode})",
-            p.bold(&action.address.to_string()),
-            action.action.as_str()
-        );
+        let _ = writeln!(out, "{colored} {} {} ({mode})", p.bold(&action.address.to_string()), action.action.as_str());
         let _ = writeln!(out, "      {}", action.reason);
         if let Some(scopes) = &action.scopes {
             let _ = writeln!(out, "      scopes:");

@@ -71,10 +71,7 @@ impl Credential {
     pub fn from_yaml(text: &[u8]) -> Result<Credential, CredentialError> {
         // The error of a failed parse could quote the secret text, so it is not passed on.
         let plain: Plain = serde_yaml::from_slice(text).map_err(|e| {
-            let at = e
-                .location()
-                .map(|l| format!(" (line {})", l.line()))
-                .unwrap_or_default();
+            let at = e.location().map(|l| format!(" (line {})", l.line())).unwrap_or_default();
             CredentialError(format!("unexpected layout{at}"))
         })?;
         Ok(Credential {
@@ -84,9 +81,7 @@ impl Credential {
             account_uuid: plain.account_uuid.map(str::to_owned),
             name: plain.name.to_owned(),
             client_id: plain.client_id.map(str::to_owned),
-            client_secret: plain
-                .client_secret
-                .map(|s| SecretString::from(s.to_owned())),
+            client_secret: plain.client_secret.map(|s| SecretString::from(s.to_owned())),
             access_token: SecretString::from(plain.access_token.to_owned()),
             api_path: plain.api_path.map(str::to_owned),
             scopes: plain.scopes,
@@ -117,14 +112,8 @@ mod tests {
         let yaml = c.to_yaml();
         let back = Credential::from_yaml(yaml.as_bytes()).unwrap();
         assert_eq!(back.access_token.expose_secret(), "tok3n-value");
-        assert_eq!(
-            back.client_secret.as_ref().unwrap().expose_secret(),
-            "s3cr3t-client"
-        );
+        assert_eq!(back.client_secret.as_ref().unwrap().expose_secret(), "s3cr3t-client");
         let debug = format!("{back:?}");
-        assert!(
-            !debug.contains("tok3n-value") && !debug.contains("s3cr3t-client"),
-            "{debug}"
-        );
+        assert!(!debug.contains("tok3n-value") && !debug.contains("s3cr3t-client"), "{debug}");
     }
 }

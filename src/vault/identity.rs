@@ -30,19 +30,13 @@ pub enum IdentityError {
     #[error("no identity to decrypt secret files with")]
     Missing,
     #[error("cannot read {source_name}: {error}")]
-    Unreadable {
-        source_name: IdentitySource,
-        error: std::io::Error,
-    },
+    Unreadable { source_name: IdentitySource, error: std::io::Error },
     #[error("{source_name} holds no age identity or unencrypted ssh private key")]
     Invalid { source_name: IdentitySource },
     #[error("{source_name} is a passphrase-protected ssh key, which bckeys cannot unlock without a terminal")]
     EncryptedSsh { source_name: IdentitySource },
     #[error("{source_name}: {reason}")]
-    Unsupported {
-        source_name: IdentitySource,
-        reason: String,
-    },
+    Unsupported { source_name: IdentitySource, reason: String },
 }
 
 impl IdentityError {
@@ -64,9 +58,7 @@ pub struct Identities {
 
 impl std::fmt::Debug for Identities {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Identities")
-            .field("sources", &self.sources)
-            .finish_non_exhaustive()
+        f.debug_struct("Identities").field("sources", &self.sources).finish_non_exhaustive()
     }
 }
 
@@ -78,39 +70,24 @@ impl Identities {
         env_file: Option<&Path>,
         env_key: Option<&SecretString>,
     ) -> Result<Option<Identities>, IdentityError> {
-        let mut identities = Identities {
-            keys: Vec::new(),
-            sources: Vec::new(),
-        };
+        let mut identities = Identities { keys: Vec::new(), sources: Vec::new() };
         for file in files.iter().map(PathBuf::as_path).chain(env_file) {
             let source = IdentitySource::File(file.to_path_buf());
-            let text = std::fs::read(file).map(Zeroizing::new).map_err(|error| {
-                IdentityError::Unreadable {
-                    source_name: source.clone(),
-                    error,
-                }
-            })?;
+            let text = std::fs::read(file)
+                .map(Zeroizing::new)
+                .map_err(|error| IdentityError::Unreadable { source_name: source.clone(), error })?;
             identities.add(&text, source)?;
         }
         if let Some(key) = env_key {
             identities.add(key.expose_secret().as_bytes(), IdentitySource::Env)?;
         }
-        Ok(if identities.keys.is_empty() {
-            None
-        } else {
-            Some(identities)
-        })
+        Ok(if identities.keys.is_empty() { None } else { Some(identities) })
     }
 
     /// Identities from the usual places, as the CLI resolves them.
     pub fn from_env(files: &[PathBuf]) -> Result<Option<Identities>, IdentityError> {
-        let env_file = std::env::var_os("BCKEYS_IDENTITY_FILE")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from);
-        let env_key = std::env::var("BCKEYS_IDENTITY")
-            .ok()
-            .filter(|v| !v.trim().is_empty())
-            .map(SecretString::from);
+        let env_file = std::env::var_os("BCKEYS_IDENTITY_FILE").filter(|v| !v.is_empty()).map(PathBuf::from);
+        let env_key = std::env::var("BCKEYS_IDENTITY").ok().filter(|v| !v.trim().is_empty()).map(SecretString::from);
         Identities::load(files, env_file.as_deref(), env_key.as_ref())
     }
 
@@ -122,10 +99,7 @@ impl Identities {
         if let Ok(file) = age::IdentityFile::from_buffer(BufReader::new(text)) {
             let keys = file
                 .into_identities()
-                .map_err(|e| IdentityError::Unsupported {
-                    source_name: source.clone(),
-                    reason: e.to_string(),
-                })?;
+                .map_err(|e| IdentityError::Unsupported { source_name: source.clone(), reason: e.to_string() })?;
             if !keys.is_empty() {
                 self.keys.extend(keys);
                 self.sources.push(source);
@@ -134,14 +108,11 @@ impl Identities {
         }
         match age::ssh::Identity::from_buffer(BufReader::new(text), None) {
             Ok(age::ssh::Identity::Unencrypted(key)) => {
-                self.keys
-                    .push(Box::new(age::ssh::Identity::Unencrypted(key)));
+                self.keys.push(Box::new(age::ssh::Identity::Unencrypted(key)));
                 self.sources.push(source);
                 Ok(())
             }
-            Ok(age::ssh::Identity::Encrypted(_)) => Err(IdentityError::EncryptedSsh {
-                source_name: source,
-            }),
+            Ok(age::ssh::Identity::Encrypted(_)) => Err(IdentityError::EncryptedSsh { source_name: source }),
             Ok(age::ssh::Identity::Unsupported(key)) => {
                 let reason = format!("{key:?}");
                 Err(IdentityError::Unsupported {
@@ -149,9 +120,7 @@ impl Identities {
                     reason: format!("unsupported ssh key ({})", reason.to_lowercase()),
                 })
             }
-            Err(_) => Err(IdentityError::Invalid {
-                source_name: source,
-            }),
+            Err(_) => Err(IdentityError::Invalid { source_name: source }),
         }
     }
 
@@ -165,9 +134,8 @@ impl Identities {
 pub fn generate_x25519() -> (Zeroizing<String>, String) {
     let identity = age::x25519::Identity::generate();
     let recipient = identity.to_public().to_string();
-    let created = time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
+    let created =
+        time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
     let text = Zeroizing::new(format!(
         "# created: {created}\n# public key: {recipient}\n{}\n",
         identity.to_string().expose_secret()

@@ -16,8 +16,7 @@ use zeroize::Zeroizing;
 pub use credential::{Credential, CredentialError};
 pub use identity::{generate_x25519, Identities, IdentityError, IdentitySource};
 pub use recipient::{
-    fingerprint, parse_recipients_file, read_recipients_file, Recipient, RecipientError,
-    RecipientsFileProblem,
+    fingerprint, parse_recipients_file, read_recipients_file, Recipient, RecipientError, RecipientsFileProblem,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -31,15 +30,9 @@ pub enum VaultError {
     #[error("{path} is not an age file: {reason}")]
     NotAgeFile { path: PathBuf, reason: String },
     #[error("could not read {path}: {error}")]
-    Read {
-        path: PathBuf,
-        error: std::io::Error,
-    },
+    Read { path: PathBuf, error: std::io::Error },
     #[error("could not write {path}: {error}")]
-    Write {
-        path: PathBuf,
-        error: std::io::Error,
-    },
+    Write { path: PathBuf, error: std::io::Error },
 }
 
 impl VaultError {
@@ -52,75 +45,40 @@ impl VaultError {
 }
 
 /// Encrypts `plaintext` to every recipient.
-pub fn encrypt(
-    path: &Path,
-    plaintext: &[u8],
-    recipients: &[Recipient],
-    armor: bool,
-) -> Result<Vec<u8>, VaultError> {
+pub fn encrypt(path: &Path, plaintext: &[u8], recipients: &[Recipient], armor: bool) -> Result<Vec<u8>, VaultError> {
     if recipients.is_empty() {
         return Err(VaultError::NoRecipients);
     }
-    let fail = |reason: String| VaultError::Encrypt {
-        path: path.to_path_buf(),
-        reason,
-    };
-    let encryptor = age::Encryptor::with_recipients(recipients.iter().map(Recipient::as_age))
-        .map_err(|e| fail(e.to_string()))?;
-    let format = if armor {
-        age::armor::Format::AsciiArmor
-    } else {
-        age::armor::Format::Binary
-    };
+    let fail = |reason: String| VaultError::Encrypt { path: path.to_path_buf(), reason };
+    let encryptor =
+        age::Encryptor::with_recipients(recipients.iter().map(Recipient::as_age)).map_err(|e| fail(e.to_string()))?;
+    let format = if armor { age::armor::Format::AsciiArmor } else { age::armor::Format::Binary };
     let mut out = Vec::with_capacity(plaintext.len() + 512);
-    let armored = age::armor::ArmoredWriter::wrap_output(&mut out, format)
-        .map_err(|e| fail(e.to_string()))?;
-    let mut writer = encryptor
-        .wrap_output(armored)
-        .map_err(|e| fail(e.to_string()))?;
-    writer
-        .write_all(plaintext)
-        .map_err(|e| fail(e.to_string()))?;
-    writer
-        .finish()
-        .and_then(|armored| armored.finish())
-        .map_err(|e| fail(e.to_string()))?;
+    let armored = age::armor::ArmoredWriter::wrap_output(&mut out, format).map_err(|e| fail(e.to_string()))?;
+    let mut writer = encryptor.wrap_output(armored).map_err(|e| fail(e.to_string()))?;
+    writer.write_all(plaintext).map_err(|e| fail(e.to_string()))?;
+    writer.finish().and_then(|armored| armored.finish()).map_err(|e| fail(e.to_string()))?;
     Ok(out)
 }
 
 /// Decrypts an age file, armored or binary.
-pub fn decrypt(
-    path: &Path,
-    ciphertext: &[u8],
-    identities: &Identities,
-) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+pub fn decrypt(path: &Path, ciphertext: &[u8], identities: &Identities) -> Result<Zeroizing<Vec<u8>>, VaultError> {
     let reader = age::armor::ArmoredReader::new(ciphertext);
-    let decryptor = age::Decryptor::new(reader).map_err(|e| VaultError::NotAgeFile {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
+    let decryptor = age::Decryptor::new(reader)
+        .map_err(|e| VaultError::NotAgeFile { path: path.to_path_buf(), reason: e.to_string() })?;
     let mut stream = decryptor
         .decrypt(identities.iter())
-        .map_err(|e| VaultError::Decrypt {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })?;
+        .map_err(|e| VaultError::Decrypt { path: path.to_path_buf(), reason: e.to_string() })?;
     let mut plaintext = Zeroizing::new(Vec::new());
     stream
         .read_to_end(&mut plaintext)
-        .map_err(|e| VaultError::Decrypt {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })?;
+        .map_err(|e| VaultError::Decrypt { path: path.to_path_buf(), reason: e.to_string() })?;
     Ok(plaintext)
 }
 
 /// Reads and decrypts a secret file.
 pub fn read_file(path: &Path, identities: &Identities) -> Result<Zeroizing<Vec<u8>>, VaultError> {
-    let ciphertext = std::fs::read(path).map_err(|error| VaultError::Read {
-        path: path.to_path_buf(),
-        error,
-    })?;
+    let ciphertext = std::fs::read(path).map_err(|error| VaultError::Read { path: path.to_path_buf(), error })?;
     decrypt(path, &ciphertext, identities)
 }
 
@@ -150,22 +108,14 @@ pub fn write_file(
             if let Ok(existing) = std::fs::read(path) {
                 if let Ok(old) = decrypt(path, &existing, identities) {
                     if old.as_slice() == plaintext {
-                        return Ok(Written {
-                            sha256: crate::fsutil::sha256_hex(&existing),
-                            rewritten: false,
-                        });
+                        return Ok(Written { sha256: crate::fsutil::sha256_hex(&existing), rewritten: false });
                     }
                 }
             }
         }
     }
     let ciphertext = encrypt(path, plaintext, recipients, armor)?;
-    crate::fsutil::write_atomic(path, &ciphertext, true).map_err(|error| VaultError::Write {
-        path: path.to_path_buf(),
-        error,
-    })?;
-    Ok(Written {
-        sha256: crate::fsutil::sha256_hex(&ciphertext),
-        rewritten: true,
-    })
+    crate::fsutil::write_atomic(path, &ciphertext, true)
+        .map_err(|error| VaultError::Write { path: path.to_path_buf(), error })?;
+    Ok(Written { sha256: crate::fsutil::sha256_hex(&ciphertext), rewritten: true })
 }

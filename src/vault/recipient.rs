@@ -38,25 +38,17 @@ impl Recipient {
         let text = text.trim();
         if text.starts_with("age1") {
             return match text.parse::<age::x25519::Recipient>() {
-                Ok(r) => Ok(Recipient {
-                    canonical: r.to_string(),
-                    key: Key::X25519(r),
-                }),
+                Ok(r) => Ok(Recipient { canonical: r.to_string(), key: Key::X25519(r) }),
                 Err(_) if is_plugin_recipient(text) => unreachable_plugin(text),
                 Err(_) => Err(RecipientError {
                     message: format!("`{}` is not a valid age X25519 recipient", shorten(text)),
-                    hint:
-                        "copy the whole `age1...` line that `age-keygen` printed as the public key"
-                            .into(),
+                    hint: "copy the whole `age1...` line that `age-keygen` printed as the public key".into(),
                 }),
             };
         }
         if text.starts_with("ssh-") || text.starts_with("ecdsa-") || text.starts_with("sk-") {
             return match text.parse::<age::ssh::Recipient>() {
-                Ok(r) => Ok(Recipient {
-                    canonical: r.to_string(),
-                    key: Key::Ssh(Box::new(r)),
-                }),
+                Ok(r) => Ok(Recipient { canonical: r.to_string(), key: Key::Ssh(Box::new(r)) }),
                 Err(e) => Err(ssh_error(text, e)),
             };
         }
@@ -68,8 +60,7 @@ impl Recipient {
         }
         Err(RecipientError {
             message: format!("`{}` is not an age recipient", shorten(text)),
-            hint: "write an `age1...` public key, an `ssh-ed25519 ...` key or an `ssh-rsa ...` key"
-                .into(),
+            hint: "write an `age1...` public key, an `ssh-ed25519 ...` key or an `ssh-rsa ...` key".into(),
         })
     }
 
@@ -104,10 +95,7 @@ fn is_plugin_recipient(text: &str) -> bool {
 
 fn unreachable_plugin(text: &str) -> Result<Recipient, RecipientError> {
     Err(RecipientError {
-        message: format!(
-            "`{}` is an age plugin recipient, which bckeys does not support",
-            shorten(text)
-        ),
+        message: format!("`{}` is an age plugin recipient, which bckeys does not support", shorten(text)),
         hint: "use an X25519 (`age1...`), ssh-ed25519 or ssh-rsa recipient".into(),
     })
 }
@@ -122,14 +110,12 @@ fn ssh_error(text: &str, e: ParseRecipientKeyError) -> RecipientError {
             "this ssh-rsa key is larger than age supports".to_owned(),
             "use an ssh-ed25519 key or an RSA key of at most 4096 bits".to_owned(),
         ),
-        ParseRecipientKeyError::Unsupported(kind) => (
-            format!("ssh key type `{kind}` is not supported by age"),
-            "use an ssh-ed25519 or ssh-rsa key".to_owned(),
-        ),
+        ParseRecipientKeyError::Unsupported(kind) => {
+            (format!("ssh key type `{kind}` is not supported by age"), "use an ssh-ed25519 or ssh-rsa key".to_owned())
+        }
         _ => (
             format!("`{}` is not a valid ssh public key", shorten(text)),
-            "copy the whole line of the `.pub` file, such as `ssh-ed25519 AAAA... user@host`"
-                .to_owned(),
+            "copy the whole line of the `.pub` file, such as `ssh-ed25519 AAAA... user@host`".to_owned(),
         ),
     };
     RecipientError { message, hint }
@@ -164,10 +150,7 @@ pub fn parse_recipients_file(text: &str) -> (Vec<Recipient>, Vec<RecipientsFileP
         }
         match Recipient::parse(line) {
             Ok(r) => recipients.push(r),
-            Err(error) => problems.push(RecipientsFileProblem {
-                line: index + 1,
-                error,
-            }),
+            Err(error) => problems.push(RecipientsFileProblem { line: index + 1, error }),
         }
     }
     (recipients, problems)
@@ -192,8 +175,7 @@ mod tests {
     use super::*;
 
     const X: &str = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
-    const ED: &str =
-        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDwu2UZCl2+u7vig8Zqz7rW3cgA1gzukUg4pO3XUA7nQ";
+    const ED: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDwu2UZCl2+u7vig8Zqz7rW3cgA1gzukUg4pO3XUA7nQ";
 
     #[test]
     fn parses_x25519_and_ssh() {
@@ -207,10 +189,7 @@ mod tests {
         let e = Recipient::parse("AGE-SECRET-KEY-1QQQ").unwrap_err();
         assert!(e.message.contains("private key"), "{e:?}");
         let e = Recipient::parse("age1notakey").unwrap_err();
-        assert!(
-            e.message.contains("not a valid age X25519 recipient"),
-            "{e:?}"
-        );
+        assert!(e.message.contains("not a valid age X25519 recipient"), "{e:?}");
         let e = Recipient::parse("hello").unwrap_err();
         assert!(e.hint.contains("age1"), "{e:?}");
     }
@@ -220,10 +199,7 @@ mod tests {
         let a = Recipient::parse(X).unwrap();
         let b = Recipient::parse(&format!("{ED} bob")).unwrap();
         let b2 = Recipient::parse(ED).unwrap();
-        assert_eq!(
-            fingerprint(&[a.clone(), b.clone()]),
-            fingerprint(&[b2, a.clone(), b])
-        );
+        assert_eq!(fingerprint(&[a.clone(), b.clone()]), fingerprint(&[b2, a.clone(), b]));
         assert_ne!(fingerprint(std::slice::from_ref(&a)), fingerprint(&[]));
     }
 

@@ -22,11 +22,7 @@ impl Repo {
         let (key, recipient) = vault::generate_x25519();
         let identity = dir.path().join("identity.agekey");
         std::fs::write(&identity, key.as_bytes()).unwrap();
-        Repo {
-            dir,
-            identity,
-            recipient,
-        }
+        Repo { dir, identity, recipient }
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
@@ -63,9 +59,7 @@ impl Repo {
     }
 
     pub fn identities(&self) -> vault::Identities {
-        vault::Identities::load(std::slice::from_ref(&self.identity), None, None)
-            .unwrap()
-            .unwrap()
+        vault::Identities::load(std::slice::from_ref(&self.identity), None, None).unwrap().unwrap()
     }
 
     /// Encrypts a made-up credential for `address` to `recipients` and returns its record.
@@ -84,19 +78,10 @@ impl Repo {
             created_at: "2026-11-01T00:00:00Z".into(),
         };
         let rel = address.secret_path();
-        let written = vault::write_file(
-            &self.dir.path().join(&rel),
-            credential.to_yaml().as_bytes(),
-            recipients,
-            true,
-            None,
-        )
-        .unwrap();
-        SecretRecord {
-            file: rel,
-            recipients: vault::fingerprint(recipients),
-            sha256: written.sha256,
-        }
+        let written =
+            vault::write_file(&self.dir.path().join(&rel), credential.to_yaml().as_bytes(), recipients, true, None)
+                .unwrap();
+        SecretRecord { file: rel, recipients: vault::fingerprint(recipients), sha256: written.sha256 }
     }
 }
 
@@ -104,12 +89,7 @@ pub fn addr(text: &str) -> Address {
     text.parse().unwrap()
 }
 
-pub fn store_account(
-    repo: &Repo,
-    address: &str,
-    scopes: &[&str],
-    recipients: &[Recipient],
-) -> (Address, Resource) {
+pub fn store_account(repo: &Repo, address: &str, scopes: &[&str], recipients: &[Recipient]) -> (Address, Resource) {
     let a = addr(address);
     let secret = repo.secret(&a, recipients, "t");
     let name = address.rsplit('/').next().unwrap().to_owned();
@@ -138,12 +118,7 @@ pub fn webhook(address: &str, scope: &str, destination: &str, active: bool) -> (
     (addr(address), Resource::Webhook(record))
 }
 
-pub fn token(
-    repo: &Repo,
-    address: &str,
-    expires_at: &str,
-    recipients: &[Recipient],
-) -> (Address, Resource) {
+pub fn token(repo: &Repo, address: &str, expires_at: &str, recipients: &[Recipient]) -> (Address, Resource) {
     let a = addr(address);
     let secret = repo.secret(&a, recipients, "sf");
     let record = TokenRecord {
@@ -161,19 +136,13 @@ pub fn token(
 }
 
 pub fn save_state(repo: &Repo, resources: Vec<(Address, Resource)>) -> State {
-    let mut state = State {
-        resources: resources.into_iter().collect(),
-        ..State::default()
-    };
+    let mut state = State { resources: resources.into_iter().collect(), ..State::default() };
     state.save(&repo.path("bckeys.state.yaml")).unwrap();
     state
 }
 
 pub fn age_available() -> bool {
-    std::process::Command::new("age")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
+    std::process::Command::new("age").arg("--version").output().is_ok_and(|o| o.status.success())
 }
 
 #[allow(dead_code)]

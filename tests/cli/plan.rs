@@ -71,65 +71,23 @@ fn everything_due() -> Repo {
                 "https://erp.example.com/old",
                 false,
             ),
-            store_account(
-                &repo,
-                "store/production/rekeyed",
-                &["store_themes_read_only"],
-                &old,
-            ),
-            store_account(
-                &repo,
-                "store/production/lost-file",
-                &["store_v2_content_read_only"],
-                &now,
-            ),
-            store_account(
-                &repo,
-                "store/production/tampered",
-                &["store_v2_marketing_read_only"],
-                &now,
-            ),
-            store_account(
-                &repo,
-                "store/production/storefront-issuer",
-                &["store_storefront_api"],
-                &now,
-            ),
+            store_account(&repo, "store/production/rekeyed", &["store_themes_read_only"], &old),
+            store_account(&repo, "store/production/lost-file", &["store_v2_content_read_only"], &now),
+            store_account(&repo, "store/production/tampered", &["store_v2_marketing_read_only"], &now),
+            store_account(&repo, "store/production/storefront-issuer", &["store_storefront_api"], &now),
             store_account(&repo, "store/production/legacy", &["store_v2_orders"], &now),
-            token(
-                &repo,
-                "store/production/storefront-token/web-old",
-                "2020-01-01T00:00:00Z",
-                &now,
-            ),
-            token(
-                &repo,
-                "store/production/storefront-token/web-fresh",
-                "2099-01-01T00:00:00Z",
-                &now,
-            ),
+            token(&repo, "store/production/storefront-token/web-old", "2020-01-01T00:00:00Z", &now),
+            token(&repo, "store/production/storefront-token/web-fresh", "2099-01-01T00:00:00Z", &now),
         ],
     );
     std::fs::remove_file(repo.path("secrets/store/production/lost-file.age")).unwrap();
-    repo.write(
-        "secrets/store/production/tampered.age",
-        "-----BEGIN AGE ENCRYPTED FILE-----\nnot what was recorded\n",
-    );
+    repo.write("secrets/store/production/tampered.age", "-----BEGIN AGE ENCRYPTED FILE-----\nnot what was recorded\n");
     repo
 }
 
 fn plan(repo: &Repo, format: &str) -> String {
-    let out = repo
-        .bckeys()
-        .args(["plan", "--refresh=false", "--format", format])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = repo.bckeys().args(["plan", "--refresh=false", "--format", format]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -155,10 +113,7 @@ fn json_plan_is_versioned_and_complete() {
     assert_eq!(doc["state_serial"], 1);
     assert_eq!(doc["refreshed"], false);
     let sha = doc["config_sha256"].as_str().unwrap().to_owned();
-    assert_eq!(
-        sha,
-        bckeys::fsutil::sha256_hex(repo.read("bckeys.yaml").as_bytes())
-    );
+    assert_eq!(sha, bckeys::fsutil::sha256_hex(repo.read("bckeys.yaml").as_bytes()));
     doc["config_sha256"] = serde_json::json!("[sha256 of bckeys.yaml]");
     insta::assert_json_snapshot!("plan_json", doc);
 }
@@ -166,23 +121,12 @@ fn json_plan_is_versioned_and_complete() {
 #[test]
 fn detailed_exitcode_is_two_with_changes_and_zero_without() {
     let repo = everything_due();
-    repo.bckeys()
-        .args(["plan", "--refresh=false", "--detailed-exitcode"])
-        .assert()
-        .code(2);
+    repo.bckeys().args(["plan", "--refresh=false", "--detailed-exitcode"]).assert().code(2);
 
     let clean = Repo::new();
     clean.write("bckeys.yaml", &format!("version: 1\nencryption:\n  recipients: [{}]\nstores:\n  p:\n    store_hash: abc123def4\n    api_accounts:\n      erp-sync:\n        scopes: {{products: modify}}\n", clean.recipient));
     let r = clean.recipients(&[]);
-    save_state(
-        &clean,
-        vec![store_account(
-            &clean,
-            "store/p/erp-sync",
-            &["store_v2_products"],
-            &r,
-        )],
-    );
+    save_state(&clean, vec![store_account(&clean, "store/p/erp-sync", &["store_v2_products"], &r)]);
     clean
         .bckeys()
         .args(["plan", "--refresh=false", "--detailed-exitcode"])
@@ -196,34 +140,21 @@ fn plan_never_shows_a_secret() {
     let repo = everything_due();
     for format in ["text", "json", "markdown"] {
         let text = plan(&repo, format);
-        assert!(
-            !text.contains("access-token-") && !text.contains("client-secret-"),
-            "{format}:\n{text}"
-        );
+        assert!(!text.contains("access-token-") && !text.contains("client-secret-"), "{format}:\n{text}");
     }
 }
 
 #[test]
 fn refresh_is_not_silently_skipped() {
     let repo = everything_due();
-    repo.bckeys()
-        .arg("plan")
-        .assert()
-        .code(1)
-        .stdout("")
-        .stderr(predicate::str::contains("--refresh=false"));
+    repo.bckeys().arg("plan").assert().code(1).stdout("").stderr(predicate::str::contains("--refresh=false"));
 }
 
 #[test]
 fn colors_only_on_a_terminal_and_never_with_no_color() {
     let repo = everything_due();
     // Through a pipe: no escape codes.
-    let piped = repo
-        .bckeys()
-        .args(["plan", "--refresh=false"])
-        .env_remove("NO_COLOR")
-        .output()
-        .unwrap();
+    let piped = repo.bckeys().args(["plan", "--refresh=false"]).env_remove("NO_COLOR").output().unwrap();
     assert!(!String::from_utf8_lossy(&piped.stdout).contains('\u{1b}'));
 
     // On a pseudo-terminal (util-linux `script`): colors, unless NO_COLOR is set.
@@ -243,15 +174,9 @@ fn colors_only_on_a_terminal_and_never_with_no_color() {
     };
     match on_tty(None) {
         Ok(out) if out.status.success() => {
-            assert!(
-                String::from_utf8_lossy(&out.stdout).contains("\u{1b}["),
-                "no colors on a terminal"
-            );
+            assert!(String::from_utf8_lossy(&out.stdout).contains("\u{1b}["), "no colors on a terminal");
             let plain = on_tty(Some("1")).unwrap();
-            assert!(
-                !String::from_utf8_lossy(&plain.stdout).contains("\u{1b}["),
-                "colors despite NO_COLOR"
-            );
+            assert!(!String::from_utf8_lossy(&plain.stdout).contains("\u{1b}["), "colors despite NO_COLOR");
         }
         _ => eprintln!("SKIPPED: the terminal part needs util-linux `script`"),
     }

@@ -3,12 +3,7 @@
 use crate::common::manifest_dir;
 
 fn run(args: &[&str]) -> String {
-    let out = assert_cmd::Command::cargo_bin("bckeys")
-        .unwrap()
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .unwrap();
+    let out = assert_cmd::Command::cargo_bin("bckeys").unwrap().env("NO_COLOR", "1").args(args).output().unwrap();
     assert!(out.status.success());
     String::from_utf8(out.stdout).unwrap()
 }
@@ -18,26 +13,18 @@ fn table_names_every_family_in_the_control_panels_words() {
     let text = run(&["scopes"]);
     assert!(text.starts_with("FAMILY"));
     for family in bckeys::scopes::FAMILIES {
-        assert!(
-            text.contains(family.key) && text.contains(family.ui),
-            "{} missing:\n{text}",
-            family.key
-        );
+        assert!(text.contains(family.key) && text.contains(family.ui), "{} missing:\n{text}", family.key);
     }
     insta::assert_snapshot!("scopes_table", text);
 }
 
 #[test]
 fn json_is_versioned_and_complete() {
-    let doc: serde_json::Value =
-        serde_json::from_str(&run(&["scopes", "--format", "json"])).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&run(&["scopes", "--format", "json"])).unwrap();
     assert_eq!(doc["format_version"], 1);
     let families = doc["families"].as_array().unwrap();
     assert_eq!(families.len(), bckeys::scopes::FAMILIES.len());
-    let users = families
-        .iter()
-        .find(|f| f["key"] == "account_users")
-        .unwrap();
+    let users = families.iter().find(|f| f["key"] == "account_users").unwrap();
     assert_eq!(users["multi"], true);
     assert_eq!(users["levels"][2]["parameter"], "account_users_delete");
 }
@@ -48,10 +35,7 @@ fn json_is_versioned_and_complete() {
 fn catalogue_matches_the_shared_scope_facts() {
     let path = manifest_dir().join("../shared/scopes.yaml");
     let Ok(text) = std::fs::read_to_string(&path) else {
-        eprintln!(
-            "SKIPPED: {} is absent, so the catalogue can't be compared with it",
-            path.display()
-        );
+        eprintln!("SKIPPED: {} is absent, so the catalogue can't be compared with it", path.display());
         return;
     };
     let doc: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
@@ -67,9 +51,7 @@ fn catalogue_matches_the_shared_scope_facts() {
         assert_eq!(levels.len(), ours.levels.len(), "{key}");
         for (level, parameter) in levels {
             let level = level.as_str().unwrap();
-            let l = ours
-                .level(level)
-                .unwrap_or_else(|| panic!("{key}: level {level} missing"));
+            let l = ours.level(level).unwrap_or_else(|| panic!("{key}: level {level} missing"));
             assert_eq!(l.parameter, parameter.as_str().unwrap(), "{key}.{level}");
         }
     }

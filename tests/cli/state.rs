@@ -21,24 +21,9 @@ fn round_trips_with_a_growing_serial_and_sorted_keys() {
         &repo,
         vec![
             store_account(&repo, "store/prod/zeta-sync", &["store_v2_products"], &r),
-            store_account(
-                &repo,
-                "store/prod/alpha-sync",
-                &["store_v2_orders_read_only"],
-                &r,
-            ),
-            webhook(
-                "store/prod/alpha-sync/webhook/orders",
-                "store/order/created",
-                "https://x.example.com/h",
-                true,
-            ),
-            token(
-                &repo,
-                "store/prod/storefront-token/web",
-                "2099-01-01T00:00:00Z",
-                &r,
-            ),
+            store_account(&repo, "store/prod/alpha-sync", &["store_v2_orders_read_only"], &r),
+            webhook("store/prod/alpha-sync/webhook/orders", "store/order/created", "https://x.example.com/h", true),
+            token(&repo, "store/prod/storefront-token/web", "2099-01-01T00:00:00Z", &r),
         ],
     );
     assert_eq!(state.serial, 1);
@@ -50,30 +35,17 @@ fn round_trips_with_a_growing_serial_and_sorted_keys() {
     state.save(&path).unwrap();
     assert_eq!(state.serial, 2);
     let second = repo.read("bckeys.state.yaml");
-    assert_eq!(
-        first.replace("serial: 1", "serial: 2"),
-        second,
-        "only the serial changes"
-    );
+    assert_eq!(first.replace("serial: 1", "serial: 2"), second, "only the serial changes");
 
-    let order: Vec<&str> = first
-        .lines()
-        .filter(|l| l.starts_with("  store/"))
-        .map(|l| l.trim_end_matches(':'))
-        .collect();
+    let order: Vec<&str> =
+        first.lines().filter(|l| l.starts_with("  store/")).map(|l| l.trim_end_matches(':')).collect();
     let mut sorted = order.clone();
     sorted.sort();
     assert_eq!(order, sorted);
     assert_eq!(order.len(), 4);
-    assert!(
-        !first.contains("access-token") && !first.contains("client-secret"),
-        "no secret in the state:\n{first}"
-    );
+    assert!(!first.contains("access-token") && !first.contains("client-secret"), "no secret in the state:\n{first}");
     // Top-level keys are in alphabetical order too.
-    let top: Vec<&str> = second
-        .lines()
-        .filter(|l| !l.starts_with([' ', '#']))
-        .collect();
+    let top: Vec<&str> = second.lines().filter(|l| !l.starts_with([' ', '#'])).collect();
     assert_eq!(top, vec!["resources:", "serial: 2", "version: 1"]);
 }
 
@@ -88,15 +60,7 @@ fn missing_state_is_an_empty_one() {
 fn broken(name: &str, edit: impl Fn(&str) -> String, expected: &str) {
     let repo = repo_with_config();
     let r = repo.recipients(&[]);
-    save_state(
-        &repo,
-        vec![store_account(
-            &repo,
-            "store/prod/erp-sync",
-            &["store_v2_products"],
-            &r,
-        )],
-    );
+    save_state(&repo, vec![store_account(&repo, "store/prod/erp-sync", &["store_v2_products"], &r)]);
     let text = edit(&repo.read("bckeys.state.yaml"));
     repo.write("bckeys.state.yaml", &text);
     repo.bckeys()
@@ -110,30 +74,14 @@ fn broken(name: &str, edit: impl Fn(&str) -> String, expected: &str) {
                 .and(predicate::str::contains("panicked").not()),
         )
         .stderr(predicate::str::contains("bckeys.state.yaml:"));
-    assert_eq!(
-        repo.read("bckeys.state.yaml"),
-        text,
-        "{name}: a broken state must be left as it is"
-    );
+    assert_eq!(repo.read("bckeys.state.yaml"), text, "{name}: a broken state must be left as it is");
 }
 
 #[test]
 fn broken_states_are_errors_with_locations() {
-    broken(
-        "truncated",
-        |t| t[..t.len() / 2].to_owned(),
-        "bckeys.state.yaml:",
-    );
-    broken(
-        "unknown field",
-        |t| t.replace("client_id:", "clientid:"),
-        "unknown field `clientid`",
-    );
-    broken(
-        "wrong kind",
-        |t| t.replace("kind: store_api_account", "kind: webhook"),
-        "unknown field `client_id`",
-    );
+    broken("truncated", |t| t[..t.len() / 2].to_owned(), "bckeys.state.yaml:");
+    broken("unknown field", |t| t.replace("client_id:", "clientid:"), "unknown field `clientid`");
+    broken("wrong kind", |t| t.replace("kind: store_api_account", "kind: webhook"), "unknown field `client_id`");
     broken(
         "account kind on a store address",
         |t| t.replace("kind: store_api_account", "kind: account_api_account"),
@@ -144,26 +92,10 @@ fn broken_states_are_errors_with_locations() {
         |t| t.replace("store_v2_products", "store_v2_everything"),
         "unknown OAuth scope parameter `store_v2_everything`",
     );
-    broken(
-        "bad sha",
-        |t| t.replace("sha256: ", "sha256: zz"),
-        "not a SHA-256 digest",
-    );
-    broken(
-        "version",
-        |t| t.replace("version: 1", "version: 7"),
-        "state version 7 is not supported",
-    );
-    broken(
-        "bad address",
-        |t| t.replace("store/prod/erp-sync:", "store/prod/../erp:"),
-        "is not a resource address",
-    );
-    broken(
-        "negative serial",
-        |t| t.replace("serial: 1", "serial: -1"),
-        "serial",
-    );
+    broken("bad sha", |t| t.replace("sha256: ", "sha256: zz"), "not a SHA-256 digest");
+    broken("version", |t| t.replace("version: 1", "version: 7"), "state version 7 is not supported");
+    broken("bad address", |t| t.replace("store/prod/erp-sync:", "store/prod/../erp:"), "is not a resource address");
+    broken("negative serial", |t| t.replace("serial: 1", "serial: -1"), "serial");
     broken("empty", |_| String::new(), "the state file is empty");
     broken("duplicate", |t| format!("{t}serial: 3\n"), "recorded twice");
     broken(

@@ -13,8 +13,7 @@ const PLAINTEXT: &[u8] = b"access_token: tok-123\nclient_secret: sec-456\n";
 fn ssh_key(repo: &Repo, kind: &str) -> (std::path::PathBuf, String) {
     let path = repo.path(&format!("id_{kind}"));
     let mut cmd = Std::new("ssh-keygen");
-    cmd.args(["-q", "-t", kind, "-N", "", "-C", "test@bckeys", "-f"])
-        .arg(&path);
+    cmd.args(["-q", "-t", kind, "-N", "", "-C", "test@bckeys", "-f"]).arg(&path);
     if kind == "rsa" {
         cmd.args(["-b", "2048"]);
     }
@@ -37,23 +36,10 @@ fn age_decrypts_what_bckeys_wrote() {
     let file = repo.path("secrets/store/p/erp-sync.age");
     vault::write_file(&file, PLAINTEXT, &repo.recipients(&[]), true, None).unwrap();
     let text = std::fs::read_to_string(&file).unwrap();
-    assert!(
-        text.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"),
-        "armored by default: {text}"
-    );
+    assert!(text.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"), "armored by default: {text}");
     assert!(!text.contains("tok-123"));
-    let out = Std::new("age")
-        .arg("-d")
-        .arg("-i")
-        .arg(&repo.identity)
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "age -d failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = Std::new("age").arg("-d").arg("-i").arg(&repo.identity).arg(&file).output().unwrap();
+    assert!(out.status.success(), "age -d failed: {}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(out.stdout, PLAINTEXT);
 }
 
@@ -67,11 +53,7 @@ fn bckeys_decrypts_what_age_wrote() {
     let plain = repo.path("plain.txt");
     std::fs::write(&plain, PLAINTEXT).unwrap();
     for armor in [true, false] {
-        let file = repo.path(if armor {
-            "by-age.age"
-        } else {
-            "by-age-binary.age"
-        });
+        let file = repo.path(if armor { "by-age.age" } else { "by-age-binary.age" });
         let mut cmd = Std::new("age");
         cmd.arg("-r").arg(&repo.recipient).arg("-o").arg(&file);
         if armor {
@@ -104,19 +86,8 @@ fn every_recipient_kind_decrypts_and_others_do_not() {
     let file = repo.path("secrets/x.age");
     vault::write_file(&file, PLAINTEXT, &config.encryption.recipients, true, None).unwrap();
     for key in [&repo.identity, &ed_key, &rsa_key, &other.identity] {
-        let out = Std::new("age")
-            .arg("-d")
-            .arg("-i")
-            .arg(key)
-            .arg(&file)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{} can't decrypt: {}",
-            key.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = Std::new("age").arg("-d").arg("-i").arg(key).arg(&file).output().unwrap();
+        assert!(out.status.success(), "{} can't decrypt: {}", key.display(), String::from_utf8_lossy(&out.stderr));
         assert_eq!(out.stdout, PLAINTEXT);
     }
     // bckeys reads with an ssh identity too.
@@ -137,9 +108,7 @@ fn identity_from_the_environment_value() {
     let ids = Identities::load(&[], None, Some(&key)).unwrap().unwrap();
     assert_eq!(vault::read_file(&file, &ids).unwrap().as_slice(), PLAINTEXT);
     // And from BCKEYS_IDENTITY_FILE's path.
-    let ids = Identities::load(&[], Some(&repo.identity), None)
-        .unwrap()
-        .unwrap();
+    let ids = Identities::load(&[], Some(&repo.identity), None).unwrap().unwrap();
     assert_eq!(vault::read_file(&file, &ids).unwrap().as_slice(), PLAINTEXT);
     // Nothing given is no identity, not an error: the caller decides.
     assert!(Identities::load(&[], None, None).unwrap().is_none());
@@ -154,10 +123,7 @@ fn bad_identities_say_what_is_wrong_without_showing_the_key() {
     assert!(text.contains("not-a-key.txt"), "{text}");
     assert!(!text.contains("NOTAREALKEY"), "the key text leaked: {text}");
     let err = Identities::load(&[repo.path("missing.txt")], None, None).unwrap_err();
-    assert!(
-        err.to_string().contains("cannot read identity file"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("cannot read identity file"), "{err}");
 }
 
 #[test]
@@ -173,11 +139,7 @@ fn unchanged_plaintext_is_not_rewritten() {
     let again = vault::write_file(&file, PLAINTEXT, &recipients, true, Some((&ids, &fp))).unwrap();
     assert!(!again.rewritten);
     assert_eq!(again.sha256, first.sha256);
-    assert_eq!(
-        std::fs::read(&file).unwrap(),
-        before,
-        "the bytes must not change"
-    );
+    assert_eq!(std::fs::read(&file).unwrap(), before, "the bytes must not change");
 
     let changed = vault::write_file(&file, b"other", &recipients, true, Some((&ids, &fp))).unwrap();
     assert!(changed.rewritten);
@@ -189,10 +151,7 @@ fn unchanged_plaintext_is_not_rewritten() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(
-            std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
-            0o600
-        );
+        assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
     }
 }
 
