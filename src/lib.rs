@@ -6,6 +6,7 @@
 //! arguments and calls the core; the core never prints.
 
 pub mod address;
+pub mod bigcommerce;
 pub mod cli;
 pub mod config;
 pub mod error;
@@ -13,6 +14,7 @@ pub mod fsutil;
 pub mod observe;
 pub mod plan;
 pub mod render;
+pub mod sandbox;
 pub mod scope_set;
 pub mod scopes;
 pub mod state;

@@ -3,6 +3,7 @@
 mod common;
 mod init;
 mod plan;
+mod sandbox;
 mod schema;
 mod scopes;
 mod state;
