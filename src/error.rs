@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 
 use crate::address::AddressError;
+use crate::bigcommerce::ApiError;
+use crate::credentials::CredentialsError;
 use crate::config::ConfigError;
 use crate::state::StateError;
 use crate::vault::{IdentityError, VaultError};
@@ -19,6 +21,10 @@ pub enum Error {
     Vault(#[from] VaultError),
     #[error(transparent)]
     Address(#[from] AddressError),
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error(transparent)]
+    Credentials(#[from] CredentialsError),
     #[error("{what} {}: {error}", path.display())]
     Io { what: &'static str, path: PathBuf, error: std::io::Error },
     #[error("{message}")]
@@ -33,6 +39,8 @@ impl Error {
             Error::Identity(e) => e.hint().map(str::to_owned),
             Error::Vault(e) => e.hint().map(str::to_owned),
             Error::Address(e) => Some(e.hint().to_owned()),
+            Error::Api(e) => e.hint().map(str::to_owned),
+            Error::Credentials(e) => Some(e.hint().to_owned()),
             Error::Io { .. } => None,
             Error::Refused { hint, .. } => Some(hint.clone()),
         }

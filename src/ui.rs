@@ -48,6 +48,21 @@ impl Ui {
     }
 }
 
+impl Ui {
+    /// A progress bar on standard error; invisible when standard error is not a terminal.
+    pub fn progress(&self, what: &str) -> indicatif::ProgressBar {
+        let bar = indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::stderr());
+        if !std::io::stderr().is_terminal() {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+        }
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} ({elapsed})") {
+            bar.set_style(style);
+        }
+        bar.set_message(what.to_owned());
+        bar
+    }
+}
+
 impl Default for Ui {
     fn default() -> Self {
         Ui::new()

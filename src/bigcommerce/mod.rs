@@ -1,4 +1,8 @@
 //! BigCommerce's API: the only user of reqwest. Requests, pacing by rate-limit headers, retries,
-//! and the wire types of the few endpoints bckeys calls.
+//! and the probe table.
 
+mod client;
+pub mod pacing;
 pub mod probes;
+
+pub use client::{ApiError, Client, Counters, Settings, Verdict};

@@ -56,6 +56,16 @@ pub static UNVERIFIABLE: &[(&str, &str)] = &[
     ("storefront_api_customer_impersonation_tokens", "POST only"),
 ];
 
+/// Every REST request bckeys sends: method, path under `/stores/{store_hash}` (templates in
+/// braces), and the official spec that documents it. The contract test checks each against the
+/// spec. The account-level GraphQL request (`POST /accounts/{account_uuid}/graphql`) is not
+/// described by any REST spec; it follows BigCommerce's GraphQL Account API documentation.
+pub fn rest_requests() -> Vec<(&'static str, &'static str, &'static str)> {
+    let mut out = vec![("GET", LIVENESS_PATH, "webhooks.v3.yml")];
+    out.extend(PROBES.iter().map(|p| ("GET", p.path, p.spec)));
+    out
+}
+
 pub fn probe_for(family: &str) -> Option<&'static Probe> {
     PROBES.iter().find(|p| p.family == family)
 }

@@ -1,6 +1,9 @@
 //! The command line: the only user of clap. One file per command, its Args next to its `run`.
 
+mod drift;
+mod import;
 mod init;
+mod live;
 mod plan;
 mod schema;
 mod scopes;
@@ -47,6 +50,9 @@ pub struct Global {
         value_name = "URL"
     )]
     pub api_base: String,
+    /// Seconds to wait for each answer from BigCommerce.
+    #[arg(long, global = true, default_value_t = 30, value_name = "SECONDS")]
+    pub timeout: u64,
     /// More detail on standard error (-v, -vv).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -59,6 +65,8 @@ pub enum Command {
     Scopes(scopes::Args),
     Schema(schema::Args),
     Plan(plan::Args),
+    Drift(drift::Args),
+    Import(import::Args),
 }
 
 /// How a successful command ends.
@@ -68,14 +76,18 @@ pub enum Outcome {
     Done,
     /// Exit 2: `plan --detailed-exitcode` found changes, or `drift` found drift.
     Changes,
+    /// Exit 1 after a report: a check that could be made was not (`drift`).
+    Incomplete,
 }
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let ui = Ui::new();
+    init_logging(cli.global.verbose);
     match run(cli, &ui) {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::Changes) => ExitCode::from(2),
+        Ok(Outcome::Incomplete) => ExitCode::from(1),
         Err(e) => {
             report(&ui, &e);
             ExitCode::from(1)
@@ -90,7 +102,25 @@ pub fn run(cli: Cli, ui: &Ui) -> Result<Outcome, Error> {
         Command::Scopes(args) => scopes::run(args, ui),
         Command::Schema(args) => schema::run(args, ui),
         Command::Plan(args) => plan::run(args, &cli.global, ui),
+        Command::Drift(args) => drift::run(args, &cli.global, ui),
+        Command::Import(args) => import::run(args, &cli.global, ui),
     }
+}
+
+/// `-v` shows bckeys' requests and retries, `-vv` everything; on standard error. Log lines name
+/// methods, routes and statuses, never a token.
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => return,
+        1 => tracing::Level::DEBUG,
+        _ => tracing::Level::TRACE,
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none())
+        .with_target(false)
+        .try_init();
 }
 
 fn report(ui: &Ui, e: &Error) {

@@ -8,7 +8,8 @@ use crate::state::State;
 use crate::ui::Ui;
 use crate::{observe, plan};
 
-use super::{Global, Outcome};
+use super::{live, Global, Outcome};
+use crate::refresh::Observation;
 
 /// Show what apply would change: API accounts to create, replace or delete in the control
 /// panel, webhooks and storefront tokens to change through the API, secret files to re-encrypt.
@@ -24,19 +25,32 @@ pub struct Args {
     /// Exit 2 when there are changes, 0 when there are none.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// Stores refreshed at once.
+    #[arg(long, default_value_t = live::DEFAULT_CONCURRENCY, value_name = "N")]
+    pub concurrency: usize,
 }
 
 pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     let config = Config::load(&global.config)?;
     let state = State::load(&State::path_for(&config.dir))?;
-    if args.refresh {
-        return Err(Error::Refused {
-            message: "refreshing from BigCommerce is not available in this version of bckeys".into(),
-            hint: "run `bckeys plan --refresh=false` to plan from the configuration and the state alone".into(),
-        });
-    }
     let files = observe::secret_files(&config.dir, &state);
-    let plan = plan::diff(&config, &state, &files, time::OffsetDateTime::now_utc());
+    let live = if args.refresh { Some(live::observe(&config, &state, global, args.concurrency, ui)?) } else { None };
+    if let Some(live) = &live {
+        let failed: Vec<String> = live
+            .iter()
+            .filter_map(|(address, o)| match o {
+                Observation::Failed { error } | Observation::Unreadable { error } => Some(format!("{address}: {error}")),
+                _ => None,
+            })
+            .collect();
+        if !failed.is_empty() {
+            return Err(Error::Refused {
+                message: format!("could not check {} credential(s), so no plan can be trusted:\n  {}", failed.len(), failed.join("\n  ")),
+                hint: "fix the cause and plan again, or plan from the state alone with --refresh=false".into(),
+            });
+        }
+    }
+    let plan = plan::diff(&config, &state, &files, live.as_ref(), time::OffsetDateTime::now_utc());
     ui.out(&render::plan(&plan, args.format, ui.paint()));
     Ok(if args.detailed_exitcode && plan.has_changes() { Outcome::Changes } else { Outcome::Done })
 }

@@ -9,26 +9,34 @@ use super::{Action, FieldChange, Mode, Op, Plan, ResourceType, ScopeChange};
 use crate::address::Address;
 use crate::config::{format_duration, Config, HeaderValue, Owner, StorefrontToken, Webhook};
 use crate::observe::FileStatus;
+use crate::refresh::{FamilyStatus, Observation, Observations};
 use crate::state::{ApiAccountRecord, Resource, State, TokenRecord, WebhookRecord};
 use crate::vault;
 
 /// Computes the plan. `files` holds the status of each recorded secret file; `now` decides
 /// which storefront tokens are due for rotation.
-pub fn diff(config: &Config, state: &State, files: &BTreeMap<Address, FileStatus>, now: OffsetDateTime) -> Plan {
+pub fn diff(
+    config: &Config,
+    state: &State,
+    files: &BTreeMap<Address, FileStatus>,
+    live: Option<&Observations>,
+    now: OffsetDateTime,
+) -> Plan {
     let fingerprint = vault::fingerprint(&config.encryption.recipients);
-    let mut d = Differ { state, files, fingerprint, actions: Vec::new(), replaced: BTreeSet::new() };
+    let mut d = Differ { state, files, live, fingerprint, actions: Vec::new(), replaced: BTreeSet::new() };
     d.api_accounts(config);
     d.webhooks(config);
     d.tokens(config, now);
     d.leftovers(config);
     let mut actions = d.actions;
     actions.sort_by(|a, b| a.address.cmp(&b.address).then(a.action.cmp(&b.action)));
-    Plan { refreshed: false, state_serial: state.serial, config_sha256: config.sha256.clone(), actions }
+    Plan { refreshed: live.is_some(), state_serial: state.serial, config_sha256: config.sha256.clone(), actions }
 }
 
 struct Differ<'a> {
     state: &'a State,
     files: &'a BTreeMap<Address, FileStatus>,
+    live: Option<&'a Observations>,
     fingerprint: String,
     actions: Vec<Action>,
     /// API accounts that this plan creates or replaces: their webhooks move with them.
@@ -103,7 +111,7 @@ impl Differ<'_> {
                 let families = granted.differing_families(&account.scopes).join(", ");
                 Some(format!("scopes can't be changed on an existing API account ({families} differ): a new one is created, then the old one deleted"))
             } else {
-                None
+                self.live.and_then(|live| live_reason(live.get(address)?, &account.scopes))
             };
             if let Some(reason) = replacement {
                 self.push(address, Op::Replace, Mode::Guided, resource_type, &target, reason).scopes =
@@ -263,6 +271,36 @@ impl Differ<'_> {
             };
             self.push(address, Op::Delete, mode, resource_type, &target, reason).scopes = scopes;
         }
+    }
+}
+
+/// Why what BigCommerce shows of an account calls for its replacement, if it does.
+fn live_reason(observation: &Observation, wanted: &crate::scope_set::ScopeSet) -> Option<String> {
+    match observation {
+        Observation::Revoked { .. } => {
+            Some("BigCommerce rejects its token (401): it was deleted or revoked out of band, so it is created again".into())
+        }
+        Observation::Alive { families, .. } => {
+            let excess: Vec<&str> =
+                families.iter().filter(|(f, s)| **s == FamilyStatus::Granted && wanted.levels(f).is_empty()).map(|(f, _)| *f).collect();
+            let missing: Vec<&str> = families
+                .iter()
+                .filter(|(f, s)| **s == FamilyStatus::NotGranted && !wanted.levels(f).is_empty())
+                .map(|(f, _)| *f)
+                .collect();
+            if excess.is_empty() && missing.is_empty() {
+                return None;
+            }
+            let mut parts = Vec::new();
+            if !excess.is_empty() {
+                parts.push(format!("granted beyond the configuration: {}", excess.join(", ")));
+            }
+            if !missing.is_empty() {
+                parts.push(format!("missing: {}", missing.join(", ")));
+            }
+            Some(format!("BigCommerce shows other scopes than configured ({}): a new account is created, then this one deleted", parts.join("; ")))
+        }
+        _ => None,
     }
 }
 

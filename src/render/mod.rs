@@ -1,12 +1,14 @@
 //! Rendering: the only code that turns results into text, JSON or Markdown. Nothing here
 //! writes to the terminal; the Ui does.
 
+mod drift;
 mod json;
 mod markdown;
 mod paint;
 mod scopes;
 mod text;
 
+pub use drift::drift;
 pub use paint::Paint;
 
 use crate::plan::Plan;

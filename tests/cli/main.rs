@@ -1,6 +1,7 @@
 //! End-to-end tests of the bckeys binary: real processes, real files, the real `age` tool.
 
 mod common;
+mod contract;
 mod init;
 mod plan;
 mod sandbox;

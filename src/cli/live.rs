@@ -1,0 +1,63 @@
+//! What the commands that ask BigCommerce share: the runtime, the client, the identity, and the
+//! refresh with its progress bar.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::bigcommerce::{Client, Settings};
+use crate::config::Config;
+use crate::error::Error;
+use crate::refresh::{self, Observations};
+use crate::state::State;
+use crate::ui::Ui;
+use crate::vault::{Identities, IdentityError};
+
+use super::Global;
+
+/// Stores refreshed at once. Each store has its own rate limit, so stores don't slow each other;
+/// within a store, requests go one after another at the pace its headers allow.
+pub const DEFAULT_CONCURRENCY: usize = 256;
+
+pub fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| Error::Io { what: "cannot start the async runtime", path: ".".into(), error })
+}
+
+pub fn client(global: &Global) -> Result<Arc<Client>, Error> {
+    Ok(Arc::new(Client::new(Settings::new(&global.api_base, Duration::from_secs(global.timeout.max(1))))?))
+}
+
+pub fn identities(global: &Global) -> Result<Identities, Error> {
+    Ok(Identities::require(Identities::from_env(&global.identity)?)?)
+}
+
+/// Refreshes every recorded credential, with a progress bar on standard error when it is a
+/// terminal.
+pub fn observe(config: &Config, state: &State, global: &Global, concurrency: usize, ui: &Ui) -> Result<Observations, Error> {
+    let identities = identities(global).map_err(|e| match e {
+        Error::Identity(IdentityError::Missing) => Error::Refused {
+            message: "refreshing needs an identity to decrypt the recorded credentials".into(),
+            hint: "pass --identity FILE (or set BCKEYS_IDENTITY_FILE / BCKEYS_IDENTITY), or plan from the state alone with --refresh=false".into(),
+        },
+        other => other,
+    })?;
+    let client = client(global)?;
+    let bar = ui.progress("checking credentials");
+    let progress = {
+        let bar = bar.clone();
+        Arc::new(move |done: usize, total: usize| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        })
+    };
+    let observations = runtime()?.block_on(refresh::refresh(config, state, &identities, client.clone(), concurrency, progress));
+    bar.finish_and_clear();
+    tracing::debug!(
+        requests = client.counters.requests.load(std::sync::atomic::Ordering::Relaxed),
+        throttled = client.counters.throttled.load(std::sync::atomic::Ordering::Relaxed),
+        "refresh finished"
+    );
+    Ok(observations)
+}

@@ -1,0 +1,230 @@
+//! Drift: what BigCommerce and the secret files show, against what the configuration and the
+//! state say. A pure function of its inputs, like the plan; `bckeys drift` never writes.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::address::Address;
+use crate::bigcommerce::probes;
+use crate::config::Config;
+use crate::observe::FileStatus;
+use crate::refresh::{FamilyStatus, Observation, Observations};
+use crate::scope_set::ScopeSet;
+use crate::scopes;
+use crate::state::{Resource, State};
+use crate::vault;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    /// BigCommerce rejects the token: the account was deleted or the token revoked out of band.
+    Revoked,
+    /// A family is granted that the configuration leaves at none.
+    ExcessScope,
+    /// A family the configuration grants is not granted.
+    MissingScope,
+    SecretFileMissing,
+    SecretFileModified,
+    /// The secret file is encrypted to a recipient set that is not the configured one.
+    OutdatedRecipients,
+    TokenExpired,
+    TokenExpiring,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// More access than declared.
+    Security,
+    Drift,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub address: Address,
+    pub finding: FindingKind,
+    pub severity: Severity,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub families: Vec<String>,
+}
+
+/// A check that could not be made: never reported as in sync.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckError {
+    pub address: Address,
+    pub error: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnverifiableFamily {
+    pub family: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unverifiable {
+    pub address: Address,
+    pub families: Vec<UnverifiableFamily>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DriftReport {
+    /// Credentials checked against BigCommerce.
+    pub checked: usize,
+    pub findings: Vec<Finding>,
+    pub errors: Vec<CheckError>,
+    /// Families no safe request can check, per credential: never counted as a match.
+    pub unverifiable: Vec<Unverifiable>,
+    /// Credentials with no finding and no error.
+    pub in_sync: Vec<Address>,
+}
+
+impl DriftReport {
+    pub fn has_drift(&self) -> bool {
+        !self.findings.is_empty()
+    }
+}
+
+pub fn drift(
+    config: &Config,
+    state: &State,
+    files: &BTreeMap<Address, FileStatus>,
+    observations: &Observations,
+    now: OffsetDateTime,
+) -> DriftReport {
+    let fingerprint = vault::fingerprint(&config.encryption.recipients);
+    let declared: BTreeMap<&Address, &ScopeSet> = config.api_accounts().map(|(a, _)| (&a.address, &a.scopes)).collect();
+    let tokens: BTreeMap<&Address, u64> =
+        config.stores.iter().flat_map(|s| s.storefront_tokens.iter().map(|t| (&t.address, t.rotate_before))).collect();
+    let mut report = DriftReport { checked: 0, findings: Vec::new(), errors: Vec::new(), unverifiable: Vec::new(), in_sync: Vec::new() };
+
+    for (address, resource) in &state.resources {
+        let before = (report.findings.len(), report.errors.len());
+        let mut finding = |kind: FindingKind, severity: Severity, detail: String, families: Vec<String>| {
+            report.findings.push(Finding { address: address.clone(), finding: kind, severity, detail, families })
+        };
+        if let Some(secret) = resource.secret() {
+            let path = secret.file.display();
+            match files.get(address) {
+                Some(FileStatus::Missing) => {
+                    finding(FindingKind::SecretFileMissing, Severity::Drift, format!("{path} is missing"), vec![])
+                }
+                Some(FileStatus::Modified) => finding(
+                    FindingKind::SecretFileModified,
+                    Severity::Drift,
+                    format!("{path} does not match the SHA-256 recorded in the state"),
+                    vec![],
+                ),
+                Some(FileStatus::Unreadable(e)) => {
+                    report.errors.push(CheckError { address: address.clone(), error: format!("cannot read {path}: {e}") })
+                }
+                _ if secret.recipients != fingerprint => finding(
+                    FindingKind::OutdatedRecipients,
+                    Severity::Drift,
+                    format!("{path} is encrypted to an outdated recipient set (`bckeys rekey` fixes it)"),
+                    vec![],
+                ),
+                _ => {}
+            }
+        }
+        match resource {
+            Resource::StoreApiAccount(record) | Resource::AccountApiAccount(record) => {
+                let wanted = declared.get(address).map(|s| (*s).clone()).unwrap_or_else(|| record.scope_set());
+                match observations.get(address) {
+                    None | Some(Observation::NoSecret) => {}
+                    Some(Observation::Failed { error }) | Some(Observation::Unreadable { error }) => {
+                        report.errors.push(CheckError { address: address.clone(), error: error.clone() })
+                    }
+                    Some(Observation::Revoked { message }) => {
+                        report.checked += 1;
+                        report.findings.push(Finding {
+                            address: address.clone(),
+                            finding: FindingKind::Revoked,
+                            severity: Severity::Drift,
+                            detail: format!("BigCommerce rejects its token (401: {message}): deleted or revoked out of band"),
+                            families: vec![],
+                        });
+                    }
+                    Some(Observation::Alive { families, unverifiable }) => {
+                        report.checked += 1;
+                        let excess: Vec<String> = families
+                            .iter()
+                            .filter(|(f, s)| **s == FamilyStatus::Granted && wanted.levels(f).is_empty())
+                            .map(|(f, _)| f.to_string())
+                            .collect();
+                        let missing: Vec<String> = families
+                            .iter()
+                            .filter(|(f, s)| **s == FamilyStatus::NotGranted && !wanted.levels(f).is_empty())
+                            .map(|(f, _)| f.to_string())
+                            .collect();
+                        if !excess.is_empty() {
+                            report.findings.push(Finding {
+                                address: address.clone(),
+                                finding: FindingKind::ExcessScope,
+                                severity: Severity::Security,
+                                detail: format!("granted beyond the configuration: {}", ui_names(&excess)),
+                                families: excess,
+                            });
+                        }
+                        if !missing.is_empty() {
+                            report.findings.push(Finding {
+                                address: address.clone(),
+                                finding: FindingKind::MissingScope,
+                                severity: Severity::Drift,
+                                detail: format!("not granted although configured: {}", ui_names(&missing)),
+                                families: missing,
+                            });
+                        }
+                        let mut list: Vec<UnverifiableFamily> = Vec::new();
+                        if matches!(resource, Resource::AccountApiAccount(_)) {
+                            list.extend(wanted.iter().map(|(f, _)| UnverifiableFamily {
+                                family: f.key.to_owned(),
+                                reason: "requests under /accounts are limited to 70 an hour, so only liveness is checked".into(),
+                            }));
+                        } else {
+                            list.extend(unverifiable.iter().filter(|(f, _)| !wanted.levels(f).is_empty()).map(|(f, why)| {
+                                UnverifiableFamily { family: f.to_string(), reason: why.to_string() }
+                            }));
+                            if families.values().any(|s| *s == FamilyStatus::Granted) {
+                                // Probes prove "at least read-only"; say so where modify was asked.
+                                list.extend(wanted.iter().filter(|(f, levels)| probes::probe_for(f.key).is_some() && families.get(f.key) == Some(&FamilyStatus::Granted) && levels.iter().any(|l| *l != "read-only")).map(|(f, _)| UnverifiableFamily {
+                                    family: format!("{} (level)", f.key),
+                                    reason: "granted, but no safe request tells read-only from modify".into(),
+                                }));
+                            }
+                        }
+                        if !list.is_empty() {
+                            report.unverifiable.push(Unverifiable { address: address.clone(), families: list });
+                        }
+                    }
+                }
+            }
+            Resource::StorefrontToken(record) => {
+                if let Ok(expires) = OffsetDateTime::parse(&record.expires_at, &Rfc3339) {
+                    let window = tokens.get(address).copied().unwrap_or(0);
+                    let window = time::Duration::seconds(i64::try_from(window).unwrap_or(i64::MAX));
+                    if expires <= now {
+                        finding(FindingKind::TokenExpired, Severity::Drift, format!("expired on {}", expires.date()), vec![]);
+                    } else if expires - window <= now {
+                        finding(FindingKind::TokenExpiring, Severity::Drift, format!("expires on {}, inside its rotation window", expires.date()), vec![]);
+                    }
+                }
+            }
+            Resource::Webhook(_) => continue,
+        }
+        let checked_ok = !matches!(observations.get(address), Some(Observation::Failed { .. } | Observation::Unreadable { .. }));
+        if (report.findings.len(), report.errors.len()) == before && checked_ok {
+            report.in_sync.push(address.clone());
+        }
+    }
+    report.findings.sort_by(|a, b| a.address.cmp(&b.address).then(a.finding.cmp(&b.finding)));
+    report
+}
+
+fn ui_names(families: &[String]) -> String {
+    families.iter().map(|f| scopes::family(f).map(|x| format!("{f} ({})", x.ui)).unwrap_or_else(|| f.clone())).collect::<Vec<_>>().join(", ")
+}

@@ -1,0 +1,178 @@
+//! Refresh: what BigCommerce shows of each recorded credential. One liveness request per
+//! credential, then one safe read per probe-able scope family, never a write. Stores run
+//! concurrently; within a store requests run one after another, paced by its rate-limit headers.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use secrecy::SecretString;
+
+use crate::address::Address;
+use crate::bigcommerce::{probes, ApiError, Client, Verdict};
+use crate::config::Config;
+use crate::credentials::ApiTarget;
+use crate::state::{Resource, State};
+use crate::vault::{self, Credential, Identities};
+
+/// What a probe said of one family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FamilyStatus {
+    /// 2xx: at least the family's read-only level (no safe GET tells read-only from modify).
+    Granted,
+    /// 403.
+    NotGranted,
+}
+
+/// What BigCommerce showed of one credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Observation {
+    /// BigCommerce rejects the token (401).
+    Revoked { message: String },
+    /// The token works; probed families and the ones no probe can check.
+    Alive { families: BTreeMap<&'static str, FamilyStatus>, unverifiable: Vec<(&'static str, &'static str)> },
+    /// The check could not be made (network failure after retries, unexpected answer).
+    Failed { error: String },
+    /// The secret could not be decrypted, so nothing could be asked.
+    Unreadable { error: String },
+    /// The secret file is missing; the plan and drift report that on their own.
+    NoSecret,
+}
+
+/// Observations by address.
+pub type Observations = BTreeMap<Address, Observation>;
+
+/// One recorded credential to check.
+struct Job {
+    address: Address,
+    target: ApiTarget,
+    token: SecretString,
+}
+
+
+/// Checks every recorded API account. `progress` is called with (done, total) as credentials
+/// are checked; the caller decides whether to draw anything.
+pub async fn refresh(
+    config: &Config,
+    state: &State,
+    identities: &Identities,
+    client: Arc<Client>,
+    concurrency: usize,
+    progress: Arc<dyn Fn(usize, usize) + Send + Sync>,
+) -> Observations {
+    let mut observations = Observations::new();
+    let mut groups: BTreeMap<String, Vec<Job>> = BTreeMap::new();
+    for (address, resource) in &state.resources {
+        let (Resource::StoreApiAccount(record) | Resource::AccountApiAccount(record)) = resource else {
+            continue;
+        };
+        let path = config.dir.join(&record.secret.file);
+        let credential = match std::fs::read(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                observations.insert(address.clone(), Observation::NoSecret);
+                continue;
+            }
+            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+            Ok(bytes) => vault::decrypt(&path, &bytes, identities)
+                .map_err(|e| e.to_string())
+                .and_then(|plain| Credential::from_yaml(&plain).map_err(|e| format!("{}: {e}", path.display()))),
+        };
+        let credential = match credential {
+            Ok(c) => c,
+            Err(error) => {
+                observations.insert(address.clone(), Observation::Unreadable { error });
+                continue;
+            }
+        };
+        let target = match (&record.store_hash, &record.account_uuid) {
+            (Some(h), _) => ApiTarget::Store(h.clone()),
+            (_, Some(u)) => ApiTarget::Account(u.clone()),
+            _ => continue,
+        };
+        let key = match &target {
+            ApiTarget::Store(h) => format!("store/{h}"),
+            ApiTarget::Account(u) => format!("account/{u}"),
+        };
+        groups.entry(key).or_default().push(Job { address: address.clone(), target, token: credential.access_token });
+    }
+
+    let total: usize = groups.values().map(Vec::len).sum();
+    let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    progress(0, total);
+    let limit = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (_, jobs) in groups {
+        let (client, limit, done, progress) = (client.clone(), limit.clone(), done.clone(), progress.clone());
+        tasks.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            let mut out = Vec::with_capacity(jobs.len());
+            for job in jobs {
+                let observation = check(&client, &job.target, &job.token).await;
+                out.push((job.address, observation));
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                progress(n, total);
+            }
+            out
+        });
+    }
+    while let Some(result) = tasks.join_next().await {
+        // A task only panics on a bug; its credentials then stay unchecked and say so.
+        if let Ok(results) = result {
+            observations.extend(results);
+        }
+    }
+    for (address, resource) in &state.resources {
+        if matches!(resource, Resource::StoreApiAccount(_) | Resource::AccountApiAccount(_)) && !observations.contains_key(address) {
+            observations.insert(address.clone(), Observation::Failed { error: "the check stopped unexpectedly".into() });
+        }
+    }
+    observations
+}
+
+/// Checks one credential: liveness, then (store-level) one probe per probe-able family.
+pub async fn check(client: &Client, target: &ApiTarget, token: &SecretString) -> Observation {
+    match check_inner(client, target, token).await {
+        Ok(o) => o,
+        Err(e) => Observation::Failed { error: e.to_string() },
+    }
+}
+
+async fn check_inner(client: &Client, target: &ApiTarget, token: &SecretString) -> Result<Observation, ApiError> {
+    let store_hash = match target {
+        ApiTarget::Account(uuid) => {
+            return Ok(match client.account_alive(uuid, token).await? {
+                Verdict::Allowed(_) => Observation::Alive { families: BTreeMap::new(), unverifiable: Vec::new() },
+                Verdict::Unauthorized(message) => Observation::Revoked { message },
+                other => Observation::Failed { error: unexpected("POST /accounts/{uuid}/graphql", &other) },
+            });
+        }
+        ApiTarget::Store(h) => h,
+    };
+    match client.store_get(store_hash, token, probes::LIVENESS_PATH, probes::LIVENESS_QUERY).await? {
+        Verdict::Allowed(_) => {}
+        Verdict::Unauthorized(message) => return Ok(Observation::Revoked { message }),
+        other => return Ok(Observation::Failed { error: unexpected("GET /v3/hooks", &other) }),
+    }
+    let mut families = BTreeMap::new();
+    for probe in probes::PROBES {
+        let status = match client.store_get(store_hash, token, probe.path, probe.query).await? {
+            Verdict::Allowed(_) => FamilyStatus::Granted,
+            Verdict::Forbidden(_) => FamilyStatus::NotGranted,
+            // Revoked between two requests: stop probing a dead token.
+            Verdict::Unauthorized(message) => return Ok(Observation::Revoked { message }),
+            other => return Ok(Observation::Failed { error: unexpected(probe.path, &other) }),
+        };
+        families.insert(probe.family, status);
+    }
+    Ok(Observation::Alive { families, unverifiable: probes::UNVERIFIABLE.to_vec() })
+}
+
+fn unexpected(route: &str, verdict: &Verdict) -> String {
+    match verdict {
+        Verdict::NotFound(m) => format!("{route}: BigCommerce answered 404 ({m})"),
+        Verdict::Rejected(status, m) => format!("{route}: BigCommerce answered {status} ({m})"),
+        Verdict::Forbidden(m) => format!("{route}: BigCommerce answered 403 ({m})"),
+        Verdict::Unauthorized(m) => format!("{route}: BigCommerce answered 401 ({m})"),
+        Verdict::Allowed(_) => format!("{route}: unexpected success"),
+    }
+}
