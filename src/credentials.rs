@@ -50,7 +50,8 @@ impl CredentialsError {
 
 /// Parses credentials text; `source_name` names it in errors (a path, or "standard input").
 pub fn parse(text: &str, source_name: &str) -> Result<Issued, CredentialsError> {
-    let err = |line: Option<usize>, message: String| CredentialsError { source_name: source_name.to_owned(), line, message };
+    let err =
+        |line: Option<usize>, message: String| CredentialsError { source_name: source_name.to_owned(), line, message };
     let mut fields: Vec<(String, String, usize)> = Vec::new();
     let mut ignored_keys = Vec::new();
     for (index, raw) in text.lines().enumerate() {
@@ -94,7 +95,15 @@ pub fn parse(text: &str, source_name: &str) -> Result<Issued, CredentialsError> 
     if matches!(target, ApiTarget::Store(_)) && client_id.is_none() {
         return Err(err(None, "no CLIENT ID line".into()));
     }
-    Ok(Issued { access_token: SecretString::from(token), client_id, client_secret, name, api_path, target, ignored_keys })
+    Ok(Issued {
+        access_token: SecretString::from(token),
+        client_id,
+        client_secret,
+        name,
+        api_path,
+        target,
+        ignored_keys,
+    })
 }
 
 /// The store hash or account UUID in an API path, whatever its host (a sandbox has its own).
@@ -102,7 +111,9 @@ pub fn target_of(api_path: &str) -> Option<ApiTarget> {
     let rest = api_path.split_once("://").map(|(_, r)| r).unwrap_or(api_path);
     let segments: Vec<&str> = rest.split('/').skip(1).filter(|s| !s.is_empty()).collect();
     match segments.as_slice() {
-        ["stores", hash, ..] if !hash.is_empty() && hash.chars().all(|c| c.is_ascii_alphanumeric()) => Some(ApiTarget::Store(hash.to_string())),
+        ["stores", hash, ..] if !hash.is_empty() && hash.chars().all(|c| c.is_ascii_alphanumeric()) => {
+            Some(ApiTarget::Store(hash.to_string()))
+        }
         ["accounts", uuid, "graphql", ..] if uuid.len() == 36 => Some(ApiTarget::Account(uuid.to_ascii_lowercase())),
         _ => None,
     }

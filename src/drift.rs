@@ -80,7 +80,7 @@ pub struct DriftReport {
     /// Families no safe request can check, per credential: never counted as a match.
     pub unverifiable: Vec<Unverifiable>,
     /// Credentials with no finding and no error.
-    pub in_sync: Vec<Address>,
+    pub in_sync_addresses: Vec<Address>,
 }
 
 impl DriftReport {
@@ -100,7 +100,13 @@ pub fn drift(
     let declared: BTreeMap<&Address, &ScopeSet> = config.api_accounts().map(|(a, _)| (&a.address, &a.scopes)).collect();
     let tokens: BTreeMap<&Address, u64> =
         config.stores.iter().flat_map(|s| s.storefront_tokens.iter().map(|t| (&t.address, t.rotate_before))).collect();
-    let mut report = DriftReport { checked: 0, findings: Vec::new(), errors: Vec::new(), unverifiable: Vec::new(), in_sync: Vec::new() };
+    let mut report = DriftReport {
+        checked: 0,
+        findings: Vec::new(),
+        errors: Vec::new(),
+        unverifiable: Vec::new(),
+        in_sync_addresses: Vec::new(),
+    };
 
     for (address, resource) in &state.resources {
         let before = (report.findings.len(), report.errors.len());
@@ -119,9 +125,9 @@ pub fn drift(
                     format!("{path} does not match the SHA-256 recorded in the state"),
                     vec![],
                 ),
-                Some(FileStatus::Unreadable(e)) => {
-                    report.errors.push(CheckError { address: address.clone(), error: format!("cannot read {path}: {e}") })
-                }
+                Some(FileStatus::Unreadable(e)) => report
+                    .errors
+                    .push(CheckError { address: address.clone(), error: format!("cannot read {path}: {e}") }),
                 _ if secret.recipients != fingerprint => finding(
                     FindingKind::OutdatedRecipients,
                     Severity::Drift,
@@ -145,7 +151,9 @@ pub fn drift(
                             address: address.clone(),
                             finding: FindingKind::Revoked,
                             severity: Severity::Drift,
-                            detail: format!("BigCommerce rejects its token (401: {message}): deleted or revoked out of band"),
+                            detail: format!(
+                                "BigCommerce rejects its token (401: {message}): deleted or revoked out of band"
+                            ),
                             families: vec![],
                         });
                     }
@@ -186,15 +194,26 @@ pub fn drift(
                                 reason: "requests under /accounts are limited to 70 an hour, so only liveness is checked".into(),
                             }));
                         } else {
-                            list.extend(unverifiable.iter().filter(|(f, _)| !wanted.levels(f).is_empty()).map(|(f, why)| {
-                                UnverifiableFamily { family: f.to_string(), reason: why.to_string() }
-                            }));
+                            list.extend(
+                                unverifiable.iter().filter(|(f, _)| !wanted.levels(f).is_empty()).map(|(f, why)| {
+                                    UnverifiableFamily { family: f.to_string(), reason: why.to_string() }
+                                }),
+                            );
                             if families.values().any(|s| *s == FamilyStatus::Granted) {
                                 // Probes prove "at least read-only"; say so where modify was asked.
-                                list.extend(wanted.iter().filter(|(f, levels)| probes::probe_for(f.key).is_some() && families.get(f.key) == Some(&FamilyStatus::Granted) && levels.iter().any(|l| *l != "read-only")).map(|(f, _)| UnverifiableFamily {
-                                    family: format!("{} (level)", f.key),
-                                    reason: "granted, but no safe request tells read-only from modify".into(),
-                                }));
+                                list.extend(
+                                    wanted
+                                        .iter()
+                                        .filter(|(f, levels)| {
+                                            probes::probe_for(f.key).is_some()
+                                                && families.get(f.key) == Some(&FamilyStatus::Granted)
+                                                && levels.iter().any(|l| *l != "read-only")
+                                        })
+                                        .map(|(f, _)| UnverifiableFamily {
+                                            family: format!("{} (level)", f.key),
+                                            reason: "granted, but no safe request tells read-only from modify".into(),
+                                        }),
+                                );
                             }
                         }
                         if !list.is_empty() {
@@ -208,17 +227,28 @@ pub fn drift(
                     let window = tokens.get(address).copied().unwrap_or(0);
                     let window = time::Duration::seconds(i64::try_from(window).unwrap_or(i64::MAX));
                     if expires <= now {
-                        finding(FindingKind::TokenExpired, Severity::Drift, format!("expired on {}", expires.date()), vec![]);
+                        finding(
+                            FindingKind::TokenExpired,
+                            Severity::Drift,
+                            format!("expired on {}", expires.date()),
+                            vec![],
+                        );
                     } else if expires - window <= now {
-                        finding(FindingKind::TokenExpiring, Severity::Drift, format!("expires on {}, inside its rotation window", expires.date()), vec![]);
+                        finding(
+                            FindingKind::TokenExpiring,
+                            Severity::Drift,
+                            format!("expires on {}, inside its rotation window", expires.date()),
+                            vec![],
+                        );
                     }
                 }
             }
             Resource::Webhook(_) => continue,
         }
-        let checked_ok = !matches!(observations.get(address), Some(Observation::Failed { .. } | Observation::Unreadable { .. }));
+        let checked_ok =
+            !matches!(observations.get(address), Some(Observation::Failed { .. } | Observation::Unreadable { .. }));
         if (report.findings.len(), report.errors.len()) == before && checked_ok {
-            report.in_sync.push(address.clone());
+            report.in_sync_addresses.push(address.clone());
         }
     }
     report.findings.sort_by(|a, b| a.address.cmp(&b.address).then(a.finding.cmp(&b.finding)));
@@ -226,5 +256,9 @@ pub fn drift(
 }
 
 fn ui_names(families: &[String]) -> String {
-    families.iter().map(|f| scopes::family(f).map(|x| format!("{f} ({})", x.ui)).unwrap_or_else(|| f.clone())).collect::<Vec<_>>().join(", ")
+    families
+        .iter()
+        .map(|f| scopes::family(f).map(|x| format!("{f} ({})", x.ui)).unwrap_or_else(|| f.clone()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use crate::address::AddressError;
 use crate::bigcommerce::ApiError;
-use crate::credentials::CredentialsError;
 use crate::config::ConfigError;
+use crate::credentials::CredentialsError;
 use crate::state::StateError;
 use crate::vault::{IdentityError, VaultError};
 

@@ -49,7 +49,6 @@ struct Job {
     token: SecretString,
 }
 
-
 /// Checks every recorded API account. `progress` is called with (done, total) as credentials
 /// are checked; the caller decides whether to draw anything.
 pub async fn refresh(
@@ -122,8 +121,11 @@ pub async fn refresh(
         }
     }
     for (address, resource) in &state.resources {
-        if matches!(resource, Resource::StoreApiAccount(_) | Resource::AccountApiAccount(_)) && !observations.contains_key(address) {
-            observations.insert(address.clone(), Observation::Failed { error: "the check stopped unexpectedly".into() });
+        if matches!(resource, Resource::StoreApiAccount(_) | Resource::AccountApiAccount(_))
+            && !observations.contains_key(address)
+        {
+            observations
+                .insert(address.clone(), Observation::Failed { error: "the check stopped unexpectedly".into() });
         }
     }
     observations

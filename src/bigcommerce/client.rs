@@ -71,9 +71,15 @@ pub enum ApiError {
 impl ApiError {
     pub fn hint(&self) -> Option<&'static str> {
         match self {
-            ApiError::Network { .. } | ApiError::Timeout { .. } => Some("check the network and --api-base; the check was not made, so nothing is reported as in sync"),
-            ApiError::Server { .. } | ApiError::Garbage { .. } => Some("BigCommerce had trouble answering; try again later"),
-            ApiError::RateLimited { .. } => Some("another client is using this store's quota; run again later or lower --concurrency"),
+            ApiError::Network { .. } | ApiError::Timeout { .. } => {
+                Some("check the network and --api-base; the check was not made, so nothing is reported as in sync")
+            }
+            ApiError::Server { .. } | ApiError::Garbage { .. } => {
+                Some("BigCommerce had trouble answering; try again later")
+            }
+            ApiError::RateLimited { .. } => {
+                Some("another client is using this store's quota; run again later or lower --concurrency")
+            }
             _ => None,
         }
     }
@@ -113,7 +119,13 @@ impl Client {
     }
 
     /// `GET /stores/{store_hash}{path}?{query}` with a store-level token.
-    pub async fn store_get(&self, store_hash: &str, token: &SecretString, path: &str, query: &str) -> Result<Verdict, ApiError> {
+    pub async fn store_get(
+        &self,
+        store_hash: &str,
+        token: &SecretString,
+        path: &str,
+        query: &str,
+    ) -> Result<Verdict, ApiError> {
         let route = format!("/stores/{store_hash}{path}");
         self.send(store_hash, Method::GET, &route, query, token, None).await
     }
@@ -153,7 +165,11 @@ impl Client {
         body: Option<&serde_json::Value>,
     ) -> Result<Verdict, ApiError> {
         let what = format!("{method} {route}");
-        let url = if query.is_empty() { format!("{}{route}", self.settings.api_base) } else { format!("{}{route}?{query}", self.settings.api_base) };
+        let url = if query.is_empty() {
+            format!("{}{route}", self.settings.api_base)
+        } else {
+            format!("{}{route}?{query}", self.settings.api_base)
+        };
         let pacer = self.pacer(pace_key);
         let retry = self.settings.retry;
         let (mut attempts, mut blind, mut throttled) = (0u32, 0u32, 0u32);
@@ -194,7 +210,11 @@ impl Client {
             };
             let status = response.status().as_u16();
             let limit = RateLimit::from_headers(response.headers());
-            let html = response.headers().get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("html"));
+            let html = response
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("html"));
             let bytes = match response.bytes().await {
                 Ok(b) => b.to_vec(),
                 Err(e) => {
@@ -218,7 +238,11 @@ impl Client {
                 self.counters.throttled.fetch_add(1, Ordering::Relaxed);
                 let announced = limit.reset.is_some() || limit.retry_after.is_some();
                 pacer.lock().await.throttled(&limit, now, backoff());
-                let (count, max) = if announced { (&mut throttled, self.settings.throttled_attempts) } else { (&mut blind, retry.attempts) };
+                let (count, max) = if announced {
+                    (&mut throttled, self.settings.throttled_attempts)
+                } else {
+                    (&mut blind, retry.attempts)
+                };
                 *count += 1;
                 if *count < max {
                     continue;
@@ -229,7 +253,9 @@ impl Client {
             let message = || error_message(&bytes, html, token);
             match status {
                 200..=299 => {
-                    if bytes.iter().all(u8::is_ascii_whitespace) || serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok() {
+                    if bytes.iter().all(u8::is_ascii_whitespace)
+                        || serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok()
+                    {
                         return Ok(Verdict::Allowed(bytes));
                     }
                     if blind + 1 < retry.attempts {
@@ -268,7 +294,10 @@ fn error_message(body: &[u8], html: bool, token: &SecretString) -> String {
         };
         let title = first.get("title").or_else(|| first.get("message")).and_then(|t| t.as_str()).map(str::to_owned);
         let details = first.get("errors").and_then(|e| e.as_object()).filter(|e| !e.is_empty()).map(|e| {
-            e.iter().map(|(k, v)| format!("{k}: {}", v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()))).collect::<Vec<_>>().join("; ")
+            e.iter()
+                .map(|(k, v)| format!("{k}: {}", v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())))
+                .collect::<Vec<_>>()
+                .join("; ")
         });
         if let Some(title) = title {
             let text = match details {
@@ -280,8 +309,16 @@ fn error_message(body: &[u8], html: bool, token: &SecretString) -> String {
     }
     let text = String::from_utf8_lossy(body);
     if html || text.trim_start().starts_with('<') {
-        let title = text.split("<title>").nth(1).and_then(|t| t.split("</title>").next()).map(str::trim).filter(|t| !t.is_empty());
-        return format!("an HTML error page{}", title.map(|t| format!(" (\"{}\")", scrub(t, token))).unwrap_or_default());
+        let title = text
+            .split("<title>")
+            .nth(1)
+            .and_then(|t| t.split("</title>").next())
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
+        return format!(
+            "an HTML error page{}",
+            title.map(|t| format!(" (\"{}\")", scrub(t, token))).unwrap_or_default()
+        );
     }
     excerpt(body, token)
 }

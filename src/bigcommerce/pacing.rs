@@ -17,7 +17,8 @@ pub struct RateLimit {
 
 impl RateLimit {
     pub fn from_headers(headers: &reqwest::header::HeaderMap) -> RateLimit {
-        let num = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+        let num =
+            |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
         RateLimit {
             quota: num("x-rate-limit-requests-quota").map(|n| n.min(u32::MAX as u64) as u32),
             left: num("x-rate-limit-requests-left").map(|n| n.min(u32::MAX as u64) as u32),
@@ -107,10 +108,18 @@ mod tests {
     fn a_429_waits_the_longer_of_reset_and_retry_after() {
         let now = Instant::now();
         let mut p = Pacer::default();
-        let limit = RateLimit { reset: Some(Duration::from_millis(400)), retry_after: Some(Duration::from_secs(2)), ..Default::default() };
+        let limit = RateLimit {
+            reset: Some(Duration::from_millis(400)),
+            retry_after: Some(Duration::from_secs(2)),
+            ..Default::default()
+        };
         p.throttled(&limit, now, Duration::from_millis(1));
         assert!(p.wait(now) >= Duration::from_secs(2));
-        let limit = RateLimit { reset: Some(Duration::from_millis(2500)), retry_after: Some(Duration::from_secs(1)), ..Default::default() };
+        let limit = RateLimit {
+            reset: Some(Duration::from_millis(2500)),
+            retry_after: Some(Duration::from_secs(1)),
+            ..Default::default()
+        };
         p.throttled(&limit, now, Duration::from_millis(1));
         assert!(p.wait(now) >= Duration::from_millis(2500) && p.wait(now) < Duration::from_secs(3));
         p.throttled(&RateLimit::default(), now, Duration::from_millis(300));

@@ -39,24 +39,33 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     let mut state = State::load(&state_path)?;
     let (account, owner) = config.api_accounts().find(|(a, _)| a.address == address).ok_or_else(|| Error::Refused {
         message: format!("`{address}` is not an API account of the configuration"),
-        hint: format!("declare it in {} first; import adopts accounts the configuration already names", global.config.display()),
+        hint: format!(
+            "declare it in {} first; import adopts accounts the configuration already names",
+            global.config.display()
+        ),
     })?;
     if state.resources.contains_key(&address) {
         return Err(Error::Refused {
             message: format!("`{address}` is already recorded in {}", state_path.display()),
-            hint: "importing again would replace a recorded credential; delete the old account through apply first".into(),
+            hint: "importing again would replace a recorded credential; delete the old account through apply first"
+                .into(),
         });
     }
 
     let (text, source) = if args.credentials == "-" {
         let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|error| Error::Io { what: "cannot read", path: "standard input".into(), error })?;
+        std::io::stdin().read_to_string(&mut text).map_err(|error| Error::Io {
+            what: "cannot read",
+            path: "standard input".into(),
+            error,
+        })?;
         (zeroize::Zeroizing::new(text), "standard input".to_owned())
     } else {
-        let text = std::fs::read_to_string(&args.credentials)
-            .map_err(|error| Error::Io { what: "cannot read", path: args.credentials.clone().into(), error })?;
+        let text = std::fs::read_to_string(&args.credentials).map_err(|error| Error::Io {
+            what: "cannot read",
+            path: args.credentials.clone().into(),
+            error,
+        })?;
         (zeroize::Zeroizing::new(text), args.credentials.clone())
     };
     let issued = credentials::parse(&text, &source)?;
@@ -83,10 +92,16 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
             })
         }
         Observation::Failed { error } | Observation::Unreadable { error } => {
-            return Err(Error::Refused { message: format!("{error}; nothing was written"), hint: "try again when BigCommerce answers".into() })
+            return Err(Error::Refused {
+                message: format!("{error}; nothing was written"),
+                hint: "try again when BigCommerce answers".into(),
+            })
         }
         Observation::NoSecret => {
-            return Err(Error::Refused { message: "the credentials could not be checked; nothing was written".into(), hint: "try again".into() })
+            return Err(Error::Refused {
+                message: "the credentials could not be checked; nothing was written".into(),
+                hint: "try again".into(),
+            })
         }
     };
 
@@ -132,14 +147,24 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     };
     let relative = address.secret_path();
     let recipients = &config.encryption.recipients;
-    let written = vault::write_file(&config.dir.join(&relative), credential.to_yaml().as_bytes(), recipients, config.encryption.armor, None)?;
+    let written = vault::write_file(
+        &config.dir.join(&relative),
+        credential.to_yaml().as_bytes(),
+        recipients,
+        config.encryption.armor,
+        None,
+    )?;
     let record = ApiAccountRecord {
         account_uuid,
         client_id: issued.client_id.unwrap_or_default(),
         created_at,
         name: account.name.clone(),
         scopes: credential.scopes.clone(),
-        secret: SecretRecord { file: relative.clone(), recipients: vault::fingerprint(recipients), sha256: written.sha256 },
+        secret: SecretRecord {
+            file: relative.clone(),
+            recipients: vault::fingerprint(recipients),
+            sha256: written.sha256,
+        },
         store_hash,
     };
     let resource = match kind {
@@ -152,21 +177,32 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     let mut out = format!("Imported {address}: the token is alive; credentials encrypted to {}.\n", relative.display());
     if let Some(name) = &issued.name {
         if *name != account.name {
-            out.push_str(&format!("Note: BigCommerce calls this account `{name}`; the configuration calls it `{}`.\n", account.name));
+            out.push_str(&format!(
+                "Note: BigCommerce calls this account `{name}`; the configuration calls it `{}`.\n",
+                account.name
+            ));
         }
     }
     if !excess.is_empty() {
         out.push_str(&format!("Granted beyond the configuration (security): {}. Recorded as granted; the next plan replaces the account.\n", excess.join(", ")));
     }
     if !missing.is_empty() {
-        out.push_str(&format!("Configured but not granted: {}. Recorded as granted; the next plan replaces the account.\n", missing.join(", ")));
+        out.push_str(&format!(
+            "Configured but not granted: {}. Recorded as granted; the next plan replaces the account.\n",
+            missing.join(", ")
+        ));
     }
     let declared_unverifiable: Vec<&str> = match kind {
-        "store_api_account" => unverifiable.iter().map(|(f, _)| *f).filter(|f| !account.scopes.levels(f).is_empty()).collect(),
+        "store_api_account" => {
+            unverifiable.iter().map(|(f, _)| *f).filter(|f| !account.scopes.levels(f).is_empty()).collect()
+        }
         _ => account.scopes.iter().map(|(f, _)| f.key).collect(),
     };
     if !declared_unverifiable.is_empty() {
-        out.push_str(&format!("Unverifiable (no safe request can check them; recorded as configured): {}.\n", declared_unverifiable.join(", ")));
+        out.push_str(&format!(
+            "Unverifiable (no safe request can check them; recorded as configured): {}.\n",
+            declared_unverifiable.join(", ")
+        ));
     }
     if excess.is_empty() && missing.is_empty() {
         out.push_str("The probed scopes match the configuration.\n");

@@ -19,10 +19,11 @@ use super::Global;
 pub const DEFAULT_CONCURRENCY: usize = 256;
 
 pub fn runtime() -> Result<tokio::runtime::Runtime, Error> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| Error::Io { what: "cannot start the async runtime", path: ".".into(), error })
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|error| Error::Io {
+        what: "cannot start the async runtime",
+        path: ".".into(),
+        error,
+    })
 }
 
 pub fn client(global: &Global) -> Result<Arc<Client>, Error> {
@@ -35,7 +36,13 @@ pub fn identities(global: &Global) -> Result<Identities, Error> {
 
 /// Refreshes every recorded credential, with a progress bar on standard error when it is a
 /// terminal.
-pub fn observe(config: &Config, state: &State, global: &Global, concurrency: usize, ui: &Ui) -> Result<Observations, Error> {
+pub fn observe(
+    config: &Config,
+    state: &State,
+    global: &Global,
+    concurrency: usize,
+    ui: &Ui,
+) -> Result<Observations, Error> {
     let identities = identities(global).map_err(|e| match e {
         Error::Identity(IdentityError::Missing) => Error::Refused {
             message: "refreshing needs an identity to decrypt the recorded credentials".into(),
@@ -52,7 +59,8 @@ pub fn observe(config: &Config, state: &State, global: &Global, concurrency: usi
             bar.set_position(done as u64);
         })
     };
-    let observations = runtime()?.block_on(refresh::refresh(config, state, &identities, client.clone(), concurrency, progress));
+    let observations =
+        runtime()?.block_on(refresh::refresh(config, state, &identities, client.clone(), concurrency, progress));
     bar.finish_and_clear();
     tracing::debug!(
         requests = client.counters.requests.load(std::sync::atomic::Ordering::Relaxed),

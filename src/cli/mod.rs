@@ -1,10 +1,12 @@
 //! The command line: the only user of clap. One file per command, its Args next to its `run`.
 
+mod completions;
 mod drift;
 mod import;
 mod init;
 mod live;
 mod plan;
+mod sandbox;
 mod schema;
 mod scopes;
 mod validate;
@@ -65,8 +67,10 @@ pub enum Command {
     Scopes(scopes::Args),
     Schema(schema::Args),
     Plan(plan::Args),
+    Sandbox(sandbox::Args),
     Drift(drift::Args),
     Import(import::Args),
+    Completions(completions::Args),
 }
 
 /// How a successful command ends.
@@ -102,8 +106,10 @@ pub fn run(cli: Cli, ui: &Ui) -> Result<Outcome, Error> {
         Command::Scopes(args) => scopes::run(args, ui),
         Command::Schema(args) => schema::run(args, ui),
         Command::Plan(args) => plan::run(args, &cli.global, ui),
+        Command::Sandbox(args) => sandbox::run(args, ui),
         Command::Drift(args) => drift::run(args, &cli.global, ui),
         Command::Import(args) => import::run(args, &cli.global, ui),
+        Command::Completions(args) => completions::run(args, ui),
     }
 }
 

@@ -39,13 +39,19 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
         let failed: Vec<String> = live
             .iter()
             .filter_map(|(address, o)| match o {
-                Observation::Failed { error } | Observation::Unreadable { error } => Some(format!("{address}: {error}")),
+                Observation::Failed { error } | Observation::Unreadable { error } => {
+                    Some(format!("{address}: {error}"))
+                }
                 _ => None,
             })
             .collect();
         if !failed.is_empty() {
             return Err(Error::Refused {
-                message: format!("could not check {} credential(s), so no plan can be trusted:\n  {}", failed.len(), failed.join("\n  ")),
+                message: format!(
+                    "could not check {} credential(s), so no plan can be trusted:\n  {}",
+                    failed.len(),
+                    failed.join("\n  ")
+                ),
                 hint: "fix the cause and plan again, or plan from the state alone with --refresh=false".into(),
             });
         }

@@ -277,12 +277,15 @@ impl Differ<'_> {
 /// Why what BigCommerce shows of an account calls for its replacement, if it does.
 fn live_reason(observation: &Observation, wanted: &crate::scope_set::ScopeSet) -> Option<String> {
     match observation {
-        Observation::Revoked { .. } => {
-            Some("BigCommerce rejects its token (401): it was deleted or revoked out of band, so it is created again".into())
-        }
+        Observation::Revoked { .. } => Some(
+            "BigCommerce rejects its token (401): it was deleted or revoked out of band, so it is created again".into(),
+        ),
         Observation::Alive { families, .. } => {
-            let excess: Vec<&str> =
-                families.iter().filter(|(f, s)| **s == FamilyStatus::Granted && wanted.levels(f).is_empty()).map(|(f, _)| *f).collect();
+            let excess: Vec<&str> = families
+                .iter()
+                .filter(|(f, s)| **s == FamilyStatus::Granted && wanted.levels(f).is_empty())
+                .map(|(f, _)| *f)
+                .collect();
             let missing: Vec<&str> = families
                 .iter()
                 .filter(|(f, s)| **s == FamilyStatus::NotGranted && !wanted.levels(f).is_empty())
@@ -298,7 +301,10 @@ fn live_reason(observation: &Observation, wanted: &crate::scope_set::ScopeSet) -
             if !missing.is_empty() {
                 parts.push(format!("missing: {}", missing.join(", ")));
             }
-            Some(format!("BigCommerce shows other scopes than configured ({}): a new account is created, then this one deleted", parts.join("; ")))
+            Some(format!(
+                "BigCommerce shows other scopes than configured ({}): a new account is created, then this one deleted",
+                parts.join("; ")
+            ))
         }
         _ => None,
     }

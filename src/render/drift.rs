@@ -24,7 +24,8 @@ struct Document<'a> {
 }
 
 fn json(report: &DriftReport) -> String {
-    let doc = Document { format_version: FORMAT_VERSION, in_sync: !report.has_drift() && report.errors.is_empty(), report };
+    let doc =
+        Document { format_version: FORMAT_VERSION, in_sync: !report.has_drift() && report.errors.is_empty(), report };
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
     out.push('\n');
     out
@@ -54,7 +55,7 @@ fn text(report: &DriftReport, p: Paint) -> String {
         "{} credential{} checked: {} in sync, {} finding{} ({} security), {} not checked.",
         report.checked,
         if report.checked == 1 { "" } else { "s" },
-        report.in_sync.len(),
+        report.in_sync_addresses.len(),
         report.findings.len(),
         if report.findings.len() == 1 { "" } else { "s" },
         security,
@@ -77,7 +78,7 @@ fn markdown(report: &DriftReport) -> String {
         out,
         "**{} checked: {} in sync, {} findings, {} not checked.**\n",
         report.checked,
-        report.in_sync.len(),
+        report.in_sync_addresses.len(),
         report.findings.len(),
         report.errors.len()
     );
@@ -88,7 +89,8 @@ fn markdown(report: &DriftReport) -> String {
                 Severity::Security => "**security**",
                 Severity::Drift => "drift",
             };
-            let _ = writeln!(out, "| `{}` | {:?} | {severity} | {} |", f.address, f.finding, f.detail.replace('|', "\\|"));
+            let _ =
+                writeln!(out, "| `{}` | {:?} | {severity} | {} |", f.address, f.finding, f.detail.replace('|', "\\|"));
         }
         for e in &report.errors {
             let _ = writeln!(out, "| `{}` | not checked | error | {} |", e.address, e.error.replace('|', "\\|"));

@@ -24,7 +24,9 @@ fn every_request_is_in_the_official_specs() {
         let server = spec["servers"][0]["url"].as_str().unwrap_or_else(|| panic!("{file}: no server url"));
         let version = server.rsplit('/').next().unwrap();
         let prefix = format!("/{version}");
-        let relative = path.strip_prefix(&prefix).unwrap_or_else(|| panic!("{method} {path}: {file} serves {server}, not {prefix}"));
+        let relative = path
+            .strip_prefix(&prefix)
+            .unwrap_or_else(|| panic!("{method} {path}: {file} serves {server}, not {prefix}"));
         let paths = spec["paths"].as_mapping().unwrap_or_else(|| panic!("{file}: no paths"));
         let operation = paths
             .iter()

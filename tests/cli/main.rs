@@ -1,8 +1,10 @@
 //! End-to-end tests of the bckeys binary: real processes, real files, the real `age` tool.
 
 mod common;
+mod completions;
 mod contract;
 mod init;
+mod live;
 mod plan;
 mod sandbox;
 mod schema;

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""Benchmark: `bckeys drift` over many stores against `bckeys sandbox`.
+
+Default: 200 stores x 10 store-level API accounts, a quota of 150 requests per 3-second window
+per store and 20 ms of latency per request, as in the live-state issue.
+
+Usage: python3 bench/drift.py [--stores 200] [--accounts 10] [--concurrency N] [--quota 150]
+                              [--window-ms 3000] [--latency-ms 20]
+
+Prints the wall time, the rate-limit floor (the least time the per-store limits and the latency
+allow when every store runs at once), their ratio, requests per account, 429s received, and
+bckeys' peak resident memory. Secret files are real age files (made with the `age` command), so
+drift decrypts them as it would in a real repository.
+"""
+import argparse, hashlib, math, os, shutil, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCOPES = [("products", "modify", "store_v2_products"), ("orders", "read-only", "store_v2_orders_read_only"),
+          ("customers", "read-only", "store_v2_customers_read_only"), ("themes", "modify", "store_themes_manage")]
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, **kw)
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--stores", type=int, default=200)
+    ap.add_argument("--accounts", type=int, default=10)
+    ap.add_argument("--concurrency", type=int, default=None)
+    ap.add_argument("--quota", type=int, default=150)
+    ap.add_argument("--window-ms", type=int, default=3000)
+    ap.add_argument("--latency-ms", type=int, default=20)
+    a = ap.parse_args()
+    if not shutil.which("age") or not shutil.which("age-keygen"):
+        sys.exit("needs the age command (Debian package age)")
+    run(["cargo", "build", "--release", "--quiet"], cwd=ROOT)
+    binary = os.path.join(ROOT, "target", "release", "bckeys")
+    with tempfile.TemporaryDirectory() as d:
+        run(["age-keygen", "-o", os.path.join(d, "id.agekey")], stderr=subprocess.DEVNULL)
+        recipient = subprocess.run(["age-keygen", "-y", os.path.join(d, "id.agekey")], capture_output=True, text=True, check=True).stdout.strip()
+        fp = "sha256:" + hashlib.sha256(recipient.encode()).hexdigest()[:32]
+        seed, cfg, st = ["stores:"], ["version: 1", "encryption:", f"  recipients: [{recipient}]", "stores:"], ["resources:"]
+        records = []
+        for s in range(a.stores):
+            h, label = f"h{s:06d}", f"store-{s:04d}"
+            seed += [f"  {h}:", f"    quota: {a.quota}", f"    window_ms: {a.window_ms}", f"    latency_ms: {a.latency_ms}", "    api_accounts:"]
+            cfg += [f"  {label}:", f"    store_hash: {h}", "    api_accounts:"]
+            for n in range(a.accounts):
+                name, token, cid = f"account-{n:02d}", f"tok-{s}-{n}-{os.urandom(8).hex()}", f"cid-{s}-{n}"
+                params = [p for i, (_, _, p) in enumerate(SCOPES) if (s + n + i) % 2 == 0] or ["store_v2_products"]
+                seed += [f"      - {{name: {name}, client_id: {cid}, client_secret: sec-{cid}, access_token: {token}, scopes: [{', '.join(params)}]}}"]
+                cfg += [f"      {name}:", "        scopes:"]
+                cfg += [f"          {f}: {lvl}" for (f, lvl, p) in SCOPES if p in params]
+                address = f"store/{label}/{name}"
+                rel = f"secrets/{address}.age"
+                plain = (f"address: {address}\nkind: store_api_account\nstore_hash: {h}\nname: {name}\nclient_id: {cid}\n"
+                         f"client_secret: sec-{cid}\naccess_token: {token}\napi_path: x/stores/{h}/v3/\nscopes: [{', '.join(params)}]\n"
+                         "created_at: '2026-11-01T00:00:00Z'\n")
+                path = os.path.join(d, rel)
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                run(["age", "-a", "-r", recipient, "-o", path], input=plain.encode())
+                with open(path, "rb") as f:
+                    sha = hashlib.sha256(f.read()).hexdigest()
+                records.append((address, name, cid, sorted(params), rel, sha, h))
+        for address, name, cid, params, rel, sha, h in sorted(records):
+            st += [f"  {address}:", "    kind: store_api_account", f"    client_id: {cid}", "    created_at: 2026-11-01T00:00:00Z",
+                   f"    name: {name}", "    scopes:"] + [f"    - {p}" for p in params] + [
+                   "    secret:", f"      file: {rel}", f"      recipients: '{fp}'", f"      sha256: {sha}", f"    store_hash: {h}"]
+        st += ["serial: 1", "version: 1"]
+        for name, lines in (("seed.yaml", seed), ("bckeys.yaml", cfg), ("bckeys.state.yaml", st)):
+            with open(os.path.join(d, name), "w") as f:
+                f.write("\n".join(lines) + "\n")
+
+        sandbox = subprocess.Popen([binary, "sandbox", "--port", "0", "--seed", os.path.join(d, "seed.yaml")], stdout=subprocess.PIPE, text=True)
+        try:
+            url = sandbox.stdout.readline().split()[-1]
+            env = dict(os.environ, BCKEYS_API_BASE=url, BCKEYS_IDENTITY_FILE=os.path.join(d, "id.agekey"), NO_COLOR="1")
+            args = [binary, "drift", "--format", "json"] + (["--concurrency", str(a.concurrency)] if a.concurrency else [])
+            t = time.perf_counter()
+            p = subprocess.Popen(args, cwd=d, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            _, status, usage = os.wait4(p.pid, 0)
+            wall = time.perf_counter() - t
+            code = os.waitstatus_to_exitcode(status)
+            import json, urllib.request
+            stats = json.load(urllib.request.urlopen(f"{url}/__sandbox/stats"))
+        finally:
+            sandbox.kill()
+        per_store = stats["requests"] / a.stores
+        window = a.window_ms / 1000
+        full_windows = math.ceil(per_store / a.quota) - 1
+        rest = per_store - full_windows * a.quota
+        floor = max(per_store * a.latency_ms / 1000, full_windows * window + rest * a.latency_ms / 1000)
+        print(f"{a.stores} stores x {a.accounts} accounts, quota {a.quota}/{a.window_ms} ms, latency {a.latency_ms} ms, concurrency {a.concurrency or 'default'}")
+        print(f"  exit code {code} (0 = in sync)")
+        print(f"  wall time {wall:.2f} s; rate-limit floor {floor:.2f} s; ratio {wall / floor:.2f}")
+        print(f"  requests {stats['requests']} ({stats['requests'] / (a.stores * a.accounts):.1f} per account); 429s received {stats['rate_limited']}")
+        print(f"  bckeys peak RSS {usage.ru_maxrss / 1024:.1f} MB")
+
+if __name__ == "__main__":
+    main()
