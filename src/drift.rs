@@ -11,7 +11,7 @@ use crate::address::Address;
 use crate::bigcommerce::probes;
 use crate::config::Config;
 use crate::observe::FileStatus;
-use crate::refresh::{FamilyStatus, Observation, Observations};
+use crate::refresh::{self, FamilyStatus, Observation, Observations};
 use crate::scope_set::ScopeSet;
 use crate::scopes;
 use crate::state::{Resource, State};
@@ -159,16 +159,11 @@ pub fn drift(
                     }
                     Some(Observation::Alive { families, unverifiable }) => {
                         report.checked += 1;
-                        let excess: Vec<String> = families
-                            .iter()
-                            .filter(|(f, s)| **s == FamilyStatus::Granted && wanted.levels(f).is_empty())
-                            .map(|(f, _)| f.to_string())
-                            .collect();
-                        let missing: Vec<String> = families
-                            .iter()
-                            .filter(|(f, s)| **s == FamilyStatus::NotGranted && !wanted.levels(f).is_empty())
-                            .map(|(f, _)| f.to_string())
-                            .collect();
+                        let (excess, missing) = refresh::scope_differences(families, &wanted);
+                        let (excess, missing): (Vec<String>, Vec<String>) = (
+                            excess.iter().map(|f| f.to_string()).collect(),
+                            missing.iter().map(|f| f.to_string()).collect(),
+                        );
                         if !excess.is_empty() {
                             report.findings.push(Finding {
                                 address: address.clone(),

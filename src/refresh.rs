@@ -39,6 +39,22 @@ pub enum Observation {
     NoSecret,
 }
 
+/// Families granted that `wanted` leaves at none, and families `wanted` grants that are not
+/// granted: what drift reports, what the plan replaces an account for, what import names.
+pub fn scope_differences(
+    families: &BTreeMap<&'static str, FamilyStatus>,
+    wanted: &crate::scope_set::ScopeSet,
+) -> (Vec<&'static str>, Vec<&'static str>) {
+    let pick = |status: FamilyStatus, declared: bool| -> Vec<&'static str> {
+        families
+            .iter()
+            .filter(|(f, s)| **s == status && wanted.levels(f).is_empty() != declared)
+            .map(|(f, _)| *f)
+            .collect()
+    };
+    (pick(FamilyStatus::Granted, false), pick(FamilyStatus::NotGranted, true))
+}
+
 /// Observations by address.
 pub type Observations = BTreeMap<Address, Observation>;
 

@@ -7,7 +7,7 @@ use crate::address::Address;
 use crate::config::{Config, Owner};
 use crate::credentials::{self, ApiTarget};
 use crate::error::Error;
-use crate::refresh::{self, FamilyStatus, Observation};
+use crate::refresh::{self, Observation};
 use crate::scope_set::ScopeSet;
 use crate::scopes;
 use crate::state::{ApiAccountRecord, Resource, SecretRecord, State};
@@ -109,22 +109,13 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     // level when granted (no safe request tells read-only from modify), an undeclared granted
     // family is recorded at read-only (what the probe proves), and unverifiable families keep
     // their configured level.
+    let (excess, missing) = refresh::scope_differences(&families, &account.scopes);
     let mut granted = ScopeSet::default();
-    let mut excess = Vec::new();
-    let mut missing = Vec::new();
-    for (family, levels) in account.scopes.iter() {
-        match families.get(family.key) {
-            Some(FamilyStatus::NotGranted) => missing.push(family.key),
-            _ => levels.iter().for_each(|l| granted.grant(family, l)),
-        }
+    for (family, levels) in account.scopes.iter().filter(|(f, _)| !missing.contains(&f.key)) {
+        levels.iter().for_each(|l| granted.grant(family, l));
     }
-    for (key, status) in &families {
-        if *status == FamilyStatus::Granted && account.scopes.levels(key).is_empty() {
-            if let Some(family) = scopes::family(key) {
-                granted.grant(family, family.levels[0].name);
-                excess.push(*key);
-            }
-        }
+    for family in excess.iter().filter_map(|key| scopes::family(key)) {
+        granted.grant(family, family.levels[0].name);
     }
 
     let created_at = now();

@@ -9,7 +9,7 @@ use super::{Action, FieldChange, Mode, Op, Plan, ResourceType, ScopeChange};
 use crate::address::Address;
 use crate::config::{format_duration, Config, HeaderValue, Owner, StorefrontToken, Webhook};
 use crate::observe::FileStatus;
-use crate::refresh::{FamilyStatus, Observation, Observations};
+use crate::refresh::{Observation, Observations};
 use crate::state::{ApiAccountRecord, Resource, State, TokenRecord, WebhookRecord};
 use crate::vault;
 
@@ -281,16 +281,7 @@ fn live_reason(observation: &Observation, wanted: &crate::scope_set::ScopeSet) -
             "BigCommerce rejects its token (401): it was deleted or revoked out of band, so it is created again".into(),
         ),
         Observation::Alive { families, .. } => {
-            let excess: Vec<&str> = families
-                .iter()
-                .filter(|(f, s)| **s == FamilyStatus::Granted && wanted.levels(f).is_empty())
-                .map(|(f, _)| *f)
-                .collect();
-            let missing: Vec<&str> = families
-                .iter()
-                .filter(|(f, s)| **s == FamilyStatus::NotGranted && !wanted.levels(f).is_empty())
-                .map(|(f, _)| *f)
-                .collect();
+            let (excess, missing) = crate::refresh::scope_differences(families, wanted);
             if excess.is_empty() && missing.is_empty() {
                 return None;
             }

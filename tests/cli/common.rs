@@ -141,6 +141,40 @@ pub fn save_state(repo: &Repo, resources: Vec<(Address, Resource)>) -> State {
     state
 }
 
+/// A running `bckeys sandbox` process on a free port, killed on drop.
+pub struct SandboxProcess {
+    child: std::process::Child,
+    pub url: String,
+}
+
+impl SandboxProcess {
+    pub fn start(seed: &str) -> SandboxProcess {
+        use std::io::BufRead;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("seed.yaml");
+        std::fs::write(&path, seed).unwrap();
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("bckeys"))
+            .args(["sandbox", "--port", "0", "--seed"])
+            .arg(&path)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let url = line.trim_end().strip_prefix("bckeys sandbox listening on ").unwrap_or_else(|| panic!("{line:?}"));
+        assert!(url.starts_with("http://127.0.0.1:"), "{line:?}");
+        SandboxProcess { child, url: url.to_owned() }
+    }
+}
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 pub fn age_available() -> bool {
     std::process::Command::new("age").arg("--version").output().is_ok_and(|o| o.status.success())
 }

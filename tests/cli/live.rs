@@ -2,40 +2,24 @@
 //! Import of every credentials layout, every drift finding, a 429 storm and a 5xx burst that
 //! converge, garbage, HTML and slow answers that fail clearly, and no secret in any output.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
-
 use predicates::prelude::*;
 
-use crate::common::Repo;
+use crate::common::{Repo, SandboxProcess};
 
 const STORE: &str = "abc123def4";
 const UUID: &str = "0b7e5b0c-0b6a-4c3f-9d0e-1a2b3c4d5e6f";
 
-/// A running `bckeys sandbox`, killed on drop.
+/// The sandbox with the control-panel calls these tests make.
 pub struct Sandbox {
-    child: Child,
+    _process: SandboxProcess,
     pub url: String,
     rt: tokio::runtime::Runtime,
 }
 
 impl Sandbox {
     pub fn start(seed: &str) -> Sandbox {
-        let dir = tempfile::tempdir().unwrap();
-        let seed_path = dir.path().join("seed.yaml");
-        std::fs::write(&seed_path, seed).unwrap();
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("bckeys"))
-            .args(["sandbox", "--port", "0", "--seed"])
-            .arg(&seed_path)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let url = line.trim().rsplit(' ').next().unwrap().to_owned();
-        assert!(url.starts_with("http://127.0.0.1:"), "unexpected first line: {line:?}");
-        Sandbox { child, url, rt: tokio::runtime::Runtime::new().unwrap() }
+        let process = SandboxProcess::start(seed);
+        Sandbox { url: process.url.clone(), _process: process, rt: tokio::runtime::Runtime::new().unwrap() }
     }
 
     /// A request to the simulated control panel; returns the status and body.
@@ -67,13 +51,6 @@ impl Sandbox {
     pub fn fault(&self, body: serde_json::Value) {
         let (status, text) = self.panel("POST", "/__sandbox/faults", body);
         assert!(status < 300, "{text}");
-    }
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -409,6 +386,8 @@ fn no_secret_appears_in_any_output_even_with_vv() {
         vec!["-vv", "drift", "--format", "json"],
         vec!["-vv", "drift", "--format", "markdown"],
         vec!["-vv", "scopes"],
+        vec!["-vv", "schema"],
+        vec!["-vv", "completions", "bash"],
     ];
     let mut all = Vec::new();
     for args in &runs {

@@ -3,12 +3,12 @@
 //! the simulated control panel, faults and account-level GraphQL, as a BigCommerce client sees
 //! them.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bckeys::bigcommerce::probes::PROBES;
 use predicates::prelude::*;
+
+use crate::common::SandboxProcess;
 use serde_json::{json, Value};
 
 const STORE: &str = "abc123def4";
@@ -69,9 +69,9 @@ impl Resp {
     }
 }
 
-/// A running `bckeys sandbox` process, killed on drop.
+/// The sandbox process with a client for raw requests.
 struct Sandbox {
-    child: Child,
+    _process: SandboxProcess,
     url: String,
     rt: tokio::runtime::Runtime,
     client: reqwest::Client,
@@ -79,23 +79,10 @@ struct Sandbox {
 
 impl Sandbox {
     fn start(seed: &str) -> Sandbox {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("seed.yaml");
-        std::fs::write(&path, seed).unwrap();
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("bckeys"))
-            .args(["sandbox", "--port", "0", "--seed"])
-            .arg(&path)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let url = line.trim_end().strip_prefix("bckeys sandbox listening on ").unwrap_or_else(|| panic!("{line:?}"));
-        assert!(url.starts_with("http://127.0.0.1:"), "{line:?}");
+        let process = SandboxProcess::start(seed);
         Sandbox {
-            child,
-            url: url.to_owned(),
+            url: process.url.clone(),
+            _process: process,
             rt: tokio::runtime::Runtime::new().unwrap(),
             client: reqwest::Client::new(),
         }
@@ -147,13 +134,6 @@ impl Sandbox {
     fn fault(&self, body: Value) {
         let r = self.panel("POST", "/faults", body);
         assert_eq!(r.status, 200, "{}", r.text);
-    }
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
