@@ -58,11 +58,12 @@ pub fn scope_differences(
 /// Observations by address.
 pub type Observations = BTreeMap<Address, Observation>;
 
-/// One recorded credential to check.
+/// One recorded credential to check; its secret is decrypted by the task that checks it, so
+/// decryption overlaps with other stores' network waits.
 struct Job {
     address: Address,
     target: ApiTarget,
-    token: SecretString,
+    secret: std::path::PathBuf,
 }
 
 /// Checks every recorded API account. `progress` is called with (done, total) as credentials
@@ -70,7 +71,7 @@ struct Job {
 pub async fn refresh(
     config: &Config,
     state: &State,
-    identities: &Identities,
+    identities: Arc<Identities>,
     client: Arc<Client>,
     concurrency: usize,
     progress: Arc<dyn Fn(usize, usize) + Send + Sync>,
@@ -81,34 +82,13 @@ pub async fn refresh(
         let (Resource::StoreApiAccount(record) | Resource::AccountApiAccount(record)) = resource else {
             continue;
         };
-        let path = config.dir.join(&record.secret.file);
-        let credential = match std::fs::read(&path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                observations.insert(address.clone(), Observation::NoSecret);
-                continue;
-            }
-            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
-            Ok(bytes) => vault::decrypt(&path, &bytes, identities)
-                .map_err(|e| e.to_string())
-                .and_then(|plain| Credential::from_yaml(&plain).map_err(|e| format!("{}: {e}", path.display()))),
-        };
-        let credential = match credential {
-            Ok(c) => c,
-            Err(error) => {
-                observations.insert(address.clone(), Observation::Unreadable { error });
-                continue;
-            }
-        };
-        let target = match (&record.store_hash, &record.account_uuid) {
-            (Some(h), _) => ApiTarget::Store(h.clone()),
-            (_, Some(u)) => ApiTarget::Account(u.clone()),
+        let (target, key) = match (&record.store_hash, &record.account_uuid) {
+            (Some(h), _) => (ApiTarget::Store(h.clone()), format!("store/{h}")),
+            (_, Some(u)) => (ApiTarget::Account(u.clone()), format!("account/{u}")),
             _ => continue,
         };
-        let key = match &target {
-            ApiTarget::Store(h) => format!("store/{h}"),
-            ApiTarget::Account(u) => format!("account/{u}"),
-        };
-        groups.entry(key).or_default().push(Job { address: address.clone(), target, token: credential.access_token });
+        let secret = config.dir.join(&record.secret.file);
+        groups.entry(key).or_default().push(Job { address: address.clone(), target, secret });
     }
 
     let total: usize = groups.values().map(Vec::len).sum();
@@ -117,12 +97,17 @@ pub async fn refresh(
     let limit = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
     for (_, jobs) in groups {
-        let (client, limit, done, progress) = (client.clone(), limit.clone(), done.clone(), progress.clone());
+        let (client, identities, limit, done, progress) =
+            (client.clone(), identities.clone(), limit.clone(), done.clone(), progress.clone());
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
             let mut out = Vec::with_capacity(jobs.len());
             for job in jobs {
-                let observation = check(&client, &job.target, &job.token).await;
+                let observation = match token_of(&job.secret, &identities) {
+                    Ok(Some(token)) => check(&client, &job.target, &token).await,
+                    Ok(None) => Observation::NoSecret,
+                    Err(error) => Observation::Unreadable { error },
+                };
                 out.push((job.address, observation));
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 progress(n, total);
@@ -145,6 +130,18 @@ pub async fn refresh(
         }
     }
     observations
+}
+
+/// The access token in a secret file; `None` when the file is missing.
+fn token_of(path: &std::path::Path, identities: &Identities) -> Result<Option<SecretString>, String> {
+    let bytes = match std::fs::read(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        Ok(bytes) => bytes,
+    };
+    let plain = vault::decrypt(path, &bytes, identities).map_err(|e| e.to_string())?;
+    let credential = Credential::from_yaml(&plain).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(Some(credential.access_token))
 }
 
 /// Checks one credential: liveness, then (store-level) one probe per probe-able family.

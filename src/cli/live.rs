@@ -59,8 +59,14 @@ pub fn observe(
             bar.set_position(done as u64);
         })
     };
-    let observations =
-        runtime()?.block_on(refresh::refresh(config, state, &identities, client.clone(), concurrency, progress));
+    let observations = runtime()?.block_on(refresh::refresh(
+        config,
+        state,
+        Arc::new(identities),
+        client.clone(),
+        concurrency,
+        progress,
+    ));
     bar.finish_and_clear();
     tracing::debug!(
         requests = client.counters.requests.load(std::sync::atomic::Ordering::Relaxed),
