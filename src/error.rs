@@ -6,6 +6,7 @@ use crate::address::AddressError;
 use crate::bigcommerce::ApiError;
 use crate::config::ConfigError;
 use crate::credentials::CredentialsError;
+use crate::lock::LockError;
 use crate::state::StateError;
 use crate::vault::{IdentityError, VaultError};
 
@@ -25,6 +26,8 @@ pub enum Error {
     Api(#[from] ApiError),
     #[error(transparent)]
     Credentials(#[from] CredentialsError),
+    #[error(transparent)]
+    Lock(#[from] LockError),
     #[error("{what} {}: {error}", path.display())]
     Io { what: &'static str, path: PathBuf, error: std::io::Error },
     #[error("{message}")]
@@ -41,6 +44,7 @@ impl Error {
             Error::Address(e) => Some(e.hint().to_owned()),
             Error::Api(e) => e.hint().map(str::to_owned),
             Error::Credentials(e) => Some(e.hint().to_owned()),
+            Error::Lock(e) => e.hint().map(str::to_owned),
             Error::Io { .. } => None,
             Error::Refused { hint, .. } => Some(hint.clone()),
         }

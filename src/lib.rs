@@ -13,6 +13,7 @@ pub mod credentials;
 pub mod drift;
 pub mod error;
 pub mod fsutil;
+pub mod lock;
 pub mod observe;
 pub mod plan;
 pub mod refresh;
