@@ -23,6 +23,11 @@ impl Address {
         PathBuf::from(format!("secrets/{self}.age"))
     }
 
+    /// Where the credential of an API account being replaced waits until BigCommerce rejects it.
+    pub fn retiring_secret_path(&self) -> PathBuf {
+        PathBuf::from(format!("secrets/{self}.retiring.age"))
+    }
+
     /// The API account a webhook belongs to.
     pub fn owner(&self) -> Option<Address> {
         match self {

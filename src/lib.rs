@@ -6,6 +6,7 @@
 //! arguments and calls the core; the core never prints.
 
 pub mod address;
+pub mod apply;
 pub mod bigcommerce;
 pub mod cli;
 pub mod config;

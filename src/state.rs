@@ -21,6 +21,10 @@ pub const STATE_VERSION: u32 = 1;
 pub struct State {
     #[serde(default)]
     pub resources: BTreeMap<Address, Resource>,
+    /// API accounts being replaced: the new one is (or is about to be) recorded under the same
+    /// address, and the old one waits here, with its credential, until BigCommerce rejects it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub retiring: BTreeMap<Address, Resource>,
     pub serial: u64,
     pub version: u32,
 }
@@ -40,6 +44,11 @@ pub enum Resource {
 #[serde(deny_unknown_fields)]
 pub struct SecretRecord {
     pub file: PathBuf,
+    /// The canonical recipients (public keys) the file is encrypted to, so that `rekey` can tell
+    /// who could read a credential after a recipient is removed. Empty in records written before
+    /// bckeys kept them: then nobody can tell.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub readers: Vec<String>,
     /// Fingerprint of the recipient set the file is encrypted to.
     pub recipients: String,
     pub sha256: String,
@@ -52,6 +61,10 @@ pub struct ApiAccountRecord {
     pub account_uuid: Option<String>,
     pub client_id: String,
     pub created_at: String,
+    /// Set by `rekey --rotate-exposed`: a removed recipient could read this credential (git
+    /// history keeps what it could read), so the plan replaces the account.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub exposed: bool,
     pub name: String,
     /// The OAuth parameters BigCommerce granted, which may differ from the configuration when
     /// a person accepted what was granted.
@@ -151,7 +164,7 @@ impl StateError {
 
 impl Default for State {
     fn default() -> Self {
-        State { resources: BTreeMap::new(), serial: 0, version: STATE_VERSION }
+        State { resources: BTreeMap::new(), retiring: BTreeMap::new(), serial: 0, version: STATE_VERSION }
     }
 }
 
@@ -200,16 +213,21 @@ impl State {
                 ),
             ));
         }
-        for (address, resource) in &state.resources {
+        let records = state.resources.iter().map(|(a, r)| ("resources", a, r, a.secret_path()));
+        let retiring = state.retiring.iter().map(|(a, r)| ("retiring", a, r, a.retiring_secret_path()));
+        for (section, address, resource, expected_file) in records.chain(retiring) {
             let at = |field: &str| {
                 let key = address.to_string();
                 if field.is_empty() {
-                    locs().key(&["resources", key.as_str()])
+                    locs().key(&[section, key.as_str()])
                 } else {
-                    locs().value(&["resources", key.as_str(), field])
+                    locs().value(&[section, key.as_str(), field])
                 }
             };
-            if !resource.fits(address) {
+            if !resource.fits(address)
+                || (section == "retiring"
+                    && !matches!(resource, Resource::StoreApiAccount(_) | Resource::AccountApiAccount(_)))
+            {
                 return Err(invalid(
                     at("kind"),
                     format!("`{address}` is recorded as a {}, which that address can't be", resource.kind()),
@@ -221,10 +239,10 @@ impl State {
                 }
             }
             if let Some(secret) = resource.secret() {
-                if secret.file != address.secret_path() {
+                if secret.file != expected_file {
                     return Err(invalid(
                         at("secret"),
-                        format!("`{address}`: its secret file must be {}", address.secret_path().display()),
+                        format!("`{address}`: its secret file must be {}", expected_file.display()),
                     ));
                 }
                 if secret.sha256.len() != 64 || !secret.sha256.chars().all(|c| c.is_ascii_hexdigit()) {
@@ -263,5 +281,32 @@ impl<'de> Deserialize<'de> for Address {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
         text.parse().map_err(|e: crate::address::AddressError| serde::de::Error::custom(format!("{e}; {}", e.hint())))
+    }
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl SecretRecord {
+    /// The record of a file just encrypted to `recipients`: its fingerprint and its readers come
+    /// from the same list, so they can't disagree.
+    pub fn encrypted_to(file: PathBuf, recipients: &[crate::vault::Recipient], sha256: String) -> SecretRecord {
+        SecretRecord {
+            file,
+            readers: crate::vault::readers(recipients),
+            recipients: crate::vault::fingerprint(recipients),
+            sha256,
+        }
+    }
+
+    /// The readers, when they are known to be the ones the fingerprint was taken of. Records
+    /// written before bckeys kept readers, or by a writer that did not update them, give `None`.
+    pub fn known_readers(&self) -> Option<&[String]> {
+        let parsed: Result<Vec<_>, _> = self.readers.iter().map(|r| crate::vault::Recipient::parse(r)).collect();
+        match parsed {
+            Ok(list) if !list.is_empty() && crate::vault::fingerprint(&list) == self.recipients => Some(&self.readers),
+            _ => None,
+        }
     }
 }

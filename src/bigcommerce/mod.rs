@@ -3,6 +3,7 @@
 
 mod client;
 pub mod pacing;
+pub mod panel;
 pub mod probes;
 
 pub use client::{ApiError, Client, Counters, Settings, Verdict};

@@ -4,15 +4,13 @@
 use std::io::Read;
 
 use crate::address::Address;
-use crate::config::{Config, Owner};
-use crate::credentials::{self, ApiTarget};
+use crate::apply::record;
+use crate::config::Config;
+use crate::credentials;
 use crate::error::Error;
-use crate::refresh::{self, Observation};
-use crate::scope_set::ScopeSet;
-use crate::scopes;
-use crate::state::{ApiAccountRecord, Resource, SecretRecord, State};
+use crate::lock::Lock;
+use crate::state::State;
 use crate::ui::Ui;
-use crate::vault::{self, Credential};
 
 use super::{live, Global, Outcome};
 
@@ -35,6 +33,7 @@ pub struct Args {
 pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     let config = Config::load(&global.config)?;
     let address: Address = args.address.parse()?;
+    let _lock = Lock::acquire(&config.dir)?;
     let state_path = State::path_for(&config.dir);
     let mut state = State::load(&state_path)?;
     let (account, owner) = config.api_accounts().find(|(a, _)| a.address == address).ok_or_else(|| Error::Refused {
@@ -69,113 +68,31 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
         (zeroize::Zeroizing::new(text), args.credentials.clone())
     };
     let issued = credentials::parse(&text, &source)?;
-
-    let (expected, kind) = match owner {
-        Owner::Store(s) => (ApiTarget::Store(s.store_hash.clone()), "store_api_account"),
-        Owner::Account(a) => (ApiTarget::Account(a.account_uuid.clone()), "account_api_account"),
-    };
-    if issued.target != expected {
-        return Err(Error::Refused {
-            message: format!("{source}: the API path is for {}, but `{address}` is on {expected}", issued.target),
-            hint: "check that these are the credentials of this account, or fix the store hash / account UUID in the configuration".into(),
-        });
-    }
-
+    let name = issued.name.clone();
     let client = live::client(global)?;
-    let observation = live::runtime()?.block_on(refresh::check(&client, &issued.target, &issued.access_token));
-    let (families, unverifiable) = match observation {
-        Observation::Alive { families, unverifiable } => (families, unverifiable),
-        Observation::Revoked { message } => {
-            return Err(Error::Refused {
-                message: format!("BigCommerce rejects this access token (401: {message}); nothing was written"),
-                hint: "the account was deleted or the token revoked: create it again with `bckeys apply`".into(),
-            })
-        }
-        Observation::Failed { error } | Observation::Unreadable { error } => {
-            return Err(Error::Refused {
-                message: format!("{error}; nothing was written"),
-                hint: "try again when BigCommerce answers".into(),
-            })
-        }
-        Observation::NoSecret => {
-            return Err(Error::Refused {
-                message: "the credentials could not be checked; nothing was written".into(),
-                hint: "try again".into(),
-            })
-        }
-    };
+    let rt = live::runtime()?;
+    let proven = record::prove(&client, &rt, issued, account, owner, &source).map_err(|message| Error::Refused {
+        message: format!("{message}; nothing was written"),
+        hint: "check that these are this account's credentials (a deleted account needs `bckeys apply` to create it again), or fix the store hash / account UUID in the configuration".into(),
+    })?;
+    let (excess, missing, unverifiable) = (proven.excess.clone(), proven.missing.clone(), proven.unverifiable.clone());
+    record::store(&config, &mut state, &state_path, &address, &account.name, proven)?;
 
-    // What BigCommerce granted, as far as the probes can tell: a probed family keeps its configured
-    // level when granted (no safe request tells read-only from modify), an undeclared granted
-    // family is recorded at read-only (what the probe proves), and unverifiable families keep
-    // their configured level.
-    let (excess, missing) = refresh::scope_differences(&families, &account.scopes);
-    let mut granted = ScopeSet::default();
-    for (family, levels) in account.scopes.iter().filter(|(f, _)| !missing.contains(&f.key)) {
-        levels.iter().for_each(|l| granted.grant(family, l));
-    }
-    for family in excess.iter().filter_map(|key| scopes::family(key)) {
-        granted.grant(family, family.levels[0].name);
-    }
-
-    let created_at = now();
-    let (store_hash, account_uuid) = match &issued.target {
-        ApiTarget::Store(h) => (Some(h.clone()), None),
-        ApiTarget::Account(u) => (None, Some(u.clone())),
-    };
-    let credential = Credential {
-        address: address.to_string(),
-        kind: kind.to_owned(),
-        store_hash: store_hash.clone(),
-        account_uuid: account_uuid.clone(),
-        name: issued.name.clone().unwrap_or_else(|| account.name.clone()),
-        client_id: issued.client_id.clone(),
-        client_secret: issued.client_secret,
-        access_token: issued.access_token,
-        api_path: Some(issued.api_path.clone()),
-        scopes: granted.parameters().iter().map(|s| s.to_string()).collect(),
-        created_at: created_at.clone(),
-    };
-    let relative = address.secret_path();
-    let recipients = &config.encryption.recipients;
-    let written = vault::write_file(
-        &config.dir.join(&relative),
-        credential.to_yaml().as_bytes(),
-        recipients,
-        config.encryption.armor,
-        None,
-    )?;
-    let record = ApiAccountRecord {
-        account_uuid,
-        client_id: issued.client_id.unwrap_or_default(),
-        created_at,
-        name: account.name.clone(),
-        scopes: credential.scopes.clone(),
-        secret: SecretRecord {
-            file: relative.clone(),
-            recipients: vault::fingerprint(recipients),
-            sha256: written.sha256,
-        },
-        store_hash,
-    };
-    let resource = match kind {
-        "store_api_account" => Resource::StoreApiAccount(record),
-        _ => Resource::AccountApiAccount(record),
-    };
-    state.resources.insert(address.clone(), resource);
-    state.save(&state_path)?;
-
-    let mut out = format!("Imported {address}: the token is alive; credentials encrypted to {}.\n", relative.display());
-    if let Some(name) = &issued.name {
-        if *name != account.name {
-            out.push_str(&format!(
-                "Note: BigCommerce calls this account `{name}`; the configuration calls it `{}`.\n",
-                account.name
-            ));
-        }
+    let mut out = format!(
+        "Imported {address}: the token is alive; credentials encrypted to {}.\n",
+        address.secret_path().display()
+    );
+    if let Some(name) = name.filter(|n| *n != account.name) {
+        out.push_str(&format!(
+            "Note: BigCommerce calls this account `{name}`; the configuration calls it `{}`.\n",
+            account.name
+        ));
     }
     if !excess.is_empty() {
-        out.push_str(&format!("Granted beyond the configuration (security): {}. Recorded as granted; the next plan replaces the account.\n", excess.join(", ")));
+        out.push_str(&format!(
+            "Granted beyond the configuration (security): {}. Recorded as granted; the next plan replaces the account.\n",
+            excess.join(", ")
+        ));
     }
     if !missing.is_empty() {
         out.push_str(&format!(
@@ -183,16 +100,10 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
             missing.join(", ")
         ));
     }
-    let declared_unverifiable: Vec<&str> = match kind {
-        "store_api_account" => {
-            unverifiable.iter().map(|(f, _)| *f).filter(|f| !account.scopes.levels(f).is_empty()).collect()
-        }
-        _ => account.scopes.iter().map(|(f, _)| f.key).collect(),
-    };
-    if !declared_unverifiable.is_empty() {
+    if !unverifiable.is_empty() {
         out.push_str(&format!(
             "Unverifiable (no safe request can check them; recorded as configured): {}.\n",
-            declared_unverifiable.join(", ")
+            unverifiable.join(", ")
         ));
     }
     if excess.is_empty() && missing.is_empty() {
@@ -200,12 +111,4 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     }
     ui.out(&out);
     Ok(Outcome::Done)
-}
-
-fn now() -> String {
-    time::OffsetDateTime::now_utc()
-        .replace_nanosecond(0)
-        .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_default()
 }

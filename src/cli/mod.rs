@@ -1,11 +1,16 @@
 //! The command line: the only user of clap. One file per command, its Args next to its `run`.
 
+mod apply;
 mod completions;
+mod demo;
 mod drift;
+mod exec;
 mod import;
 mod init;
 mod live;
 mod plan;
+mod rekey;
+mod reveal;
 mod sandbox;
 mod schema;
 mod scopes;
@@ -68,9 +73,14 @@ pub enum Command {
     Schema(schema::Args),
     Plan(plan::Args),
     Sandbox(sandbox::Args),
+    Apply(apply::Args),
     Drift(drift::Args),
     Import(import::Args),
+    Reveal(reveal::Args),
+    Exec(exec::Args),
+    Rekey(rekey::Args),
     Completions(completions::Args),
+    Demo(demo::Args),
 }
 
 /// How a successful command ends.
@@ -80,8 +90,12 @@ pub enum Outcome {
     Done,
     /// Exit 2: `plan --detailed-exitcode` found changes, or `drift` found drift.
     Changes,
-    /// Exit 1 after a report: a check that could be made was not (`drift`).
+    /// Exit 1 after a report: a check that could be made was not (`drift`), or apply stopped.
     Incomplete,
+    /// Exit 3: `apply` left guided steps undone.
+    GuidedLeft,
+    /// The exit code of the command `exec` ran.
+    Exit(u8),
 }
 
 pub fn main() -> ExitCode {
@@ -92,6 +106,8 @@ pub fn main() -> ExitCode {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::Changes) => ExitCode::from(2),
         Ok(Outcome::Incomplete) => ExitCode::from(1),
+        Ok(Outcome::GuidedLeft) => ExitCode::from(3),
+        Ok(Outcome::Exit(code)) => ExitCode::from(code),
         Err(e) => {
             report(&ui, &e);
             ExitCode::from(1)
@@ -107,9 +123,14 @@ pub fn run(cli: Cli, ui: &Ui) -> Result<Outcome, Error> {
         Command::Schema(args) => schema::run(args, ui),
         Command::Plan(args) => plan::run(args, &cli.global, ui),
         Command::Sandbox(args) => sandbox::run(args, ui),
+        Command::Apply(args) => apply::run(args, &cli.global, ui),
         Command::Drift(args) => drift::run(args, &cli.global, ui),
         Command::Import(args) => import::run(args, &cli.global, ui),
+        Command::Reveal(args) => reveal::run(args, &cli.global, ui),
+        Command::Exec(args) => exec::run(args, &cli.global, ui),
+        Command::Rekey(args) => rekey::run(args, &cli.global, ui),
         Command::Completions(args) => completions::run(args, ui),
+        Command::Demo(args) => demo::run(args, ui),
     }
 }
 

@@ -25,6 +25,9 @@ pub struct Args {
     /// Exit 2 when there are changes, 0 when there are none.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// Save the plan to FILE, for `bckeys apply FILE` (it holds no secret).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
     /// Stores refreshed at once.
     #[arg(long, default_value_t = live::DEFAULT_CONCURRENCY, value_name = "N")]
     pub concurrency: usize,
@@ -36,27 +39,35 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     let files = observe::secret_files(&config.dir, &state);
     let live = if args.refresh { Some(live::observe(&config, &state, global, args.concurrency, ui)?) } else { None };
     if let Some(live) = &live {
-        let failed: Vec<String> = live
-            .iter()
-            .filter_map(|(address, o)| match o {
-                Observation::Failed { error } | Observation::Unreadable { error } => {
-                    Some(format!("{address}: {error}"))
-                }
-                _ => None,
-            })
-            .collect();
-        if !failed.is_empty() {
-            return Err(Error::Refused {
-                message: format!(
-                    "could not check {} credential(s), so no plan can be trusted:\n  {}",
-                    failed.len(),
-                    failed.join("\n  ")
-                ),
-                hint: "fix the cause and plan again, or plan from the state alone with --refresh=false".into(),
-            });
-        }
+        refuse_failed(live)?;
     }
     let plan = plan::diff(&config, &state, &files, live.as_ref(), time::OffsetDateTime::now_utc());
+    if let Some(out) = &args.out {
+        plan::saved::save(&plan, out)
+            .map_err(|e| Error::Refused { message: e.to_string(), hint: "choose a writable path".into() })?;
+    }
     ui.out(&render::plan(&plan, args.format, ui.paint()));
     Ok(if args.detailed_exitcode && plan.has_changes() { Outcome::Changes } else { Outcome::Done })
+}
+
+/// A plan made from failed checks can't be trusted: say which failed.
+pub fn refuse_failed(live: &crate::refresh::Observations) -> Result<(), Error> {
+    let failed: Vec<String> = live
+        .iter()
+        .filter_map(|(address, o)| match o {
+            Observation::Failed { error } | Observation::Unreadable { error } => Some(format!("{address}: {error}")),
+            _ => None,
+        })
+        .collect();
+    if !failed.is_empty() {
+        return Err(Error::Refused {
+            message: format!(
+                "could not check {} credential(s), so no plan can be trusted:\n  {}",
+                failed.len(),
+                failed.join("\n  ")
+            ),
+            hint: "fix the cause and plan again, or plan from the state alone with --refresh=false".into(),
+        });
+    }
+    Ok(())
 }

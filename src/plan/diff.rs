@@ -62,6 +62,7 @@ impl Differ<'_> {
             reason,
             scopes: None,
             changes: Vec::new(),
+            previous: false,
         });
         self.actions.last_mut().expect("just pushed")
     }
@@ -110,6 +111,8 @@ impl Differ<'_> {
             } else if granted != account.scopes {
                 let families = granted.differing_families(&account.scopes).join(", ");
                 Some(format!("scopes can't be changed on an existing API account ({families} differ): a new one is created, then the old one deleted"))
+            } else if record.exposed {
+                Some("a removed recipient could read its credential (`rekey --rotate-exposed`): a new account is created, then this one deleted".to_owned())
             } else {
                 self.live.and_then(|live| live_reason(live.get(address)?, &account.scopes))
             };
@@ -233,8 +236,25 @@ impl Differ<'_> {
         }
     }
 
-    /// Recorded resources the configuration no longer declares.
+    /// Recorded resources the configuration no longer declares, and previous accounts that a
+    /// replacement left to delete.
     fn leftovers(&mut self, config: &Config) {
+        for (address, resource) in &self.state.retiring {
+            if let Resource::StoreApiAccount(r) | Resource::AccountApiAccount(r) = resource {
+                let resource_type = if matches!(resource, Resource::StoreApiAccount(_)) {
+                    ResourceType::StoreApiAccount
+                } else {
+                    ResourceType::AccountApiAccount
+                };
+                let reason = format!(
+                    "delete the previous `{}` (client ID {}) in the control panel; its replacement is recorded",
+                    r.name, r.client_id
+                );
+                let action = self.push(address, Op::Delete, Mode::Guided, resource_type, &target_of(r), reason);
+                action.previous = true;
+                action.scopes = Some(ScopeChange { before: r.scope_set().lines(), after: Vec::new() });
+            }
+        }
         let declared: BTreeSet<&Address> = config
             .api_accounts()
             .map(|(a, _)| &a.address)

@@ -5,15 +5,16 @@
 //! deterministic: by address, then by action.
 
 mod diff;
+pub mod saved;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use diff::diff;
 
 use crate::address::Address;
 
 /// What happens to one resource.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Op {
     Create,
@@ -51,7 +52,7 @@ impl Op {
 }
 
 /// Whether bckeys can carry an action out by itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// Through BigCommerce's API or on local files.
@@ -73,7 +74,7 @@ impl Mode {
 }
 
 /// The kind of resource an action concerns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ResourceType {
     StoreApiAccount,
@@ -83,21 +84,21 @@ pub enum ResourceType {
 }
 
 /// The scope levels before and after, one `family: levels` line each.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScopeChange {
     pub before: Vec<String>,
     pub after: Vec<String>,
 }
 
 /// One field that changes, as text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldChange {
     pub field: String,
     pub before: Option<String>,
     pub after: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Action {
     pub address: Address,
     pub action: Op,
@@ -107,10 +108,14 @@ pub struct Action {
     pub target: String,
     /// Why, in a sentence.
     pub reason: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<ScopeChange>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<FieldChange>,
+    /// The action concerns the previous API account at this address, which a replacement left
+    /// to delete.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub previous: bool,
 }
 
 /// Counts per action and mode.
@@ -126,7 +131,7 @@ pub struct Summary {
     pub guided: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
     /// Whether live observations from BigCommerce went into this plan.
     pub refreshed: bool,

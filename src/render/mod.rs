@@ -1,6 +1,7 @@
 //! Rendering: the only code that turns results into text, JSON or Markdown. Nothing here
 //! writes to the terminal; the Ui does.
 
+mod apply;
 mod drift;
 mod json;
 mod markdown;
@@ -8,6 +9,7 @@ mod paint;
 mod scopes;
 mod text;
 
+pub use apply::apply;
 pub use drift::drift;
 pub use paint::Paint;
 

@@ -36,7 +36,13 @@ pub fn plan(plan: &Plan, p: Paint) -> String {
             Mode::Automated => p.dim("automated"),
             Mode::Review => p.red("review: a person must look into it"),
         };
-        let _ = writeln!(out, "{colored} {} {} ({mode})", p.bold(&action.address.to_string()), action.action.as_str());
+        let previous = if action.previous { " (previous account)" } else { "" };
+        let _ = writeln!(
+            out,
+            "{colored} {}{previous} {} ({mode})",
+            p.bold(&action.address.to_string()),
+            action.action.as_str()
+        );
         let _ = writeln!(out, "      {}", action.reason);
         if let Some(scopes) = &action.scopes {
             let _ = writeln!(out, "      scopes:");

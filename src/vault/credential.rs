@@ -90,6 +90,39 @@ impl Credential {
     }
 }
 
+impl Credential {
+    /// The same fields as `to_yaml`, as pretty JSON, for `reveal --format json`. The buffer is
+    /// sized up front so that growing it never leaves a copy of a secret behind in freed memory.
+    pub fn to_json(&self) -> Zeroizing<String> {
+        let plain = Plain {
+            address: &self.address,
+            kind: &self.kind,
+            store_hash: self.store_hash.as_deref(),
+            account_uuid: self.account_uuid.as_deref(),
+            name: &self.name,
+            client_id: self.client_id.as_deref(),
+            client_secret: self.client_secret.as_ref().map(|s| s.expose_secret()),
+            access_token: self.access_token.expose_secret(),
+            api_path: self.api_path.as_deref(),
+            scopes: self.scopes.clone(),
+            created_at: &self.created_at,
+        };
+        let texts = [plain.address, plain.kind, plain.name, plain.access_token, plain.created_at].into_iter();
+        let optional = [plain.store_hash, plain.account_uuid, plain.client_id, plain.client_secret, plain.api_path];
+        let text_len: usize = texts
+            .chain(optional.into_iter().flatten())
+            .chain(plain.scopes.iter().map(String::as_str))
+            .map(str::len)
+            .sum();
+        // JSON escapes a byte into at most 6 (`\u00XX`); field names and indentation fit in the rest.
+        let mut buf = Zeroizing::new(Vec::with_capacity(6 * text_len + 32 * plain.scopes.len() + 1024));
+        // Serializing plain strings and lists into JSON cannot fail.
+        let _ = serde_json::to_writer_pretty(&mut *buf, &plain);
+        buf.push(b'\n');
+        Zeroizing::new(String::from_utf8(std::mem::take(&mut *buf)).unwrap_or_default())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

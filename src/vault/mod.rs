@@ -119,3 +119,12 @@ pub fn write_file(
         .map_err(|error| VaultError::Write { path: path.to_path_buf(), error })?;
     Ok(Written { sha256: crate::fsutil::sha256_hex(&ciphertext), rewritten: true })
 }
+
+/// The canonical texts of a recipient set, sorted and deduplicated: what the state records as a
+/// secret file's readers.
+pub fn readers(recipients: &[Recipient]) -> Vec<String> {
+    let mut keys: Vec<String> = recipients.iter().map(|r| r.as_str().to_owned()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}

@@ -81,7 +81,7 @@ impl Repo {
         let written =
             vault::write_file(&self.dir.path().join(&rel), credential.to_yaml().as_bytes(), recipients, true, None)
                 .unwrap();
-        SecretRecord { file: rel, recipients: vault::fingerprint(recipients), sha256: written.sha256 }
+        SecretRecord::encrypted_to(rel, recipients, written.sha256)
     }
 }
 
@@ -97,6 +97,7 @@ pub fn store_account(repo: &Repo, address: &str, scopes: &[&str], recipients: &[
         account_uuid: None,
         client_id: format!("client-{name}"),
         created_at: "2026-11-01T00:00:00Z".into(),
+        exposed: false,
         name,
         scopes: scopes.iter().map(|s| s.to_string()).collect(),
         secret,

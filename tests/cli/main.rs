@@ -1,5 +1,6 @@
 //! End-to-end tests of the bckeys binary: real processes, real files, the real `age` tool.
 
+mod apply;
 mod common;
 mod completions;
 mod contract;
@@ -9,5 +10,6 @@ mod plan;
 mod sandbox;
 mod schema;
 mod scopes;
+mod secrets;
 mod state;
 mod vault;

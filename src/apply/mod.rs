@@ -1,0 +1,439 @@
+//! Apply: carry out a plan. API accounts are created and deleted by a person following guided
+//! steps (or by the sandbox's simulated control panel), every credential is proven against
+//! BigCommerce and written encrypted before the state records it, a replacement creates the new
+//! account before the old one is deleted, and a deletion is done only once BigCommerce rejects
+//! the old token. Whatever is interrupted, the next plan shows what is left.
+
+pub mod guide;
+pub mod record;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use secrecy::SecretString;
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use crate::address::Address;
+use crate::bigcommerce::panel::Panel;
+use crate::bigcommerce::{probes, Client, Verdict};
+use crate::config::{Config, Owner};
+use crate::credentials;
+use crate::error::Error;
+use crate::plan::{Action, Op, Plan, ResourceType};
+use crate::state::{ApiAccountRecord, Resource, State};
+use crate::vault::{self, Credential, Identities};
+use guide::Place;
+
+/// What a person answers when the granted scopes differ from the declared ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    /// Give other credentials (after fixing the account in the control panel).
+    Retry,
+    /// Record what BigCommerce granted; the next plan shows the difference.
+    Accept,
+    /// Stop the apply here.
+    Abort,
+}
+
+/// The person at the control panel, as the apply sees them. Only the CLI implements it: the
+/// core never reads or writes the terminal.
+pub trait Person {
+    fn say(&mut self, text: &str);
+    /// Credentials text, pasted or read from the file whose path was typed; `None` to give up.
+    fn credentials(&mut self, address: &Address) -> Option<Zeroizing<String>>;
+    fn on_mismatch(&mut self, address: &Address, differences: &str) -> Choice;
+    /// A yes/no question; only "yes" is yes.
+    fn confirm(&mut self, question: &str) -> bool;
+    /// Called while waiting for BigCommerce to reject a deleted account's token.
+    fn waiting(&mut self, address: &Address, left: Duration);
+}
+
+pub struct Options {
+    /// Credentials files given with `--credentials ADDRESS=FILE`.
+    pub credentials: BTreeMap<Address, PathBuf>,
+    /// How long a guided deletion is waited for.
+    pub delete_timeout: Duration,
+    pub poll_interval: Duration,
+}
+
+/// A step left to a person.
+#[derive(Debug, Clone, Serialize)]
+pub struct Pending {
+    pub address: Address,
+    pub action: Op,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub previous: bool,
+    pub reason: String,
+    pub steps: Vec<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct ApplyReport {
+    pub done: Vec<String>,
+    pub pending: Vec<Pending>,
+    /// Findings the plan listed for a person to look into.
+    pub review: Vec<String>,
+    pub aborted: bool,
+}
+
+pub struct Applier<'a> {
+    pub config: &'a Config,
+    pub state: State,
+    pub state_path: PathBuf,
+    pub identities: Option<&'a Identities>,
+    pub client: &'a Client,
+    pub rt: &'a tokio::runtime::Runtime,
+    pub panel: Option<&'a Panel>,
+    pub person: Option<&'a mut dyn Person>,
+    pub options: Options,
+    pub report: ApplyReport,
+}
+
+struct Aborted;
+
+impl Applier<'_> {
+    /// Carries the plan out: creations and replacements first, then re-encryptions, then
+    /// deletions, so that nothing is removed before what replaces it exists.
+    pub fn run(mut self, plan: &Plan) -> Result<ApplyReport, Error> {
+        let order = |a: &Action| match (a.action, a.previous) {
+            (Op::Create | Op::Replace, _) => 0,
+            (Op::Update | Op::Rekey, _) => 1,
+            (Op::Delete, _) => 2,
+            (Op::Drift, _) => 3,
+        };
+        let mut actions: Vec<&Action> = plan.actions.iter().collect();
+        actions.sort_by_key(|a| order(a));
+        for action in actions {
+            match self.one(action) {
+                Ok(()) => {}
+                Err(Ok(Aborted)) => {
+                    self.report.aborted = true;
+                    break;
+                }
+                Err(Err(e)) => return Err(e),
+            }
+        }
+        Ok(self.report)
+    }
+
+    fn one(&mut self, action: &Action) -> Result<(), Result<Aborted, Error>> {
+        let account = matches!(action.resource_type, ResourceType::StoreApiAccount | ResourceType::AccountApiAccount);
+        match (action.action, account) {
+            (Op::Create, true) => self.create(action),
+            (Op::Replace, true) => {
+                self.retire(&action.address).map_err(Err)?;
+                self.create(action)?;
+                if self.state.resources.contains_key(&action.address) {
+                    self.delete(&action.address, true)?;
+                }
+                Ok(())
+            }
+            (Op::Delete, true) => self.delete(&action.address, action.previous),
+            (Op::Rekey, _) => self.rekey(&action.address).map_err(Err),
+            (Op::Drift, _) => {
+                self.report.review.push(format!("{}: {}", action.address, action.reason));
+                Ok(())
+            }
+            _ => {
+                self.pending(
+                    action,
+                    "webhooks and storefront tokens are not managed through the API by this version of bckeys yet"
+                        .into(),
+                    vec![],
+                );
+                Ok(())
+            }
+        }
+    }
+
+    fn say(&mut self, text: &str) {
+        if let Some(p) = self.person.as_deref_mut() {
+            p.say(text);
+        }
+    }
+
+    fn pending(&mut self, action: &Action, reason: String, steps: Vec<String>) {
+        self.report.pending.push(Pending {
+            address: action.address.clone(),
+            action: action.action,
+            previous: action.previous,
+            reason,
+            steps,
+        });
+    }
+
+    /// Guided creation: steps, credentials (panel, file or person), proof, encryption, record.
+    fn create(&mut self, action: &Action) -> Result<(), Result<Aborted, Error>> {
+        let config = self.config;
+        let Some((account, owner)) = config.api_accounts().find(|(a, _)| a.address == action.address) else {
+            self.pending(action, "the configuration no longer declares it".into(), vec![]);
+            return Ok(());
+        };
+        let (place, owner_path) = match owner {
+            Owner::Store(s) => (Place::Store { hash: &s.store_hash }, format!("stores/{}", s.store_hash)),
+            Owner::Account(a) => (Place::Account { uuid: &a.account_uuid }, format!("accounts/{}", a.account_uuid)),
+        };
+        let steps = guide::create_steps(&action.address, &account.name, &place, &account.scopes);
+        let header = format!("Create {} ({}):\n{}", action.address, action.target, guide::numbered(&steps));
+
+        let (mut text, source, interactive) = if let Some(panel) = self.panel {
+            self.say(&format!("{header}  (sandbox: the simulated control panel carries these steps out)\n"));
+            let parameters = account.scopes.parameters();
+            match self.rt.block_on(panel.create(&owner_path, &account.name, &parameters)) {
+                Ok(text) => (Zeroizing::new(text), "the simulated control panel".to_owned(), false),
+                Err(e) => {
+                    self.pending(action, e, steps);
+                    return Ok(());
+                }
+            }
+        } else if let Some(path) = self.options.credentials.get(&action.address) {
+            match std::fs::read_to_string(path) {
+                Ok(text) => (Zeroizing::new(text), path.display().to_string(), false),
+                Err(e) => {
+                    self.pending(action, format!("cannot read {}: {e}", path.display()), steps);
+                    return Ok(());
+                }
+            }
+        } else if let Some(person) = self.person.as_deref_mut() {
+            person.say(&header);
+            match person.credentials(&action.address) {
+                Some(text) => (text, "the credentials given".to_owned(), true),
+                None => return Err(Ok(Aborted)),
+            }
+        } else {
+            self.pending(action, "a person must create it in the control panel".into(), steps);
+            return Ok(());
+        };
+
+        loop {
+            let proven = credentials::parse(&text, &source)
+                .map_err(|e| format!("{e}"))
+                .and_then(|issued| record::prove(self.client, self.rt, issued, account, owner, &source));
+            match proven {
+                Ok(proven) if proven.matches() => {
+                    record::store(config, &mut self.state, &self.state_path, &action.address, &account.name, proven)
+                        .map_err(Err)?;
+                    self.say(&format!(
+                        "Recorded {}: credentials proven and encrypted to {}.\n",
+                        action.address,
+                        action.address.secret_path().display()
+                    ));
+                    self.report.done.push(format!("created {}", action.address));
+                    return Ok(());
+                }
+                Ok(proven) if interactive => {
+                    let differences = proven.differences();
+                    let person = self.person.as_deref_mut().expect("interactive means a person");
+                    match person.on_mismatch(&action.address, &differences) {
+                        Choice::Accept => {
+                            record::store(
+                                config,
+                                &mut self.state,
+                                &self.state_path,
+                                &action.address,
+                                &account.name,
+                                proven,
+                            )
+                            .map_err(Err)?;
+                            self.say(&format!("Recorded {} with what BigCommerce granted ({differences}); the next plan shows the difference.\n", action.address));
+                            self.report.done.push(format!("created {} (accepted: {differences})", action.address));
+                            return Ok(());
+                        }
+                        Choice::Abort => return Err(Ok(Aborted)),
+                        Choice::Retry => {}
+                    }
+                }
+                Ok(proven) => {
+                    self.pending(
+                        action,
+                        format!("the granted scopes differ ({}); nothing was recorded", proven.differences()),
+                        steps,
+                    );
+                    return Ok(());
+                }
+                Err(message) if interactive => {
+                    self.say(&format!("These credentials can't be used: {message}\n"));
+                }
+                Err(message) => {
+                    self.pending(action, format!("{message}; nothing was recorded"), steps);
+                    return Ok(());
+                }
+            }
+            let person = self.person.as_deref_mut().expect("interactive means a person");
+            match person.credentials(&action.address) {
+                Some(t) => text = t,
+                None => return Err(Ok(Aborted)),
+            }
+        }
+    }
+
+    /// Moves the current record and its credential aside as the previous account of `address`,
+    /// so that the new one can be recorded while the old one waits for deletion. The credential
+    /// is copied first and the state saved second: a crash between leaves only a spare file.
+    fn retire(&mut self, address: &Address) -> Result<(), Error> {
+        let Some(mut resource) = self.state.resources.remove(address) else { return Ok(()) };
+        if let Resource::StoreApiAccount(r) | Resource::AccountApiAccount(r) = &mut resource {
+            let from = self.config.dir.join(&r.secret.file);
+            let to_rel = address.retiring_secret_path();
+            if let Ok(bytes) = std::fs::read(&from) {
+                crate::fsutil::write_atomic(&self.config.dir.join(&to_rel), &bytes, true)
+                    .map_err(|error| Error::Io { what: "cannot write", path: to_rel.clone(), error })?;
+            }
+            r.secret.file = to_rel;
+        }
+        self.state.retiring.insert(address.clone(), resource);
+        self.state.save(&self.state_path)?;
+        Ok(())
+    }
+
+    /// Guided deletion: steps, then waiting until BigCommerce rejects the token; only then are
+    /// the record and its file removed.
+    fn delete(&mut self, address: &Address, previous: bool) -> Result<(), Result<Aborted, Error>> {
+        let record = match if previous { self.state.retiring.get(address) } else { self.state.resources.get(address) } {
+            Some(Resource::StoreApiAccount(r)) | Some(Resource::AccountApiAccount(r)) => r.clone(),
+            _ => return Ok(()),
+        };
+        let place = match (&record.store_hash, &record.account_uuid) {
+            (Some(h), _) => Place::Store { hash: h },
+            (_, Some(u)) => Place::Account { uuid: u },
+            _ => return Ok(()),
+        };
+        let steps = guide::delete_steps(&record.name, &place, &record.client_id, previous);
+        let action = Action {
+            address: address.clone(),
+            action: Op::Delete,
+            mode: crate::plan::Mode::Guided,
+            resource_type: ResourceType::StoreApiAccount,
+            target: String::new(),
+            reason: String::new(),
+            scopes: None,
+            changes: Vec::new(),
+            previous,
+        };
+        let token = match self.token(&record) {
+            Ok(t) => t,
+            Err(reason) => {
+                self.pending(&action, reason, steps);
+                return Ok(());
+            }
+        };
+        let which = if previous { format!("{address} (previous account)") } else { address.to_string() };
+        let header = format!("Delete {which}:\n{}", guide::numbered(&steps));
+        let timeout = if let Some(panel) = self.panel {
+            self.say(&format!("{header}  (sandbox: the simulated control panel carries these steps out)\n"));
+            if let Err(e) = self.rt.block_on(panel.delete(&record.client_id)) {
+                self.pending(&action, e, steps);
+                return Ok(());
+            }
+            Duration::from_secs(30)
+        } else if self.person.is_some() {
+            self.say(&header);
+            self.options.delete_timeout
+        } else {
+            Duration::ZERO
+        };
+
+        let Some(token) = token else {
+            // Without its credential, BigCommerce can't be asked; only a person can say.
+            let confirmed = self.person.as_deref_mut().is_some_and(|p| {
+                p.confirm(&format!(
+                    "The credential of {which} is gone, so bckeys can't check. Type yes once the account is deleted"
+                ))
+            });
+            if !confirmed {
+                self.pending(
+                    &action,
+                    "its credential is missing, so bckeys can't see when it is deleted".into(),
+                    steps,
+                );
+                return Ok(());
+            }
+            return self.forget(address, &record, previous).map_err(Err);
+        };
+        let started = Instant::now();
+        loop {
+            let verdict = match &place {
+                Place::Store { hash } => {
+                    self.rt.block_on(self.client.store_get(hash, &token, probes::LIVENESS_PATH, probes::LIVENESS_QUERY))
+                }
+                Place::Account { uuid } => self.rt.block_on(self.client.account_alive(uuid, &token)),
+            };
+            match verdict {
+                Ok(Verdict::Unauthorized(_)) => return self.forget(address, &record, previous).map_err(Err),
+                Ok(_) | Err(_) if started.elapsed() >= timeout => {
+                    let reason = if timeout.is_zero() {
+                        "a person must delete it in the control panel".to_owned()
+                    } else {
+                        format!(
+                            "BigCommerce still accepts its token after {} s: the record and its credential are kept",
+                            timeout.as_secs()
+                        )
+                    };
+                    self.say(&format!("{which}: {reason}.\n"));
+                    self.pending(&action, reason, steps);
+                    return Ok(());
+                }
+                _ => {}
+            }
+            let left = timeout.saturating_sub(started.elapsed());
+            if let Some(p) = self.person.as_deref_mut() {
+                p.waiting(address, left);
+            }
+            std::thread::sleep(self.options.poll_interval.min(left));
+        }
+    }
+
+    /// Drops a deleted account's record and credential: the state first (so nothing points at
+    /// a missing file), then the file.
+    fn forget(&mut self, address: &Address, record: &ApiAccountRecord, previous: bool) -> Result<(), Error> {
+        if previous {
+            self.state.retiring.remove(address);
+        } else {
+            self.state.resources.remove(address);
+        }
+        self.state.save(&self.state_path)?;
+        let _ = std::fs::remove_file(self.config.dir.join(&record.secret.file));
+        let which = if previous { format!("{address} (previous account)") } else { address.to_string() };
+        self.say(&format!("{which}: BigCommerce rejects its token; record and credential removed.\n"));
+        self.report.done.push(format!("deleted {which}"));
+        Ok(())
+    }
+
+    /// The access token of a record; `Ok(None)` when its file is gone.
+    fn token(&self, record: &ApiAccountRecord) -> Result<Option<SecretString>, String> {
+        let path = self.config.dir.join(&record.secret.file);
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        };
+        let identities = self.identities.ok_or("an identity is needed to read its credential")?;
+        let plain = vault::decrypt(&path, &bytes, identities).map_err(|e| e.to_string())?;
+        Ok(Some(Credential::from_yaml(&plain).map_err(|e| e.to_string())?.access_token))
+    }
+
+    /// Re-encrypts one secret file to the configured recipients.
+    fn rekey(&mut self, address: &Address) -> Result<(), Error> {
+        let Some(resource) = self.state.resources.get_mut(address) else { return Ok(()) };
+        let secret = match resource {
+            Resource::StoreApiAccount(r) | Resource::AccountApiAccount(r) => &mut r.secret,
+            Resource::StorefrontToken(t) => &mut t.secret,
+            Resource::Webhook(w) => match &mut w.secret {
+                Some(s) => s,
+                None => return Ok(()),
+            },
+        };
+        let identities = self.identities.ok_or(crate::vault::IdentityError::Missing)?;
+        let path = self.config.dir.join(&secret.file);
+        let plain = vault::read_file(&path, identities)?;
+        let recipients = &self.config.encryption.recipients;
+        let written = vault::write_file(&path, &plain, recipients, self.config.encryption.armor, None)?;
+        *secret = crate::state::SecretRecord::encrypted_to(secret.file.clone(), recipients, written.sha256);
+        self.state.save(&self.state_path)?;
+        self.say(&format!("Re-encrypted {} to the configured recipients.\n", address));
+        self.report.done.push(format!("rekeyed {address}"));
+        Ok(())
+    }
+}

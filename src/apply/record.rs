@@ -1,0 +1,170 @@
+//! Capturing issued credentials: proving them against BigCommerce, then writing them encrypted
+//! before the state records them. Shared by `import` and `apply`.
+
+use std::path::Path;
+
+use crate::address::Address;
+use crate::bigcommerce::Client;
+use crate::config::{ApiAccount, Config, Owner};
+use crate::credentials::{ApiTarget, Issued};
+use crate::error::Error;
+use crate::refresh::{self, Observation};
+use crate::scope_set::ScopeSet;
+use crate::scopes;
+use crate::state::{ApiAccountRecord, Resource, SecretRecord, State};
+use crate::vault::{self, Credential};
+
+/// Issued credentials that BigCommerce accepted, with what it showed of their scopes.
+pub struct Proven {
+    pub issued: Issued,
+    /// What to record: probed families keep their configured level when granted (no safe
+    /// request tells read-only from modify), undeclared granted ones are recorded at their first
+    /// level (what the probe proves), unverifiable ones keep their configured level.
+    pub granted: ScopeSet,
+    pub excess: Vec<&'static str>,
+    pub missing: Vec<&'static str>,
+    /// Configured families no safe request can check.
+    pub unverifiable: Vec<&'static str>,
+}
+
+impl Proven {
+    pub fn matches(&self) -> bool {
+        self.excess.is_empty() && self.missing.is_empty()
+    }
+
+    /// The families that differ, for a person.
+    pub fn differences(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.excess.is_empty() {
+            parts.push(format!("granted but not configured: {}", ui_list(&self.excess)));
+        }
+        if !self.missing.is_empty() {
+            parts.push(format!("configured but not granted: {}", ui_list(&self.missing)));
+        }
+        parts.join("; ")
+    }
+}
+
+fn ui_list(keys: &[&str]) -> String {
+    keys.iter()
+        .map(|k| scopes::family(k).map(|f| format!("{} ({k})", f.ui)).unwrap_or_else(|| k.to_string()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The store hash or account UUID an API account must be on.
+pub fn expected_target(owner: Owner<'_>) -> ApiTarget {
+    match owner {
+        Owner::Store(s) => ApiTarget::Store(s.store_hash.clone()),
+        Owner::Account(a) => ApiTarget::Account(a.account_uuid.clone()),
+    }
+}
+
+/// Checks issued credentials: the API path's target, a live token, and the probed scopes.
+/// An `Err` is a message for a person; nothing has been written.
+pub fn prove(
+    client: &Client,
+    rt: &tokio::runtime::Runtime,
+    issued: Issued,
+    account: &ApiAccount,
+    owner: Owner<'_>,
+    source: &str,
+) -> Result<Proven, String> {
+    let expected = expected_target(owner);
+    if issued.target != expected {
+        return Err(format!(
+            "{source}: the API path is for {}, but {} is on {expected}",
+            issued.target, account.address
+        ));
+    }
+    let (families, unverifiable) = match rt.block_on(refresh::check(client, &issued.target, &issued.access_token)) {
+        Observation::Alive { families, unverifiable } => (families, unverifiable),
+        Observation::Revoked { message } => {
+            return Err(format!("BigCommerce rejects this access token (401: {message}): the account was deleted, or these are not its credentials"))
+        }
+        Observation::Failed { error } | Observation::Unreadable { error } => return Err(error),
+        Observation::NoSecret => return Err("the credentials could not be checked".into()),
+    };
+    let (excess, missing) = refresh::scope_differences(&families, &account.scopes);
+    let mut granted = ScopeSet::default();
+    for (family, levels) in account.scopes.iter().filter(|(f, _)| !missing.contains(&f.key)) {
+        levels.iter().for_each(|l| granted.grant(family, l));
+    }
+    for family in excess.iter().filter_map(|key| scopes::family(key)) {
+        granted.grant(family, family.levels[0].name);
+    }
+    let unverifiable = match expected {
+        ApiTarget::Store(_) => {
+            unverifiable.iter().map(|(f, _)| *f).filter(|f| !account.scopes.levels(f).is_empty()).collect()
+        }
+        ApiTarget::Account(_) => account.scopes.iter().map(|(f, _)| f.key).collect(),
+    };
+    Ok(Proven { issued, granted, excess, missing, unverifiable })
+}
+
+/// Encrypts the credential into its secret file, then records it in the state and saves the
+/// state: the credential is on disk, encrypted, before anything points at it.
+pub fn store(
+    config: &Config,
+    state: &mut State,
+    state_path: &Path,
+    address: &Address,
+    account_name: &str,
+    proven: Proven,
+) -> Result<(), Error> {
+    let created_at = now();
+    let (store_hash, account_uuid, kind) = match &proven.issued.target {
+        ApiTarget::Store(h) => (Some(h.clone()), None, "store_api_account"),
+        ApiTarget::Account(u) => (None, Some(u.clone()), "account_api_account"),
+    };
+    let issued = proven.issued;
+    let scopes: Vec<String> = proven.granted.parameters().iter().map(|s| s.to_string()).collect();
+    let credential = Credential {
+        address: address.to_string(),
+        kind: kind.to_owned(),
+        store_hash: store_hash.clone(),
+        account_uuid: account_uuid.clone(),
+        name: issued.name.clone().unwrap_or_else(|| account_name.to_owned()),
+        client_id: issued.client_id.clone(),
+        client_secret: issued.client_secret,
+        access_token: issued.access_token,
+        api_path: Some(issued.api_path),
+        scopes: scopes.clone(),
+        created_at: created_at.clone(),
+    };
+    let relative = address.secret_path();
+    let recipients = &config.encryption.recipients;
+    let written = vault::write_file(
+        &config.dir.join(&relative),
+        credential.to_yaml().as_bytes(),
+        recipients,
+        config.encryption.armor,
+        None,
+    )?;
+    let record = ApiAccountRecord {
+        account_uuid,
+        client_id: issued.client_id.unwrap_or_default(),
+        created_at,
+        exposed: false,
+        name: account_name.to_owned(),
+        scopes,
+        secret: SecretRecord::encrypted_to(relative, recipients, written.sha256),
+        store_hash,
+    };
+    let resource = if kind == "store_api_account" {
+        Resource::StoreApiAccount(record)
+    } else {
+        Resource::AccountApiAccount(record)
+    };
+    state.resources.insert(address.clone(), resource);
+    state.save(state_path)?;
+    Ok(())
+}
+
+pub fn now() -> String {
+    time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_default()
+}

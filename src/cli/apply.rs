@@ -1,0 +1,274 @@
+//! `bckeys apply`: show a plan, ask for confirmation, carry it out; a person follows the guided
+//! steps on a terminal, and without one they are printed and apply exits 3.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use zeroize::Zeroizing;
+
+use crate::address::Address;
+use crate::apply::{Applier, Choice, Options, Person};
+use crate::bigcommerce::panel::Panel;
+use crate::config::Config;
+use crate::error::Error;
+use crate::lock::Lock;
+use crate::plan::{self, saved};
+use crate::render::{self, Format};
+use crate::state::State;
+use crate::ui::Ui;
+use crate::vault::Identities;
+
+use super::{live, Global, Outcome};
+
+/// Carry out the plan: guided steps for what needs a person, the API for the rest.
+///
+/// Without FILE, makes a fresh plan (refreshing like `plan`), shows it and asks for confirmation
+/// (only `yes` is accepted; --auto-approve skips the question). With FILE, carries out exactly
+/// the plan saved by `bckeys plan --out FILE`, and refuses it when the state or the configuration
+/// changed since. On a terminal, each guided step waits for the person; without one, or with
+/// --non-interactive, guided steps are printed as instructions and apply exits 3.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A plan saved with `bckeys plan --out FILE`.
+    #[arg(value_name = "FILE")]
+    pub plan_file: Option<PathBuf>,
+    /// Don't ask for confirmation.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Never wait for a person, even on a terminal.
+    #[arg(long)]
+    pub non_interactive: bool,
+    /// Credentials for a guided creation, without a prompt: ADDRESS=FILE (repeatable).
+    #[arg(long, value_name = "ADDRESS=FILE", value_parser = parse_credentials_arg)]
+    pub credentials: Vec<(Address, PathBuf)>,
+    /// Ask BigCommerce what exists before planning (`--refresh=false` plans from the state).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub refresh: bool,
+    /// How long to wait, in seconds, for BigCommerce to reject a deleted account's token.
+    #[arg(long, default_value_t = 600, value_name = "SECONDS")]
+    pub delete_timeout: u64,
+    /// With a sandbox as the API base, let its simulated control panel carry out the guided
+    /// steps (the default). `--sandbox-panel=false` leaves them to a person, to rehearse them.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub sandbox_panel: bool,
+    /// Format of the steps left to a person.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Stores refreshed at once.
+    #[arg(long, default_value_t = live::DEFAULT_CONCURRENCY, value_name = "N")]
+    pub concurrency: usize,
+}
+
+fn parse_credentials_arg(text: &str) -> Result<(Address, PathBuf), String> {
+    let (address, file) =
+        text.split_once('=').ok_or("expected ADDRESS=FILE, such as store/production/erp-sync=erp-sync.txt")?;
+    let address: Address = address.parse().map_err(|e: crate::address::AddressError| format!("{e}; {}", e.hint()))?;
+    Ok((address, PathBuf::from(file)))
+}
+
+pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
+    let config = Config::load(&global.config)?;
+    let _lock = Lock::acquire(&config.dir)?;
+    let state_path = State::path_for(&config.dir);
+    let state = State::load(&state_path)?;
+    let interactive = !args.non_interactive && std::io::stdin().is_terminal();
+
+    let plan = match &args.plan_file {
+        Some(path) => {
+            let plan = saved::load(path).map_err(saved_error)?;
+            saved::check_current(&plan, path, state.serial, &config.sha256).map_err(saved_error)?;
+            plan
+        }
+        None => {
+            let files = crate::observe::secret_files(&config.dir, &state);
+            let live =
+                if args.refresh { Some(live::observe(&config, &state, global, args.concurrency, ui)?) } else { None };
+            if let Some(live) = &live {
+                super::plan::refuse_failed(live)?;
+            }
+            plan::diff(&config, &state, &files, live.as_ref(), time::OffsetDateTime::now_utc())
+        }
+    };
+    ui.out(&render::plan(&plan, Format::Text, ui.paint()));
+    if !plan.has_changes() {
+        return Ok(Outcome::Done);
+    }
+    if !args.auto_approve {
+        if !interactive {
+            return Err(Error::Refused {
+                message: "no terminal to confirm the plan on".into(),
+                hint: "review the plan, then run `bckeys apply --auto-approve` (or save it with `plan --out FILE` and apply that file with --auto-approve)".into(),
+            });
+        }
+        ui.status("Do you want to carry out these actions? Only 'yes' is accepted.");
+        if read_line("Enter a value: ").as_deref() != Some("yes") {
+            ui.status("Apply cancelled; nothing was changed.");
+            return Ok(Outcome::Incomplete);
+        }
+    }
+
+    let identities = Identities::from_env(&global.identity)?;
+    let client = live::client(global)?;
+    let rt = live::runtime()?;
+    let panel = if args.sandbox_panel { rt.block_on(Panel::detect(client.api_base())) } else { None };
+    if panel.is_some() {
+        ui.status("The API base is a bckeys sandbox: its simulated control panel carries out the guided steps.");
+    }
+    let mut terminal = TerminalPerson { ui };
+    let person: Option<&mut dyn Person> = if interactive && panel.is_none() { Some(&mut terminal) } else { None };
+    let mut printer = Printer { ui };
+    // Without a person, the sandbox's steps are still shown.
+    let person = match (person, &panel) {
+        (Some(p), _) => Some(p),
+        (None, Some(_)) => Some(&mut printer as &mut dyn Person),
+        (None, None) => None,
+    };
+    let applier = Applier {
+        config: &config,
+        state,
+        state_path,
+        identities: identities.as_ref(),
+        client: &client,
+        rt: &rt,
+        panel: panel.as_ref(),
+        person,
+        options: Options {
+            credentials: args.credentials.into_iter().collect::<BTreeMap<_, _>>(),
+            delete_timeout: Duration::from_secs(args.delete_timeout),
+            poll_interval: Duration::from_secs(2),
+        },
+        report: Default::default(),
+    };
+    let report = applier.run(&plan)?;
+    ui.out(&render::apply(&report, args.format, ui.paint()));
+    Ok(if report.aborted {
+        Outcome::Incomplete
+    } else if !report.pending.is_empty() {
+        Outcome::GuidedLeft
+    } else {
+        Outcome::Done
+    })
+}
+
+fn saved_error(e: saved::SavedPlanError) -> Error {
+    Error::Refused {
+        message: e.to_string(),
+        hint: e.hint().unwrap_or("make a new plan with `bckeys plan --out FILE`").to_owned(),
+    }
+}
+
+fn read_line(prompt: &str) -> Option<String> {
+    eprint!("{prompt}");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    match std::io::stdin().lock().read_line(&mut line) {
+        Ok(0) | Err(_) => None,
+        Ok(_) => Some(line.trim().to_owned()),
+    }
+}
+
+/// The person at this terminal.
+struct TerminalPerson<'a> {
+    ui: &'a Ui,
+}
+
+impl Person for TerminalPerson<'_> {
+    fn say(&mut self, text: &str) {
+        self.ui.out(&format!("{text}\n"));
+    }
+
+    fn credentials(&mut self, address: &Address) -> Option<Zeroizing<String>> {
+        loop {
+            self.ui.status(&format!(
+                "Paste the credentials of {address} and finish with an empty line, or type the path of the downloaded .txt file.\n(An empty line now aborts; what is already recorded stays recorded.)"
+            ));
+            let first = Zeroizing::new(read_line("> ")?);
+            if first.is_empty() {
+                return None;
+            }
+            let path = expand_home(&first);
+            if path.is_file() {
+                match std::fs::read_to_string(&path) {
+                    Ok(text) => return Some(Zeroizing::new(text)),
+                    Err(e) => {
+                        self.ui.status(&format!("cannot read {}: {e}", path.display()));
+                        continue;
+                    }
+                }
+            }
+            if !first.contains(':') {
+                self.ui.status(&format!("{} is neither a file nor a `KEY: value` line.", path.display()));
+                continue;
+            }
+            let mut block = Zeroizing::new(format!("{}\n", first.as_str()));
+            loop {
+                match read_line("") {
+                    None => break,
+                    Some(line) if line.is_empty() => break,
+                    Some(line) => {
+                        let line = Zeroizing::new(line);
+                        block.push_str(&line);
+                        block.push('\n');
+                    }
+                }
+            }
+            return Some(block);
+        }
+    }
+
+    fn on_mismatch(&mut self, address: &Address, differences: &str) -> Choice {
+        self.ui.status(&format!(
+            "The scopes BigCommerce granted to {address} differ from the configuration: {differences}."
+        ));
+        loop {
+            self.ui.status("Type `retry` to give other credentials (fix the account in the control panel first), `accept` to record what was granted (the next plan shows the difference), or `abort`.");
+            match read_line("> ").as_deref() {
+                Some("retry") | Some("r") => return Choice::Retry,
+                Some("accept") => return Choice::Accept,
+                Some("abort") | None => return Choice::Abort,
+                _ => {}
+            }
+        }
+    }
+
+    fn confirm(&mut self, question: &str) -> bool {
+        self.ui.status(question);
+        read_line("> ").as_deref() == Some("yes")
+    }
+
+    fn waiting(&mut self, address: &Address, left: Duration) {
+        let s = left.as_secs();
+        eprint!("\r  waiting for BigCommerce to reject the token of {address}: {}:{:02} left ", s / 60, s % 60);
+        let _ = std::io::stderr().flush();
+    }
+}
+
+/// Shows what the sandbox does in the person's place; never asks anything.
+struct Printer<'a> {
+    ui: &'a Ui,
+}
+
+impl Person for Printer<'_> {
+    fn say(&mut self, text: &str) {
+        self.ui.out(&format!("{text}\n"));
+    }
+    fn credentials(&mut self, _: &Address) -> Option<Zeroizing<String>> {
+        None
+    }
+    fn on_mismatch(&mut self, _: &Address, _: &str) -> Choice {
+        Choice::Abort
+    }
+    fn confirm(&mut self, _: &str) -> bool {
+        false
+    }
+    fn waiting(&mut self, _: &Address, _: Duration) {}
+}
+
+fn expand_home(text: &str) -> PathBuf {
+    match (text.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => PathBuf::from(text.trim_matches(['"', '\''])),
+    }
+}

@@ -1,0 +1,97 @@
+//! Saved plans (`plan --out FILE`, `apply FILE`): the plan as JSON, with what it was computed
+//! from. It holds no secret. Applying refuses it when the state or the configuration moved.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::Plan;
+
+const KIND: &str = "bckeys-saved-plan";
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedPlan {
+    kind: String,
+    format_version: u32,
+    refreshed: bool,
+    state_serial: u64,
+    config_sha256: String,
+    actions: Vec<super::Action>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SavedPlanError {
+    #[error("cannot read the saved plan {}: {error}", path.display())]
+    Read { path: PathBuf, error: std::io::Error },
+    #[error("{} is not a bckeys saved plan: {reason}", path.display())]
+    Invalid { path: PathBuf, reason: String },
+    #[error("cannot write {}: {error}", path.display())]
+    Write { path: PathBuf, error: std::io::Error },
+    #[error("the saved plan {} is stale: {reason}", path.display())]
+    Stale { path: PathBuf, reason: String },
+}
+
+impl SavedPlanError {
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            SavedPlanError::Stale { .. } => {
+                Some("make a new plan (`bckeys plan --out FILE`), review it, and apply that one")
+            }
+            _ => None,
+        }
+    }
+}
+
+pub fn save(plan: &Plan, path: &Path) -> Result<(), SavedPlanError> {
+    let saved = SavedPlan {
+        kind: KIND.to_owned(),
+        format_version: crate::render::FORMAT_VERSION,
+        refreshed: plan.refreshed,
+        state_serial: plan.state_serial,
+        config_sha256: plan.config_sha256.clone(),
+        actions: plan.actions.clone(),
+    };
+    let mut text = serde_json::to_string_pretty(&saved).unwrap_or_default();
+    text.push('\n');
+    crate::fsutil::write_atomic(path, text.as_bytes(), false)
+        .map_err(|error| SavedPlanError::Write { path: path.to_path_buf(), error })
+}
+
+pub fn load(path: &Path) -> Result<Plan, SavedPlanError> {
+    let text = std::fs::read(path).map_err(|error| SavedPlanError::Read { path: path.to_path_buf(), error })?;
+    let saved: SavedPlan = serde_json::from_slice(&text)
+        .map_err(|e| SavedPlanError::Invalid { path: path.to_path_buf(), reason: e.to_string() })?;
+    if saved.kind != KIND || saved.format_version != crate::render::FORMAT_VERSION {
+        return Err(SavedPlanError::Invalid {
+            path: path.to_path_buf(),
+            reason: format!("kind `{}`, format_version {}", saved.kind, saved.format_version),
+        });
+    }
+    Ok(Plan {
+        refreshed: saved.refreshed,
+        state_serial: saved.state_serial,
+        config_sha256: saved.config_sha256,
+        actions: saved.actions,
+    })
+}
+
+/// Refuses a saved plan computed from another state or configuration.
+pub fn check_current(plan: &Plan, path: &Path, state_serial: u64, config_sha256: &str) -> Result<(), SavedPlanError> {
+    if plan.state_serial != state_serial {
+        return Err(SavedPlanError::Stale {
+            path: path.to_path_buf(),
+            reason: format!(
+                "it was made from state serial {}, and the state is now at serial {state_serial}",
+                plan.state_serial
+            ),
+        });
+    }
+    if plan.config_sha256 != config_sha256 {
+        return Err(SavedPlanError::Stale {
+            path: path.to_path_buf(),
+            reason: "the configuration changed since it was made".into(),
+        });
+    }
+    Ok(())
+}

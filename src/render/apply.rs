@@ -1,0 +1,86 @@
+//! What an apply did and what it left to a person, as text, JSON or Markdown.
+
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use super::{Format, Paint, FORMAT_VERSION};
+use crate::apply::ApplyReport;
+
+pub fn apply(report: &ApplyReport, format: Format, p: Paint) -> String {
+    match format {
+        Format::Json => {
+            #[derive(Serialize)]
+            struct Document<'a> {
+                format_version: u32,
+                #[serde(flatten)]
+                report: &'a ApplyReport,
+            }
+            let mut out =
+                serde_json::to_string_pretty(&Document { format_version: FORMAT_VERSION, report }).unwrap_or_default();
+            out.push('\n');
+            out
+        }
+        Format::Markdown => markdown(report),
+        Format::Text => text(report, p),
+    }
+}
+
+fn text(report: &ApplyReport, p: Paint) -> String {
+    let mut out = String::new();
+    for done in &report.done {
+        let _ = writeln!(out, "{} {done}", p.green("done:"));
+    }
+    if !report.pending.is_empty() {
+        let _ = writeln!(out, "{}", p.bold("Guided steps left for a person (on a terminal `bckeys apply` walks through them; in CI pass --credentials ADDRESS=FILE):"));
+        for pending in &report.pending {
+            let previous = if pending.previous { " (previous account)" } else { "" };
+            let _ = writeln!(
+                out,
+                "\n{}{previous} ({}): {}",
+                p.bold(&pending.address.to_string()),
+                pending.action.as_str(),
+                pending.reason
+            );
+            out.push_str(&crate::apply::guide::numbered(&pending.steps));
+        }
+        out.push('\n');
+    }
+    for r in &report.review {
+        let _ = writeln!(out, "{} {r}", p.red("review:"));
+    }
+    let summary = format!(
+        "Apply {}: {} done, {} left to a person.",
+        if report.aborted { "aborted" } else { "finished" },
+        report.done.len(),
+        report.pending.len()
+    );
+    let _ = writeln!(
+        out,
+        "{}",
+        if report.pending.is_empty() && !report.aborted { p.green(&summary) } else { p.yellow(&summary) }
+    );
+    out
+}
+
+fn markdown(report: &ApplyReport) -> String {
+    let mut out = String::from("### bckeys apply\n\n");
+    let _ = writeln!(out, "**{} done, {} left to a person.**\n", report.done.len(), report.pending.len());
+    for d in &report.done {
+        let _ = writeln!(out, "- {d}");
+    }
+    for pending in &report.pending {
+        let previous = if pending.previous { " (previous account)" } else { "" };
+        let _ = writeln!(
+            out,
+            "\n#### `{}`{previous}: {}\n\n{}\n",
+            pending.address,
+            pending.action.as_str(),
+            pending.reason
+        );
+        for (i, step) in pending.steps.iter().enumerate() {
+            let _ = writeln!(out, "{}. {}", i + 1, step.replace('\n', "\n   "));
+        }
+    }
+    out
+}

@@ -1,0 +1,196 @@
+//! `bckeys apply` end to end against the sandbox: guided steps printed without a terminal,
+//! credentials given as files, create-before-destroy replacement, guided deletion that waits
+//! for BigCommerce to reject the token, saved plans, and the repository lock.
+
+use predicates::prelude::*;
+
+use crate::common::Repo;
+use crate::live::Sandbox;
+
+const CONFIG: &str = r#"version: 1
+encryption:
+  recipients: [RECIPIENT]
+stores:
+  production:
+    store_hash: abc123def4
+    api_accounts:
+      erp-sync:
+        scopes: {products: modify, orders: read-only}
+"#;
+
+fn setup() -> (Repo, Sandbox) {
+    let sandbox = Sandbox::start("stores: {abc123def4: {quota: 1000, window_ms: 30000}}\n");
+    let repo = Repo::new();
+    repo.write("bckeys.yaml", &CONFIG.replace("RECIPIENT", &repo.recipient));
+    (repo, sandbox)
+}
+
+fn bckeys(repo: &Repo, sandbox: &Sandbox) -> assert_cmd::Command {
+    let mut cmd = repo.bckeys();
+    cmd.env("BCKEYS_API_BASE", &sandbox.url)
+        .env("BCKEYS_IDENTITY_FILE", &repo.identity)
+        .env("BCKEYS_RETRY_BASE_MS", "5");
+    cmd
+}
+
+/// apply with no person and no simulated control panel: guided steps can only be printed.
+fn apply_alone(repo: &Repo, sandbox: &Sandbox, extra: &[&str]) -> assert_cmd::assert::Assert {
+    bckeys(repo, sandbox)
+        .args(["apply", "--auto-approve", "--non-interactive", "--sandbox-panel=false", "--delete-timeout", "0"])
+        .args(extra)
+        .assert()
+}
+
+#[test]
+fn without_a_terminal_guided_steps_are_printed_and_apply_exits_3() {
+    let (repo, sandbox) = setup();
+    apply_alone(&repo, &sandbox, &[])
+        .code(3)
+        .stdout(predicate::str::contains("Settings > Store-level API accounts"))
+        .stdout(predicate::str::contains("V2/V3 API token"))
+        .stdout(predicate::str::contains("Name: erp-sync"))
+        .stdout(predicate::str::contains("Orders: read-only"))
+        .stdout(predicate::str::contains("Products: modify"))
+        .stdout(predicate::str::contains("leave every other scope at None"));
+    assert!(!repo.path("bckeys.state.yaml").exists(), "nothing recorded");
+
+    let out = bckeys(&repo, &sandbox)
+        .args(["apply", "--auto-approve", "--non-interactive", "--sandbox-panel=false", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let json = &text[text.find("{\n  \"format_version\"").expect("a JSON report after the plan")..];
+    let doc: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert_eq!(doc["pending"][0]["address"], "store/production/erp-sync");
+    assert_eq!(doc["pending"][0]["action"], "create");
+    assert!(doc["pending"][0]["steps"].as_array().unwrap().len() >= 5);
+
+    let out = bckeys(&repo, &sandbox)
+        .args(["apply", "--auto-approve", "--non-interactive", "--sandbox-panel=false", "--format", "markdown"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("#### `store/production/erp-sync`: create"));
+}
+
+#[test]
+fn confirmation_is_required_without_auto_approve() {
+    let (repo, sandbox) = setup();
+    bckeys(&repo, &sandbox).args(["apply"]).assert().code(1).stderr(predicate::str::contains("--auto-approve"));
+    assert!(!repo.path("bckeys.state.yaml").exists());
+}
+
+#[test]
+fn credentials_files_create_replace_and_delete_create_before_destroy() {
+    let (repo, sandbox) = setup();
+    let first = sandbox.create_account("erp-sync", &["store_v2_products", "store_v2_orders_read_only"]);
+    repo.write("erp.txt", &first);
+    apply_alone(&repo, &sandbox, &["--credentials", "store/production/erp-sync=erp.txt"])
+        .code(0)
+        .stdout(predicate::str::contains("Apply finished: 1 done"));
+    bckeys(&repo, &sandbox).arg("drift").assert().code(0);
+
+    // A scope change: the new account is recorded first; the old one waits for its deletion.
+    repo.write(
+        "bckeys.yaml",
+        &CONFIG
+            .replace("RECIPIENT", &repo.recipient)
+            .replace("orders: read-only", "orders: read-only, customers: read-only"),
+    );
+    let second = sandbox.create_account(
+        "erp-sync",
+        &["store_v2_products", "store_v2_orders_read_only", "store_v2_customers_read_only"],
+    );
+    repo.write("erp2.txt", &second);
+    apply_alone(&repo, &sandbox, &["--credentials", "store/production/erp-sync=erp2.txt"])
+        .code(3)
+        .stdout(predicate::str::contains("(previous account)"));
+    let state = repo.read("bckeys.state.yaml");
+    assert!(state.contains("retiring:"), "{state}");
+    assert!(state.contains(crate_field(&second, "CLIENT ID")), "the new account is recorded");
+    assert!(repo.path("secrets/store/production/erp-sync.retiring.age").exists());
+    // The person deletes the old account; the next apply sees the 401 and drops it.
+    sandbox.panel(
+        "DELETE",
+        &format!("/__sandbox/api-accounts/{}", crate_field(&first, "CLIENT ID")),
+        serde_json::Value::Null,
+    );
+    apply_alone(&repo, &sandbox, &[])
+        .code(0)
+        .stdout(predicate::str::contains("done: deleted store/production/erp-sync (previous account)"));
+    assert!(!repo.read("bckeys.state.yaml").contains("retiring:"));
+    assert!(!repo.path("secrets/store/production/erp-sync.retiring.age").exists());
+    bckeys(&repo, &sandbox).arg("drift").assert().code(0);
+
+    // Removed from the configuration: deleted once BigCommerce rejects it, kept until then.
+    repo.write("bckeys.yaml", &CONFIG.replace("RECIPIENT", &repo.recipient).replace("stores:\n  production:\n    store_hash: abc123def4\n    api_accounts:\n      erp-sync:\n        scopes: {products: modify, orders: read-only}\n", "stores: {}\n"));
+    apply_alone(&repo, &sandbox, &[]).code(3);
+    assert!(repo.read("bckeys.state.yaml").contains("store/production/erp-sync"), "kept until BigCommerce rejects it");
+    sandbox.panel(
+        "DELETE",
+        &format!("/__sandbox/api-accounts/{}", crate_field(&second, "CLIENT ID")),
+        serde_json::Value::Null,
+    );
+    apply_alone(&repo, &sandbox, &[]).code(0);
+    assert!(!repo.read("bckeys.state.yaml").contains("store/production/erp-sync"));
+    assert!(!repo.path("secrets/store/production/erp-sync.age").exists());
+}
+
+#[test]
+fn mismatched_credentials_are_not_recorded_without_a_person() {
+    let (repo, sandbox) = setup();
+    let wrong = sandbox.create_account("erp-sync", &["store_v2_products"]);
+    repo.write("erp.txt", &wrong);
+    apply_alone(&repo, &sandbox, &["--credentials", "store/production/erp-sync=erp.txt"])
+        .code(3)
+        .stdout(predicate::str::contains("configured but not granted: Orders (orders)"));
+    assert!(!repo.path("bckeys.state.yaml").exists());
+    assert!(!repo.path("secrets/store/production/erp-sync.age").exists());
+}
+
+#[test]
+fn saved_plans_apply_exactly_and_refuse_when_stale() {
+    let (repo, sandbox) = setup();
+    bckeys(&repo, &sandbox).args(["plan", "--out", "plan.json"]).assert().success();
+    let saved = repo.read("plan.json");
+    assert!(saved.contains("\"kind\": \"bckeys-saved-plan\"") && saved.contains("store/production/erp-sync"));
+    // The sandbox's control panel carries the guided creation out.
+    bckeys(&repo, &sandbox).args(["apply", "plan.json", "--auto-approve"]).assert().code(0);
+    // Applying the same file again: the state moved on.
+    bckeys(&repo, &sandbox)
+        .args(["apply", "plan.json", "--auto-approve"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is stale").and(predicate::str::contains("serial")));
+    // A plan made, then the configuration edited.
+    bckeys(&repo, &sandbox).args(["plan", "--out", "plan2.json"]).assert().success();
+    repo.write("bckeys.yaml", &format!("{}# edited\n", repo.read("bckeys.yaml")));
+    bckeys(&repo, &sandbox)
+        .args(["apply", "plan2.json", "--auto-approve"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("configuration changed"));
+}
+
+#[test]
+fn a_second_apply_is_refused_while_the_first_holds_the_lock() {
+    let (repo, sandbox) = setup();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "localhost".into());
+    repo.write("bckeys.lock", &format!("{} {host}\n", std::process::id()));
+    bckeys(&repo, &sandbox)
+        .args(["apply", "--auto-approve"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("another bckeys"));
+    // A lock left by a process that is gone is taken over.
+    repo.write("bckeys.lock", &format!("4194303999 {host}\n"));
+    bckeys(&repo, &sandbox).args(["apply", "--auto-approve"]).assert().code(0);
+    assert!(!repo.path("bckeys.lock").exists());
+}
+
+fn crate_field<'a>(credentials: &'a str, key: &str) -> &'a str {
+    credentials.lines().find_map(|l| l.strip_prefix(&format!("{key}: "))).map(str::trim).unwrap()
+}
