@@ -4,6 +4,8 @@ mod apply;
 mod common;
 mod completions;
 mod contract;
+mod crash;
+mod guided;
 mod init;
 mod live;
 mod plan;

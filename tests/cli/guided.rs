@@ -1,0 +1,1 @@
+//! Placeholder: replaced by the pseudo-terminal tests of the guided flow.
