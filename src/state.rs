@@ -25,6 +25,11 @@ pub struct State {
     /// address, and the old one waits here, with its credential, until BigCommerce rejects it.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub retiring: BTreeMap<Address, Resource>,
+    /// Storefront tokens being created: written before the create call and removed once the
+    /// token is recorded. BigCommerce can't list tokens, so one left here means a token may exist
+    /// that nobody recorded.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub intents: BTreeMap<Address, TokenIntent>,
     pub serial: u64,
     pub version: u32,
 }
@@ -88,6 +93,14 @@ pub struct WebhookRecord {
     pub scope: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<SecretRecord>,
+}
+
+/// A storefront token creation under way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenIntent {
+    pub expires_at: String,
+    pub started_at: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -164,7 +177,13 @@ impl StateError {
 
 impl Default for State {
     fn default() -> Self {
-        State { resources: BTreeMap::new(), retiring: BTreeMap::new(), serial: 0, version: STATE_VERSION }
+        State {
+            resources: BTreeMap::new(),
+            retiring: BTreeMap::new(),
+            intents: BTreeMap::new(),
+            serial: 0,
+            version: STATE_VERSION,
+        }
     }
 }
 
@@ -224,10 +243,7 @@ impl State {
                     locs().value(&[section, key.as_str(), field])
                 }
             };
-            if !resource.fits(address)
-                || (section == "retiring"
-                    && !matches!(resource, Resource::StoreApiAccount(_) | Resource::AccountApiAccount(_)))
-            {
+            if !resource.fits(address) || (section == "retiring" && matches!(resource, Resource::Webhook(_))) {
                 return Err(invalid(
                     at("kind"),
                     format!("`{address}` is recorded as a {}, which that address can't be", resource.kind()),

@@ -130,17 +130,20 @@ impl Client {
         self.send(store_hash, Method::GET, &route, query, token, None).await
     }
 
-    /// Any request to a store route, with an optional JSON body.
+    /// Any request to a store route, with an optional JSON body and extra secret headers (such
+    /// as `Sf-Api-Token`), which are scrubbed from messages like the token.
     pub async fn store_request(
         &self,
         store_hash: &str,
         token: &SecretString,
         method: Method,
         path: &str,
+        query: &str,
         body: Option<&serde_json::Value>,
+        secret_headers: &[(&'static str, &SecretString)],
     ) -> Result<Verdict, ApiError> {
         let route = format!("/stores/{store_hash}{path}");
-        self.send(store_hash, method, &route, "", token, body).await
+        self.send_with(store_hash, method, &route, query, token, body, secret_headers).await
     }
 
     /// The account-level GraphQL liveness request, `{ account { id } }`.
@@ -163,6 +166,20 @@ impl Client {
         query: &str,
         token: &SecretString,
         body: Option<&serde_json::Value>,
+    ) -> Result<Verdict, ApiError> {
+        self.send_with(pace_key, method, route, query, token, body, &[]).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn send_with(
+        &self,
+        pace_key: &str,
+        method: Method,
+        route: &str,
+        query: &str,
+        token: &SecretString,
+        body: Option<&serde_json::Value>,
+        secret_headers: &[(&'static str, &SecretString)],
     ) -> Result<Verdict, ApiError> {
         let what = format!("{method} {route}");
         let url = if query.is_empty() {
@@ -187,6 +204,9 @@ impl Client {
                 .header("Accept", "application/json");
             if let Some(body) = body {
                 request = request.json(body);
+            }
+            for (name, value) in secret_headers {
+                request = request.header(*name, value.expose_secret());
             }
             self.counters.requests.fetch_add(1, Ordering::Relaxed);
             let backoff = || retry.delay(blind + 1, rand::random::<f64>());

@@ -5,5 +5,6 @@ mod client;
 pub mod pacing;
 pub mod panel;
 pub mod probes;
+pub mod resources;
 
 pub use client::{ApiError, Client, Counters, Settings, Verdict};

@@ -63,6 +63,15 @@ pub static UNVERIFIABLE: &[(&str, &str)] = &[
 pub fn rest_requests() -> Vec<(&'static str, &'static str, &'static str)> {
     let mut out = vec![("GET", LIVENESS_PATH, "webhooks.v3.yml")];
     out.extend(PROBES.iter().map(|p| ("GET", p.path, p.spec)));
+    out.extend([
+        ("POST", "/v3/hooks", "webhooks.v3.yml"),
+        ("PUT", "/v3/hooks/{webhook_id}", "webhooks.v3.yml"),
+        ("DELETE", "/v3/hooks/{webhook_id}", "webhooks.v3.yml"),
+        ("POST", "/v3/storefront/api-token", "storefront_tokens.v3.yml"),
+        ("POST", "/v3/storefront/api-token-private", "storefront_tokens.v3.yml"),
+        ("POST", "/v3/storefront/api-token-customer-impersonation", "storefront_tokens.v3.yml"),
+        ("DELETE", "/v3/storefront/api-token", "storefront_tokens.v3.yml"),
+    ]);
     out
 }
 

@@ -23,7 +23,7 @@ pub fn diff(
     now: OffsetDateTime,
 ) -> Plan {
     let fingerprint = vault::fingerprint(&config.encryption.recipients);
-    let mut d = Differ { state, files, live, fingerprint, actions: Vec::new(), replaced: BTreeSet::new() };
+    let mut d = Differ { state, files, live, now, fingerprint, actions: Vec::new(), replaced: BTreeSet::new() };
     d.api_accounts(config);
     d.webhooks(config);
     d.tokens(config, now);
@@ -37,6 +37,7 @@ struct Differ<'a> {
     state: &'a State,
     files: &'a BTreeMap<Address, FileStatus>,
     live: Option<&'a Observations>,
+    now: OffsetDateTime,
     fingerprint: String,
     actions: Vec<Action>,
     /// API accounts that this plan creates or replaces: their webhooks move with them.
@@ -209,6 +210,8 @@ impl Differ<'_> {
                             token.issuer,
                             format_duration(token.lifetime)
                         );
+                        let mut changes = token_changes(None, token);
+                        changes.extend(token_dates(token, now));
                         self.push(
                             address,
                             Op::Create,
@@ -217,18 +220,22 @@ impl Differ<'_> {
                             &target,
                             reason,
                         )
-                        .changes = token_changes(None, token);
+                        .changes = changes;
                         continue;
                     }
                 };
-                let changes = token_changes(Some(record), token);
+                let mut changes = token_changes(Some(record), token);
                 if !changes.is_empty() {
                     let reason = "a storefront token can't be changed: a new one is created, then the old one revoked"
                         .to_owned();
+                    changes.extend(token_dates(token, now));
                     self.push(address, Op::Replace, Mode::Automated, ResourceType::StorefrontToken, &target, reason)
                         .changes = changes;
                 } else if let Some(reason) = rotation_due(record, token, now) {
-                    self.push(address, Op::Replace, Mode::Automated, ResourceType::StorefrontToken, &target, reason);
+                    let mut changes = token_dates(token, now);
+                    changes[0].before = Some(record.expires_at.clone());
+                    self.push(address, Op::Replace, Mode::Automated, ResourceType::StorefrontToken, &target, reason)
+                        .changes = changes;
                 } else if let Some((op, reason)) = self.secret_check(address, &record.secret.recipients) {
                     self.push(address, op, mode_of(op), ResourceType::StorefrontToken, &target, reason);
                 }
@@ -239,7 +246,30 @@ impl Differ<'_> {
     /// Recorded resources the configuration no longer declares, and previous accounts that a
     /// replacement left to delete.
     fn leftovers(&mut self, config: &Config) {
+        for (address, intent) in &self.state.intents {
+            let live = OffsetDateTime::parse(&intent.expires_at, &Rfc3339).map_or(true, |e| e > self.now);
+            if live {
+                let reason = format!(
+                    "a token may have been created at {} without being recorded (the run stopped before it was); BigCommerce can't list storefront tokens, so it stays valid until {} unless its issuer is replaced",
+                    intent.started_at, intent.expires_at
+                );
+                let target = String::new();
+                self.push(address, Op::Drift, Mode::Review, ResourceType::StorefrontToken, &target, reason);
+            }
+        }
         for (address, resource) in &self.state.retiring {
+            if let Resource::StorefrontToken(t) = resource {
+                let reason = format!("revoke the previous token through the API with the credentials of `{}`; its replacement is recorded", t.issuer);
+                let action = self.push(
+                    address,
+                    Op::Delete,
+                    Mode::Automated,
+                    ResourceType::StorefrontToken,
+                    &format!("store {}", t.store_hash),
+                    reason,
+                );
+                action.previous = true;
+            }
             if let Resource::StoreApiAccount(r) | Resource::AccountApiAccount(r) = resource {
                 let resource_type = if matches!(resource, Resource::StoreApiAccount(_)) {
                     ResourceType::StoreApiAccount
@@ -406,6 +436,18 @@ fn token_changes(record: Option<&TokenRecord>, token: &StorefrontToken) -> Vec<F
     .into_iter()
     .flatten()
     .collect()
+}
+
+/// When a token created now expires, and from when the plan will rotate it.
+fn token_dates(token: &StorefrontToken, now: OffsetDateTime) -> Vec<FieldChange> {
+    let seconds = |s: u64| time::Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX));
+    let expires = now.replace_nanosecond(0).unwrap_or(now) + seconds(token.lifetime);
+    let rotate = expires - seconds(token.rotate_before);
+    let text = |t: OffsetDateTime| t.format(&Rfc3339).unwrap_or_default();
+    vec![
+        FieldChange { field: "expires_at".into(), before: None, after: Some(text(expires)) },
+        FieldChange { field: "rotate_after".into(), before: None, after: Some(text(rotate)) },
+    ]
 }
 
 /// Why a recorded token is due for replacement by age, if it is.
