@@ -85,6 +85,22 @@ impl ApiError {
     }
 }
 
+/// A request to a store route: a JSON body and extra secret headers (such as `Sf-Api-Token`) as
+/// needed.
+pub struct StoreRequest<'a> {
+    pub method: Method,
+    pub path: &'a str,
+    pub query: &'a str,
+    pub body: Option<serde_json::Value>,
+    pub secret_headers: &'a [(&'static str, &'a SecretString)],
+}
+
+impl<'a> StoreRequest<'a> {
+    pub fn new(method: Method, path: &'a str) -> StoreRequest<'a> {
+        StoreRequest { method, path, query: "", body: None, secret_headers: &[] }
+    }
+}
+
 /// Request counts, for reports and benchmarks.
 #[derive(Debug, Default)]
 pub struct Counters {
@@ -130,20 +146,16 @@ impl Client {
         self.send(store_hash, Method::GET, &route, query, token, None).await
     }
 
-    /// Any request to a store route, with an optional JSON body and extra secret headers (such
-    /// as `Sf-Api-Token`), which are scrubbed from messages like the token.
+    /// Any request to a store route.
     pub async fn store_request(
         &self,
         store_hash: &str,
         token: &SecretString,
-        method: Method,
-        path: &str,
-        query: &str,
-        body: Option<&serde_json::Value>,
-        secret_headers: &[(&'static str, &SecretString)],
+        request: StoreRequest<'_>,
     ) -> Result<Verdict, ApiError> {
-        let route = format!("/stores/{store_hash}{path}");
-        self.send_with(store_hash, method, &route, query, token, body, secret_headers).await
+        let route = format!("/stores/{store_hash}{}", request.path);
+        let body = request.body.as_ref();
+        self.send_with(store_hash, request.method, &route, request.query, token, body, request.secret_headers).await
     }
 
     /// The account-level GraphQL liveness request, `{ account { id } }`.

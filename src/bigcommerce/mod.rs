@@ -7,4 +7,4 @@ pub mod panel;
 pub mod probes;
 pub mod resources;
 
-pub use client::{ApiError, Client, Counters, Settings, Verdict};
+pub use client::{ApiError, Client, Counters, Settings, StoreRequest, Verdict};

@@ -8,7 +8,7 @@ use reqwest::Method;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-use super::{ApiError, Client, Verdict};
+use super::{ApiError, Client, StoreRequest, Verdict};
 use crate::config::{AccessScope, TokenType};
 
 /// The body of every token creation: `channel_ids` (never `channel_id` with it) and
@@ -104,7 +104,10 @@ pub async fn create_token(
     let path = token_path(kind);
     let what = format!("POST {path}");
     let body = serde_json::to_value(request).unwrap_or_default();
-    match client.store_request(store_hash, issuer, Method::POST, path, "", Some(&body), &[]).await? {
+    match client
+        .store_request(store_hash, issuer, StoreRequest { body: Some(body), ..StoreRequest::new(Method::POST, path) })
+        .await?
+    {
         Verdict::Allowed(bytes) => {
             let envelope: Envelope<TokenData> = serde_json::from_slice(&bytes)
                 .map_err(|_| ResourceError::Unexpected { what, missing: "data.token" })?;
@@ -122,18 +125,10 @@ pub async fn revoke_token(
     token: &SecretString,
 ) -> Result<(), ResourceError> {
     let what = "DELETE /v3/storefront/api-token";
-    match client
-        .store_request(
-            store_hash,
-            issuer,
-            Method::DELETE,
-            "/v3/storefront/api-token",
-            "",
-            None,
-            &[("Sf-Api-Token", token)],
-        )
-        .await?
-    {
+    let headers = [("Sf-Api-Token", token)];
+    let request =
+        StoreRequest { secret_headers: &headers, ..StoreRequest::new(Method::DELETE, "/v3/storefront/api-token") };
+    match client.store_request(store_hash, issuer, request).await? {
         Verdict::Allowed(_) => Ok(()),
         other => Err(refused(what, other)),
     }
@@ -160,7 +155,14 @@ pub async fn list_hooks(client: &Client, store_hash: &str, token: &SecretString)
     let mut hooks = Vec::new();
     for page in 1..=100u64 {
         let query = format!("page={page}&limit=250");
-        match client.store_request(store_hash, token, Method::GET, "/v3/hooks", &query, None, &[]).await? {
+        match client
+            .store_request(
+                store_hash,
+                token,
+                StoreRequest { query: &query, ..StoreRequest::new(Method::GET, "/v3/hooks") },
+            )
+            .await?
+        {
             Verdict::Allowed(bytes) => {
                 let parsed: Page = serde_json::from_slice(&bytes)
                     .map_err(|_| ResourceError::Unexpected { what: "GET /v3/hooks".into(), missing: "data" })?;
@@ -206,7 +208,10 @@ async fn hook_write(
 ) -> Result<Hook, ResourceError> {
     let what = format!("{method} {}", if method == Method::PUT { "/v3/hooks/{id}" } else { "/v3/hooks" });
     let body = serde_json::to_value(request).unwrap_or_default();
-    match client.store_request(store_hash, token, method, &path, "", Some(&body), &[]).await? {
+    match client
+        .store_request(store_hash, token, StoreRequest { body: Some(body), ..StoreRequest::new(method, &path) })
+        .await?
+    {
         Verdict::Allowed(bytes) => {
             let envelope: Envelope<Hook> =
                 serde_json::from_slice(&bytes).map_err(|_| ResourceError::Unexpected { what, missing: "data" })?;
@@ -223,7 +228,8 @@ pub async fn delete_hook(
     token: &SecretString,
     id: u64,
 ) -> Result<(), ResourceError> {
-    match client.store_request(store_hash, token, Method::DELETE, &format!("/v3/hooks/{id}"), "", None, &[]).await? {
+    match client.store_request(store_hash, token, StoreRequest::new(Method::DELETE, &format!("/v3/hooks/{id}"))).await?
+    {
         Verdict::Allowed(_) | Verdict::NotFound(_) => Ok(()),
         other => Err(refused("DELETE /v3/hooks/{id}", other)),
     }
