@@ -6,6 +6,7 @@
 
 pub mod guide;
 pub mod record;
+mod resources;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -89,6 +90,8 @@ pub struct Applier<'a> {
     pub person: Option<&'a mut dyn Person>,
     pub options: Options,
     pub report: ApplyReport,
+    /// Webhooks already moved to a replaced account's successor in this run.
+    pub moved: std::collections::BTreeSet<Address>,
 }
 
 struct Aborted;
@@ -97,11 +100,18 @@ impl Applier<'_> {
     /// Carries the plan out: creations and replacements first, then re-encryptions, then
     /// deletions, so that nothing is removed before what replaces it exists.
     pub fn run(mut self, plan: &Plan) -> Result<ApplyReport, Error> {
-        let order = |a: &Action| match (a.action, a.previous) {
-            (Op::Create | Op::Replace, _) => 0,
-            (Op::Update | Op::Rekey, _) => 1,
-            (Op::Delete, _) => 2,
-            (Op::Drift, _) => 3,
+        // Accounts first (tokens and webhooks need their credentials), deletions last, and an
+        // account's webhooks and tokens gone before the account itself.
+        let order = |a: &Action| {
+            let account = matches!(a.resource_type, ResourceType::StoreApiAccount | ResourceType::AccountApiAccount);
+            match (a.action, account) {
+                (Op::Create | Op::Replace, true) => 0,
+                (Op::Create | Op::Replace | Op::Update, false) => 1,
+                (Op::Rekey, _) | (Op::Update, true) => 2,
+                (Op::Delete, false) => 3,
+                (Op::Delete, true) => 4,
+                (Op::Drift, _) => 5,
+            }
         };
         let mut actions: Vec<&Action> = plan.actions.iter().collect();
         actions.sort_by_key(|a| order(a));
@@ -126,6 +136,7 @@ impl Applier<'_> {
                 self.retire(&action.address).map_err(Err)?;
                 self.create(action)?;
                 if self.state.resources.contains_key(&action.address) {
+                    self.move_webhooks(&action.address).map_err(Err)?;
                     self.delete(&action.address, true)?;
                 }
                 Ok(())
@@ -136,15 +147,16 @@ impl Applier<'_> {
                 self.report.review.push(format!("{}: {}", action.address, action.reason));
                 Ok(())
             }
-            _ => {
-                self.pending(
-                    action,
-                    "webhooks and storefront tokens are not managed through the API by this version of bckeys yet"
-                        .into(),
-                    vec![],
-                );
-                Ok(())
+            (Op::Create | Op::Replace, false) if action.resource_type == ResourceType::StorefrontToken => {
+                self.token_create(action).map_err(Err)
             }
+            (Op::Delete, false) if action.resource_type == ResourceType::StorefrontToken => {
+                self.token_revoke(&action.address, action.previous).map_err(Err)
+            }
+            (Op::Create | Op::Replace | Op::Update, false) if self.moved.contains(&action.address) => Ok(()),
+            (Op::Create | Op::Replace | Op::Update, false) => self.webhook_put(action).map_err(Err),
+            (Op::Delete, false) => self.webhook_delete(&action.address).map_err(Err),
+            (Op::Update, true) => Ok(()),
         }
     }
 
@@ -274,14 +286,19 @@ impl Applier<'_> {
     /// is copied first and the state saved second: a crash between leaves only a spare file.
     fn retire(&mut self, address: &Address) -> Result<(), Error> {
         let Some(mut resource) = self.state.resources.remove(address) else { return Ok(()) };
-        if let Resource::StoreApiAccount(r) | Resource::AccountApiAccount(r) = &mut resource {
-            let from = self.config.dir.join(&r.secret.file);
+        let secret = match &mut resource {
+            Resource::StoreApiAccount(r) | Resource::AccountApiAccount(r) => Some(&mut r.secret),
+            Resource::StorefrontToken(t) => Some(&mut t.secret),
+            Resource::Webhook(_) => None,
+        };
+        if let Some(secret) = secret {
+            let from = self.config.dir.join(&secret.file);
             let to_rel = address.retiring_secret_path();
             if let Ok(bytes) = std::fs::read(&from) {
                 crate::fsutil::write_atomic(&self.config.dir.join(&to_rel), &bytes, true)
                     .map_err(|error| Error::Io { what: "cannot write", path: to_rel.clone(), error })?;
             }
-            r.secret.file = to_rel;
+            secret.file = to_rel;
         }
         self.state.retiring.insert(address.clone(), resource);
         self.state.save(&self.state_path)?;

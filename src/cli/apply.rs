@@ -140,6 +140,7 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
             poll_interval: Duration::from_secs(2),
         },
         report: Default::default(),
+        moved: Default::default(),
     };
     let report = applier.run(&plan)?;
     ui.out(&render::apply(&report, args.format, ui.paint()));

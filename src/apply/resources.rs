@@ -1,0 +1,364 @@
+//! The automated part of apply: storefront tokens and webhooks through BigCommerce's API, with
+//! the credentials of the API accounts the state records. Idempotent: an existing webhook with
+//! the same scope and destination is adopted, never duplicated; a token is written encrypted the
+//! moment the API returns it, and an intent recorded before each creation says when one may
+//! exist unrecorded.
+
+use std::collections::BTreeMap;
+
+use secrecy::SecretString;
+
+use super::{Applier, Pending};
+use crate::address::Address;
+use crate::bigcommerce::resources::{self, Hook, HookRequest, ResourceError, TokenRequest};
+use crate::config::{HeaderValue, StorefrontToken, Webhook};
+use crate::error::Error;
+use crate::plan::{Action, Op};
+use crate::state::{Resource, SecretRecord, TokenIntent, TokenRecord, WebhookRecord};
+use crate::vault::{self, Credential};
+
+impl Applier<'_> {
+    fn left(&mut self, address: &Address, action: Op, previous: bool, reason: String) {
+        self.report.pending.push(Pending { address: address.clone(), action, previous, reason, steps: vec![] });
+    }
+
+    /// The access token of a recorded API account (a current record, or with `previous` the
+    /// one being replaced).
+    pub(super) fn account_token(&self, address: &Address, previous: bool) -> Result<SecretString, String> {
+        let record = match if previous { self.state.retiring.get(address) } else { self.state.resources.get(address) } {
+            Some(Resource::StoreApiAccount(r)) => r,
+            _ => return Err(format!("{address} is not recorded, so its credentials are not available")),
+        };
+        self.token(record)?.ok_or_else(|| format!("the credential of {address} is missing"))
+    }
+
+    fn secret_token(&self, file: &std::path::Path) -> Result<SecretString, String> {
+        let identities = self.identities.ok_or("an identity is needed to read the recorded credentials")?;
+        let path = self.config.dir.join(file);
+        let plain = vault::read_file(&path, identities).map_err(|e| e.to_string())?;
+        Ok(Credential::from_yaml(&plain).map_err(|e| e.to_string())?.access_token)
+    }
+
+    fn declared_token(&self, address: &Address) -> Option<(String, &StorefrontToken)> {
+        self.config
+            .stores
+            .iter()
+            .find_map(|s| s.storefront_tokens.iter().find(|t| t.address == *address).map(|t| (s.store_hash.clone(), t)))
+    }
+
+    /// Creates a storefront token (and, for a replacement, revokes the previous one after the
+    /// new one is recorded).
+    pub(super) fn token_create(&mut self, action: &Action) -> Result<(), Error> {
+        let address = &action.address;
+        let Some((store_hash, token)) = self.declared_token(address) else {
+            self.left(address, action.action, false, "the configuration no longer declares it".into());
+            return Ok(());
+        };
+        let token = token.clone();
+        let Address::StorefrontToken { store, .. } = address else { return Ok(()) };
+        let issuer_address = Address::StoreAccount { store: store.clone(), account: token.issuer.clone() };
+        let issuer = match self.account_token(&issuer_address, false) {
+            Ok(t) => t,
+            Err(reason) => {
+                self.left(address, action.action, false, format!("its issuer: {reason}"));
+                return Ok(());
+            }
+        };
+        let replacing = action.action == Op::Replace && self.state.resources.contains_key(address);
+        if replacing {
+            self.retire(address)?;
+        }
+        let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or(time::OffsetDateTime::now_utc());
+        let expires = now + time::Duration::seconds(i64::try_from(token.lifetime).unwrap_or(i64::MAX));
+        let stamp =
+            |t: time::OffsetDateTime| t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+        self.state.intents.insert(address.clone(), TokenIntent { expires_at: stamp(expires), started_at: stamp(now) });
+        self.state.save(&self.state_path)?;
+
+        let request = TokenRequest {
+            channel_ids: token.channel_ids.clone(),
+            expires_at: expires.unix_timestamp(),
+            allowed_cors_origins: token.allowed_cors_origins.clone(),
+            scopes: token.access_scopes.clone(),
+        };
+        let created =
+            self.rt.block_on(resources::create_token(self.client, &store_hash, &issuer, token.kind, &request));
+        let secret = match created {
+            Ok(secret) => secret,
+            Err(e) => {
+                // A clear refusal created nothing; a lost answer may have: then the intent stays.
+                if matches!(e, ResourceError::Refused { .. }) {
+                    self.state.intents.remove(address);
+                    self.state.save(&self.state_path)?;
+                }
+                self.left(address, action.action, false, e.to_string());
+                return Ok(());
+            }
+        };
+        let credential = Credential {
+            address: address.to_string(),
+            kind: "storefront_token".into(),
+            store_hash: Some(store_hash.clone()),
+            account_uuid: None,
+            name: token.name.clone(),
+            client_id: None,
+            client_secret: None,
+            access_token: secret,
+            api_path: None,
+            scopes: token.access_scopes.iter().map(|s| format!("{s:?}")).collect(),
+            created_at: stamp(now),
+        };
+        let relative = address.secret_path();
+        let recipients = &self.config.encryption.recipients;
+        let written = vault::write_file(
+            &self.config.dir.join(&relative),
+            credential.to_yaml().as_bytes(),
+            recipients,
+            self.config.encryption.armor,
+            None,
+        )?;
+        let record = TokenRecord {
+            access_scopes: token.access_scopes.clone(),
+            allowed_cors_origins: token.allowed_cors_origins.clone(),
+            channel_ids: token.channel_ids.clone(),
+            created_at: stamp(now),
+            expires_at: stamp(expires),
+            issuer: token.issuer.clone(),
+            secret: SecretRecord::encrypted_to(relative, recipients, written.sha256),
+            store_hash,
+            token_type: token.kind,
+        };
+        self.state.resources.insert(address.clone(), Resource::StorefrontToken(record));
+        self.state.intents.remove(address);
+        self.state.save(&self.state_path)?;
+        self.report.done.push(format!("created {address} (expires {})", stamp(expires)));
+        if replacing {
+            self.token_revoke(address, true)?;
+        }
+        Ok(())
+    }
+
+    /// Revokes a recorded token through the API and drops its record and file.
+    pub(super) fn token_revoke(&mut self, address: &Address, previous: bool) -> Result<(), Error> {
+        let record = match if previous { self.state.retiring.get(address) } else { self.state.resources.get(address) } {
+            Some(Resource::StorefrontToken(t)) => t.clone(),
+            _ => return Ok(()),
+        };
+        let Address::StorefrontToken { store, .. } = address else { return Ok(()) };
+        let expired = time::OffsetDateTime::parse(&record.expires_at, &time::format_description::well_known::Rfc3339)
+            .is_ok_and(|e| e <= time::OffsetDateTime::now_utc());
+        if !expired {
+            let issuer_address = Address::StoreAccount { store: store.clone(), account: record.issuer.clone() };
+            let revoked = self
+                .account_token(&issuer_address, false)
+                .and_then(|issuer| Ok((issuer, self.secret_token(&record.secret.file)?)))
+                .and_then(|(issuer, token)| {
+                    self.rt
+                        .block_on(resources::revoke_token(self.client, &record.store_hash, &issuer, &token))
+                        .map_err(|e| e.to_string())
+                });
+            if let Err(reason) = revoked {
+                self.left(
+                    address,
+                    Op::Delete,
+                    previous,
+                    format!("the token could not be revoked ({reason}); it stays valid until {}", record.expires_at),
+                );
+                return Ok(());
+            }
+        }
+        if previous {
+            self.state.retiring.remove(address);
+        } else {
+            self.state.resources.remove(address);
+        }
+        self.state.save(&self.state_path)?;
+        let _ = std::fs::remove_file(self.config.dir.join(&record.secret.file));
+        let which = if previous { format!("{address} (previous token)") } else { address.to_string() };
+        self.report.done.push(if expired {
+            format!("dropped {which} (already expired)")
+        } else {
+            format!("revoked {which}")
+        });
+        Ok(())
+    }
+
+    fn declared_hook(&self, address: &Address) -> Option<(String, Webhook)> {
+        self.config.stores.iter().find_map(|s| {
+            s.api_accounts
+                .iter()
+                .flat_map(|a| &a.webhooks)
+                .find(|w| w.address == *address)
+                .map(|w| (s.store_hash.clone(), w.clone()))
+        })
+    }
+
+    /// Creates, adopts, updates or reactivates one webhook with its account's token.
+    pub(super) fn webhook_put(&mut self, action: &Action) -> Result<(), Error> {
+        let address = &action.address;
+        let Some((store_hash, hook)) = self.declared_hook(address) else {
+            self.left(address, action.action, false, "the configuration no longer declares it".into());
+            return Ok(());
+        };
+        if hook.headers.values().any(|v| *v == HeaderValue::Generated) {
+            self.left(
+                address,
+                action.action,
+                false,
+                "generated header secrets ({secret: generate}) are not built yet".into(),
+            );
+            return Ok(());
+        }
+        let Some(owner) = address.owner() else { return Ok(()) };
+        let token = match self.account_token(&owner, false) {
+            Ok(t) => t,
+            Err(reason) => {
+                self.left(address, action.action, false, format!("its API account: {reason}"));
+                return Ok(());
+            }
+        };
+        let headers: BTreeMap<String, String> = hook
+            .headers
+            .iter()
+            .filter_map(|(k, v)| if let HeaderValue::Plain(v) = v { Some((k.clone(), v.clone())) } else { None })
+            .collect();
+        let request = HookRequest {
+            scope: hook.scope.clone(),
+            destination: hook.destination.clone(),
+            is_active: hook.active,
+            headers: headers.clone(),
+        };
+        let result = self.rt.block_on(async {
+            let existing = resources::list_hooks(self.client, &store_hash, &token).await?;
+            let recorded_id = match self.state.resources.get(address) {
+                Some(Resource::Webhook(w)) => Some(w.id),
+                _ => None,
+            };
+            let found: Option<&Hook> = existing.iter().find(|h| Some(h.id) == recorded_id).or_else(|| {
+                existing.iter().find(|h| h.scope == hook.scope && same_destination(&h.destination, &hook.destination))
+            });
+            match found {
+                Some(h)
+                    if h.scope == hook.scope
+                        && h.destination == hook.destination
+                        && h.is_active == hook.active
+                        && !h.deactivated()
+                        && action.action != Op::Update =>
+                {
+                    Ok::<_, ResourceError>((h.id, "adopted"))
+                }
+                Some(h) => resources::update_hook(self.client, &store_hash, &token, h.id, &request)
+                    .await
+                    .map(|u| (u.id, if h.deactivated() { "reactivated" } else { "updated" })),
+                None => {
+                    resources::create_hook(self.client, &store_hash, &token, &request).await.map(|c| (c.id, "created"))
+                }
+            }
+        });
+        match result {
+            Ok((id, what)) => {
+                let record = WebhookRecord {
+                    active: hook.active,
+                    destination: hook.destination.clone(),
+                    generated_headers: vec![],
+                    id,
+                    plain_headers: headers,
+                    scope: hook.scope.clone(),
+                    secret: None,
+                };
+                self.state.resources.insert(address.clone(), Resource::Webhook(record));
+                self.state.save(&self.state_path)?;
+                self.report.done.push(format!("{what} {address} (id {id})"));
+            }
+            Err(e) => self.left(address, action.action, false, e.to_string()),
+        }
+        Ok(())
+    }
+
+    /// Deletes a recorded webhook with its account's token. When the account is gone, so is the
+    /// webhook (BigCommerce drops an account's webhooks with it): the record just goes.
+    pub(super) fn webhook_delete(&mut self, address: &Address) -> Result<(), Error> {
+        let Some(Resource::Webhook(record)) = self.state.resources.get(address).cloned() else { return Ok(()) };
+        let Some(owner) = address.owner() else { return Ok(()) };
+        let store_hash = match self.state.resources.get(&owner) {
+            Some(Resource::StoreApiAccount(r)) => r.store_hash.clone().unwrap_or_default(),
+            _ => String::new(),
+        };
+        if !store_hash.is_empty() {
+            let token = match self.account_token(&owner, false) {
+                Ok(t) => t,
+                Err(reason) => {
+                    self.left(address, Op::Delete, false, format!("its API account: {reason}"));
+                    return Ok(());
+                }
+            };
+            if let Err(e) = self.rt.block_on(resources::delete_hook(self.client, &store_hash, &token, record.id)) {
+                self.left(address, Op::Delete, false, e.to_string());
+                return Ok(());
+            }
+        }
+        self.state.resources.remove(address);
+        self.state.save(&self.state_path)?;
+        self.report.done.push(format!("deleted {address} (id {})", record.id));
+        Ok(())
+    }
+
+    /// On a replacement: the account's webhooks are created under the new account, then the old
+    /// account's copies are deleted with its token while it still works.
+    pub(super) fn move_webhooks(&mut self, account: &Address) -> Result<(), Error> {
+        let hooks: Vec<Address> = self
+            .config
+            .stores
+            .iter()
+            .flat_map(|s| {
+                s.api_accounts
+                    .iter()
+                    .filter(|a| a.address == *account)
+                    .flat_map(|a| a.webhooks.iter().map(|w| w.address.clone()))
+            })
+            .collect();
+        let old: Vec<(u64, String)> = hooks
+            .iter()
+            .filter_map(|h| match self.state.resources.get(h) {
+                Some(Resource::Webhook(w)) => Some((w.id, String::new())),
+                _ => None,
+            })
+            .collect();
+        for hook in &hooks {
+            // The new account has none yet: whatever id was recorded belongs to the old one.
+            if let Some(Resource::Webhook(w)) = self.state.resources.get_mut(hook) {
+                w.id = 0;
+            }
+            let action = Action {
+                address: hook.clone(),
+                action: Op::Create,
+                mode: crate::plan::Mode::Automated,
+                resource_type: crate::plan::ResourceType::Webhook,
+                target: String::new(),
+                reason: String::new(),
+                scopes: None,
+                changes: vec![],
+                previous: false,
+            };
+            self.webhook_put(&action)?;
+            self.moved.insert(hook.clone());
+        }
+        if !old.is_empty() {
+            if let (Ok(token), Some(Resource::StoreApiAccount(r))) =
+                (self.account_token(account, true), self.state.retiring.get(account))
+            {
+                let store_hash = r.store_hash.clone().unwrap_or_default();
+                for (id, _) in old {
+                    let _ = self.rt.block_on(resources::delete_hook(self.client, &store_hash, &token, id));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `https://host:443/x` and `https://host/x` are one destination to BigCommerce.
+fn same_destination(a: &str, b: &str) -> bool {
+    let norm = |s: &str| s.replacen(":443/", "/", 1).trim_end_matches(":443").to_owned();
+    norm(a) == norm(b)
+}
