@@ -184,7 +184,8 @@ fn revoke(st: &mut Sandbox, caller: &ApiAccount, req: &Request) -> Response {
         // Revoking twice is harmless: BigCommerce only schedules the revocation.
         Some(t) if t.store_hash == req.store_hash => {
             t.revoked = true;
-            reply::no_content()
+            // storefront_tokens.v3.yml documents 200 ("revocation has been scheduled") with no body.
+            reply::bytes(axum::http::StatusCode::OK, "application/json", Vec::new())
         }
         _ => reply::invalid(Dialect::V3, &[("Sf-Api-Token", "Invalid JWT Token provided".into())]),
     }

@@ -39,3 +39,159 @@ fn every_request_is_in_the_official_specs() {
         );
     }
 }
+
+/// A small JSON Schema check, enough for the request bodies of the specs: `$ref`, `allOf`,
+/// `type`, `required`, `properties`, `enum`, `items`, `minItems`, `maxItems`, `minimum`,
+/// `additionalProperties`. Returns every violation.
+fn check(
+    spec: &serde_yaml::Value,
+    schema: &serde_yaml::Value,
+    value: &serde_json::Value,
+    at: &str,
+    out: &mut Vec<String>,
+) {
+    if let Some(reference) = schema.get("$ref").and_then(|r| r.as_str()) {
+        let mut target = spec;
+        for part in reference.trim_start_matches("#/").split('/') {
+            target = &target[part];
+        }
+        return check(spec, target, value, at, out);
+    }
+    if let Some(all) = schema.get("allOf").and_then(|a| a.as_sequence()) {
+        for s in all {
+            check(spec, s, value, at, out);
+        }
+    }
+    let ty = schema.get("type").and_then(|t| t.as_str());
+    let ok = match ty {
+        Some("integer") => value.is_i64() || value.is_u64(),
+        Some("string") => value.is_string(),
+        Some("boolean") => value.is_boolean(),
+        Some("array") => value.is_array(),
+        Some("object") => value.is_object(),
+        _ => true,
+    };
+    if !ok {
+        out.push(format!("{at}: expected {}, got {value}", ty.unwrap_or("?")));
+        return;
+    }
+    if let Some(options) = schema.get("enum").and_then(|e| e.as_sequence()) {
+        let allowed: Vec<String> = options.iter().filter_map(|o| o.as_str().map(str::to_owned)).collect();
+        if let Some(v) = value.as_str() {
+            if !allowed.iter().any(|a| a == v) {
+                out.push(format!("{at}: `{v}` is not one of {allowed:?}"));
+            }
+        }
+    }
+    if let (Some(min), Some(n)) = (schema.get("minimum").and_then(|m| m.as_i64()), value.as_i64()) {
+        if n < min {
+            out.push(format!("{at}: {n} is below {min}"));
+        }
+    }
+    if let Some(items) = value.as_array() {
+        if let Some(min) = schema.get("minItems").and_then(|m| m.as_u64()) {
+            if (items.len() as u64) < min {
+                out.push(format!("{at}: fewer than {min} items"));
+            }
+        }
+        if let Some(max) = schema.get("maxItems").and_then(|m| m.as_u64()) {
+            if items.len() as u64 > max {
+                out.push(format!("{at}: more than {max} items"));
+            }
+        }
+        if let Some(item_schema) = schema.get("items") {
+            for (i, item) in items.iter().enumerate() {
+                check(spec, item_schema, item, &format!("{at}[{i}]"), out);
+            }
+        }
+    }
+    if let Some(object) = value.as_object() {
+        for required in schema.get("required").and_then(|r| r.as_sequence()).into_iter().flatten() {
+            let name = required.as_str().unwrap_or_default();
+            if !object.contains_key(name) {
+                out.push(format!("{at}: the required `{name}` is missing"));
+            }
+        }
+        let properties = schema.get("properties").and_then(|p| p.as_mapping());
+        for (key, v) in object {
+            match properties.and_then(|p| p.get(key.as_str())) {
+                Some(s) => check(spec, s, v, &format!("{at}.{key}"), out),
+                None => {
+                    if let Some(extra) = schema.get("additionalProperties").filter(|e| e.is_mapping()) {
+                        check(spec, extra, v, &format!("{at}.{key}"), out);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The request body schema of an operation.
+fn body_schema<'a>(spec: &'a serde_yaml::Value, path: &str, method: &str) -> &'a serde_yaml::Value {
+    &spec["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]
+}
+
+#[test]
+fn every_request_body_matches_the_official_schemas() {
+    use bckeys::bigcommerce::resources::{token_path, HookRequest, TokenRequest};
+    use bckeys::config::{AccessScope, TokenType};
+
+    let specs = manifest_dir().join("../shared/bigcommerce-openapi");
+    if !specs.is_dir() {
+        eprintln!(
+            "SKIPPED: {} is absent, so request bodies can't be checked against the official schemas",
+            specs.display()
+        );
+        return;
+    }
+    let load = |file: &str| -> serde_yaml::Value {
+        serde_yaml::from_str(&std::fs::read_to_string(specs.join(file)).unwrap()).unwrap()
+    };
+
+    let tokens = load("storefront_tokens.v3.yml");
+    let base = TokenRequest {
+        channel_ids: vec![1, 12],
+        expires_at: 1_885_635_176,
+        allowed_cors_origins: vec![],
+        scopes: vec![],
+    };
+    let bodies = [
+        (
+            TokenType::Storefront,
+            TokenRequest { allowed_cors_origins: vec!["https://shop.example.com".into()], ..base.clone() },
+        ),
+        (
+            TokenType::Private,
+            TokenRequest { scopes: vec![AccessScope::Unauthenticated, AccessScope::Customer], ..base.clone() },
+        ),
+        (TokenType::CustomerImpersonation, base.clone()),
+    ];
+    for (kind, body) in bodies {
+        let value = serde_json::to_value(&body).unwrap();
+        let path = token_path(kind).trim_start_matches("/v3");
+        let mut problems = Vec::new();
+        check(&tokens, body_schema(&tokens, path, "post"), &value, path, &mut problems);
+        assert!(problems.is_empty(), "{kind:?}: {problems:?}");
+        assert!(value["expires_at"].is_i64(), "expires_at in whole seconds");
+        assert!(value.get("channel_id").is_none(), "channel_ids, never channel_id beside it");
+    }
+    // The checker itself must catch a wrong body.
+    let mut problems = Vec::new();
+    let wrong = serde_json::json!({"channel_ids": [1], "expires_at": "tomorrow", "scopes": ["Everything"]});
+    check(&tokens, body_schema(&tokens, "/storefront/api-token-private", "post"), &wrong, "wrong", &mut problems);
+    assert!(problems.len() >= 2, "{problems:?}");
+
+    let hooks = load("webhooks.v3.yml");
+    let hook = HookRequest {
+        scope: "store/order/created".into(),
+        destination: "https://erp.example.com/hooks".into(),
+        is_active: true,
+        headers: [("X-Env".to_owned(), "production".to_owned())].into(),
+    };
+    let value = serde_json::to_value(&hook).unwrap();
+    for (path, method) in [("/hooks", "post"), ("/hooks/{webhook_id}", "put")] {
+        let mut problems = Vec::new();
+        check(&hooks, body_schema(&hooks, path, method), &value, path, &mut problems);
+        assert!(problems.is_empty(), "{method} {path}: {problems:?}");
+    }
+}

@@ -9,6 +9,7 @@ mod guided;
 mod init;
 mod live;
 mod plan;
+mod resources;
 mod sandbox;
 mod schema;
 mod scopes;

@@ -1,0 +1,239 @@
+//! Storefront tokens and webhooks through the API, against the sandbox over TCP: every token
+//! type, rotation, revocation, the crash window between create and record, and webhook create,
+//! update, adoption, move on replacement and deletion.
+
+use predicates::prelude::*;
+
+use crate::common::Repo;
+use crate::live::Sandbox;
+
+const CONFIG: &str = r#"version: 1
+encryption:
+  recipients: [RECIPIENT]
+stores:
+  production:
+    store_hash: abc123def4
+    api_accounts:
+      erp-sync:
+        scopes: {orders: read-only}
+        webhooks:
+          order-created:
+            scope: store/order/created
+            destination: https://erp.example.com/hooks
+            headers: {X-Env: production}
+      storefront-issuer:
+        scopes: {storefront_api_tokens: modify, storefront_api_customer_impersonation_tokens: modify}
+    storefront_tokens:
+      web:
+        issuer: storefront-issuer
+        type: storefront
+        channel_ids: [1]
+        allowed_cors_origins: [https://shop.example.com]
+        lifetime: 90d
+        rotate_before: 14d
+      server:
+        issuer: storefront-issuer
+        type: private
+        channel_ids: [1, 2]
+        access_scopes: [Unauthenticated, Customer]
+        lifetime: 30d
+      impersonation:
+        issuer: storefront-issuer
+        type: customer_impersonation
+        channel_ids: [1]
+        lifetime: 7d
+"#;
+
+fn setup() -> (Repo, Sandbox) {
+    let sandbox = Sandbox::start("stores: {abc123def4: {quota: 10000, window_ms: 30000}}\n");
+    let repo = Repo::new();
+    repo.write("bckeys.yaml", &CONFIG.replace("RECIPIENT", &repo.recipient));
+    (repo, sandbox)
+}
+
+fn bckeys(repo: &Repo, sandbox: &Sandbox) -> assert_cmd::Command {
+    let mut cmd = repo.bckeys();
+    cmd.env("BCKEYS_API_BASE", &sandbox.url)
+        .env("BCKEYS_IDENTITY_FILE", &repo.identity)
+        .env("BCKEYS_RETRY_BASE_MS", "5");
+    cmd
+}
+
+fn apply(repo: &Repo, sandbox: &Sandbox) -> assert_cmd::assert::Assert {
+    bckeys(repo, sandbox).args(["apply", "--auto-approve"]).assert()
+}
+
+fn tokens(sandbox: &Sandbox) -> Vec<serde_json::Value> {
+    let (_, text) = sandbox.panel("GET", "/__sandbox/stores/abc123def4/storefront-tokens", serde_json::Value::Null);
+    serde_json::from_str::<serde_json::Value>(&text).unwrap()["data"].as_array().unwrap().clone()
+}
+
+fn hooks(sandbox: &Sandbox) -> Vec<serde_json::Value> {
+    let (_, text) = sandbox.panel("GET", "/__sandbox/stores/abc123def4/webhooks", serde_json::Value::Null);
+    serde_json::from_str::<serde_json::Value>(&text).unwrap()["data"].as_array().unwrap().clone()
+}
+
+fn reveal_token(repo: &Repo, sandbox: &Sandbox, name: &str) -> String {
+    let out =
+        bckeys(repo, sandbox).args(["reveal", &format!("store/production/storefront-token/{name}")]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.lines().find_map(|l| l.strip_prefix("BIGCOMMERCE_STOREFRONT_TOKEN=")).unwrap().trim_matches('\'').to_owned()
+}
+
+#[test]
+fn tokens_of_every_type_are_created_recorded_and_revealed() {
+    let (repo, sandbox) = setup();
+    apply(&repo, &sandbox)
+        .code(0)
+        .stdout(predicate::str::contains("created store/production/storefront-token/server (expires"));
+    let live = tokens(&sandbox);
+    assert_eq!(live.len(), 3, "{live:?}");
+    let types: Vec<&str> = live.iter().map(|t| t["type"].as_str().unwrap()).collect();
+    for t in ["storefront", "private", "customer_impersonation"] {
+        assert!(types.contains(&t), "{types:?}");
+    }
+    let state = repo.read("bckeys.state.yaml");
+    assert!(state.contains("kind: storefront_token") && state.contains("expires_at:"));
+    assert!(!state.contains("intents:"), "no intent left after a clean run");
+    let token = reveal_token(&repo, &sandbox, "web");
+    assert!(token.len() > 20 && !state.contains(&token));
+    // The plan shows nothing left; the token's expiry is recorded.
+    bckeys(&repo, &sandbox).args(["plan", "--detailed-exitcode"]).assert().code(0);
+}
+
+#[test]
+fn a_changed_token_is_replaced_and_the_old_one_revoked_and_a_removed_one_revoked() {
+    let (repo, sandbox) = setup();
+    apply(&repo, &sandbox).code(0);
+    let before = reveal_token(&repo, &sandbox, "server");
+    repo.write(
+        "bckeys.yaml",
+        &CONFIG.replace("RECIPIENT", &repo.recipient).replace("channel_ids: [1, 2]", "channel_ids: [1]"),
+    );
+    bckeys(&repo, &sandbox)
+        .args(["plan", "--refresh=false"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("~ channel_ids: [1, 2] -> [1]"));
+    apply(&repo, &sandbox)
+        .code(0)
+        .stdout(predicate::str::contains("revoked store/production/storefront-token/server (previous token)"));
+    let after = reveal_token(&repo, &sandbox, "server");
+    assert_ne!(before, after);
+    let revoked = tokens(&sandbox).iter().filter(|t| t["revoked"] == true).count();
+    assert_eq!(revoked, 1);
+
+    let without_web = CONFIG
+        .replace("RECIPIENT", &repo.recipient)
+        .replace("channel_ids: [1, 2]", "channel_ids: [1]")
+        .replace("      web:\n        issuer: storefront-issuer\n        type: storefront\n        channel_ids: [1]\n        allowed_cors_origins: [https://shop.example.com]\n        lifetime: 90d\n        rotate_before: 14d\n", "");
+    repo.write("bckeys.yaml", &without_web);
+    apply(&repo, &sandbox).code(0).stdout(predicate::str::contains("revoked store/production/storefront-token/web"));
+    assert!(!repo.path("secrets/store/production/storefront-token/web.age").exists());
+    assert_eq!(tokens(&sandbox).iter().filter(|t| t["revoked"] == true).count(), 2);
+}
+
+#[test]
+fn tokens_are_rotated_inside_their_window() {
+    let (repo, sandbox) = setup();
+    let short = CONFIG
+        .replace("RECIPIENT", &repo.recipient)
+        .replace("lifetime: 7d", "lifetime: 60s\n        rotate_before: 58s");
+    repo.write("bckeys.yaml", &short);
+    apply(&repo, &sandbox).code(0);
+    bckeys(&repo, &sandbox).args(["plan", "--detailed-exitcode", "--refresh=false"]).assert().code(0);
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    bckeys(&repo, &sandbox)
+        .args(["drift"])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("inside its rotation window"));
+    bckeys(&repo, &sandbox)
+        .args(["plan", "--refresh=false"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("-/+ store/production/storefront-token/impersonation replace"))
+        .stdout(predicate::str::contains("rotation window"));
+    apply(&repo, &sandbox)
+        .code(0)
+        .stdout(predicate::str::contains("revoked store/production/storefront-token/impersonation (previous token)"));
+}
+
+#[test]
+fn a_token_created_but_not_recorded_is_reported_not_forgotten() {
+    let (repo, sandbox) = setup();
+    apply(&repo, &sandbox).code(0);
+    // What a run killed between the create call and the record leaves behind.
+    let state = repo.read("bckeys.state.yaml");
+    let with_intent = state.replace(
+        "serial:",
+        "intents:\n  store/production/storefront-token/web:\n    expires_at: 2099-01-01T00:00:00Z\n    started_at: 2026-11-01T00:00:00Z\nserial:",
+    );
+    repo.write("bckeys.state.yaml", &with_intent);
+    bckeys(&repo, &sandbox)
+        .args(["plan", "--refresh=false"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "a token may have been created at 2026-11-01T00:00:00Z without being recorded",
+        ))
+        .stdout(predicate::str::contains("2099-01-01T00:00:00Z"));
+}
+
+#[test]
+fn webhooks_are_created_updated_adopted_moved_and_deleted() {
+    let (repo, sandbox) = setup();
+    apply(&repo, &sandbox)
+        .code(0)
+        .stdout(predicate::str::contains("created store/production/erp-sync/webhook/order-created"));
+    assert_eq!(hooks(&sandbox).len(), 1);
+    // Idempotent: nothing to do, nothing duplicated.
+    apply(&repo, &sandbox).code(0);
+    assert_eq!(hooks(&sandbox).len(), 1);
+
+    // A changed destination is updated in place.
+    let moved = CONFIG
+        .replace("RECIPIENT", &repo.recipient)
+        .replace("https://erp.example.com/hooks", "https://erp2.example.com/hooks");
+    repo.write("bckeys.yaml", &moved);
+    bckeys(&repo, &sandbox).args(["plan", "--refresh=false"]).assert().stdout(predicate::str::contains(
+        "~ destination: https://erp.example.com/hooks -> https://erp2.example.com/hooks",
+    ));
+    apply(&repo, &sandbox)
+        .code(0)
+        .stdout(predicate::str::contains("updated store/production/erp-sync/webhook/order-created"));
+    let live = hooks(&sandbox);
+    assert_eq!(live.len(), 1);
+    assert_eq!(live[0]["destination"], "https://erp2.example.com/hooks");
+
+    // A hook that exists but was never recorded is adopted, not duplicated.
+    let state = repo.read("bckeys.state.yaml");
+    let start = state.find("  store/production/erp-sync/webhook/order-created:").unwrap();
+    let end = state[start + 3..].find("\n  store/").map(|i| start + 3 + i + 1).unwrap();
+    repo.write("bckeys.state.yaml", &format!("{}{}", &state[..start], &state[end..]));
+    apply(&repo, &sandbox)
+        .code(0)
+        .stdout(predicate::str::contains("adopted store/production/erp-sync/webhook/order-created"));
+    assert_eq!(hooks(&sandbox).len(), 1);
+
+    // A scope change of the owner moves its webhook to the new account first.
+    let replaced = moved.replace("scopes: {orders: read-only}", "scopes: {orders: read-only, products: read-only}");
+    repo.write("bckeys.yaml", &replaced);
+    let old_client = hooks(&sandbox)[0]["client_id"].as_str().unwrap().to_owned();
+    apply(&repo, &sandbox)
+        .code(0)
+        .stdout(predicate::str::contains("deleted store/production/erp-sync (previous account)"));
+    let live = hooks(&sandbox);
+    assert_eq!(live.len(), 1, "{live:?}");
+    assert_ne!(live[0]["client_id"].as_str().unwrap(), old_client, "the webhook belongs to the new account");
+
+    // Removed from the configuration: deleted through the API.
+    let start = replaced.find("        webhooks:").unwrap();
+    let end = replaced.find("      storefront-issuer:").unwrap();
+    repo.write("bckeys.yaml", &format!("{}{}", &replaced[..start], &replaced[end..]));
+    apply(&repo, &sandbox)
+        .code(0)
+        .stdout(predicate::str::contains("deleted store/production/erp-sync/webhook/order-created"));
+    assert!(hooks(&sandbox).is_empty());
+}
