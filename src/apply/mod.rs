@@ -254,7 +254,12 @@ impl Applier<'_> {
                             return Ok(());
                         }
                         Choice::Abort => return Err(Ok(Aborted)),
-                        Choice::Retry => {}
+                        Choice::Retry => {
+                            // bckeys forgets these credentials: the account they belong to would
+                            // otherwise linger at BigCommerce, unrecorded and unseen.
+                            let id = proven.issued.client_id.as_deref().unwrap_or("(no client ID given)");
+                            self.say(&format!("Delete the API account with client ID {id} in the control panel: it has the wrong scopes, and bckeys will not record it.\n"));
+                        }
                     }
                 }
                 Ok(proven) => {

@@ -116,7 +116,7 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     if panel.is_some() {
         ui.status("The API base is a bckeys sandbox: its simulated control panel carries out the guided steps.");
     }
-    let mut terminal = TerminalPerson { ui };
+    let mut terminal = TerminalPerson { ui, waiting: false };
     let person: Option<&mut dyn Person> = if interactive && panel.is_none() { Some(&mut terminal) } else { None };
     let mut printer = Printer { ui };
     // Without a person, the sandbox's steps are still shown.
@@ -173,10 +173,15 @@ fn read_line(prompt: &str) -> Option<String> {
 /// The person at this terminal.
 struct TerminalPerson<'a> {
     ui: &'a Ui,
+    /// A countdown line is open on standard error.
+    waiting: bool,
 }
 
 impl Person for TerminalPerson<'_> {
     fn say(&mut self, text: &str) {
+        if std::mem::take(&mut self.waiting) {
+            eprintln!();
+        }
         self.ui.out(&format!("{text}\n"));
     }
 
@@ -241,8 +246,10 @@ impl Person for TerminalPerson<'_> {
 
     fn waiting(&mut self, address: &Address, left: Duration) {
         let s = left.as_secs();
+        // Redrawn in place; the line is ended when the wait is over (see `say`).
         eprint!("\r  waiting for BigCommerce to reject the token of {address}: {}:{:02} left ", s / 60, s % 60);
         let _ = std::io::stderr().flush();
+        self.waiting = true;
     }
 }
 

@@ -52,6 +52,13 @@ pub fn observe(
     })?;
     let client = client(global)?;
     let bar = ui.progress("checking credentials");
+    if !state
+        .resources
+        .values()
+        .any(|r| matches!(r, crate::state::Resource::StoreApiAccount(_) | crate::state::Resource::AccountApiAccount(_)))
+    {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
     let progress = {
         let bar = bar.clone();
         Arc::new(move |done: usize, total: usize| {
