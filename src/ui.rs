@@ -49,12 +49,15 @@ impl Ui {
 }
 
 impl Ui {
-    /// A progress bar on standard error; invisible when standard error is not a terminal.
-    pub fn progress(&self, what: &str) -> indicatif::ProgressBar {
-        let bar = indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::stderr());
-        if !std::io::stderr().is_terminal() {
-            bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-        }
+    /// A progress bar on standard error; invisible when standard error is not a terminal or
+    /// there is nothing to count.
+    pub fn progress(&self, what: &str, total: u64) -> indicatif::ProgressBar {
+        let target = if total > 0 && std::io::stderr().is_terminal() {
+            indicatif::ProgressDrawTarget::stderr()
+        } else {
+            indicatif::ProgressDrawTarget::hidden()
+        };
+        let bar = indicatif::ProgressBar::with_draw_target(Some(total), target);
         if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} ({elapsed})") {
             bar.set_style(style);
         }

@@ -51,14 +51,14 @@ pub fn observe(
         other => other,
     })?;
     let client = client(global)?;
-    let bar = ui.progress("checking credentials");
-    if !state
+    let total = state
         .resources
         .values()
-        .any(|r| matches!(r, crate::state::Resource::StoreApiAccount(_) | crate::state::Resource::AccountApiAccount(_)))
-    {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
+        .filter(|r| {
+            matches!(r, crate::state::Resource::StoreApiAccount(_) | crate::state::Resource::AccountApiAccount(_))
+        })
+        .count();
+    let bar = ui.progress("checking credentials", total as u64);
     let progress = {
         let bar = bar.clone();
         Arc::new(move |done: usize, total: usize| {
