@@ -11,7 +11,7 @@ use crate::address::Address;
 use crate::bigcommerce::probes;
 use crate::config::Config;
 use crate::observe::FileStatus;
-use crate::refresh::{self, FamilyStatus, Observation, Observations};
+use crate::refresh::{self, FamilyStatus, HookStatus, Live, Observation};
 use crate::scope_set::ScopeSet;
 use crate::scopes;
 use crate::state::{Resource, State};
@@ -32,6 +32,8 @@ pub enum FindingKind {
     OutdatedRecipients,
     TokenExpired,
     TokenExpiring,
+    WebhookDeactivated,
+    WebhookMissing,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -93,9 +95,10 @@ pub fn drift(
     config: &Config,
     state: &State,
     files: &BTreeMap<Address, FileStatus>,
-    observations: &Observations,
+    live: &Live,
     now: OffsetDateTime,
 ) -> DriftReport {
+    let observations = &live.accounts;
     let fingerprint = vault::fingerprint(&config.encryption.recipients);
     let declared: BTreeMap<&Address, &ScopeSet> = config.api_accounts().map(|(a, _)| (&a.address, &a.scopes)).collect();
     let tokens: BTreeMap<&Address, u64> =
@@ -238,7 +241,27 @@ pub fn drift(
                     }
                 }
             }
-            Resource::Webhook(_) => continue,
+            Resource::Webhook(w) => match live.hooks.get(address) {
+                Some(HookStatus::Deactivated) => finding(
+                    FindingKind::WebhookDeactivated,
+                    Severity::Drift,
+                    format!("BigCommerce deactivated webhook {} (failed deliveries or 90 days without events); apply reactivates it", w.id),
+                    vec![],
+                ),
+                Some(HookStatus::Missing) => finding(
+                    FindingKind::WebhookMissing,
+                    Severity::Drift,
+                    format!("webhook {} is gone from BigCommerce; apply creates it again", w.id),
+                    vec![],
+                ),
+                Some(HookStatus::Inactive) if w.active => finding(
+                    FindingKind::WebhookDeactivated,
+                    Severity::Drift,
+                    format!("webhook {} is inactive at BigCommerce; apply activates it", w.id),
+                    vec![],
+                ),
+                _ => {}
+            },
         }
         let checked_ok =
             !matches!(observations.get(address), Some(Observation::Failed { .. } | Observation::Unreadable { .. }));

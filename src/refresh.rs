@@ -191,3 +191,56 @@ fn unexpected(route: &str, verdict: &Verdict) -> String {
         Verdict::Allowed(_) => format!("{route}: unexpected success"),
     }
 }
+
+/// Everything a refresh saw.
+#[derive(Debug, Default)]
+pub struct Live {
+    pub accounts: Observations,
+    pub hooks: BTreeMap<Address, HookStatus>,
+}
+
+/// What BigCommerce shows of a recorded webhook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HookStatus {
+    Active,
+    /// `is_active` is false.
+    Inactive,
+    /// BigCommerce deactivated it after failed deliveries or 90 days idle.
+    Deactivated,
+    /// Its account's list no longer holds it.
+    Missing,
+}
+
+/// The status of every recorded webhook, from one list request per owning account (paged).
+/// Accounts whose token can't be read or is rejected are left out: their own observation says
+/// why.
+pub async fn hook_statuses(
+    config: &Config,
+    state: &State,
+    identities: &Identities,
+    client: &Client,
+) -> BTreeMap<Address, HookStatus> {
+    let mut by_owner: BTreeMap<Address, Vec<(Address, u64)>> = BTreeMap::new();
+    for (address, resource) in &state.resources {
+        if let (Resource::Webhook(w), Some(owner)) = (resource, address.owner()) {
+            by_owner.entry(owner).or_default().push((address.clone(), w.id));
+        }
+    }
+    let mut out = BTreeMap::new();
+    for (owner, hooks) in by_owner {
+        let Some(Resource::StoreApiAccount(record)) = state.resources.get(&owner) else { continue };
+        let Some(store_hash) = &record.store_hash else { continue };
+        let Ok(Some(token)) = token_of(&config.dir.join(&record.secret.file), identities) else { continue };
+        let Ok(live) = crate::bigcommerce::resources::list_hooks(client, store_hash, &token).await else { continue };
+        for (address, id) in hooks {
+            let status = match live.iter().find(|h| h.id == id) {
+                None => HookStatus::Missing,
+                Some(h) if h.deactivated() => HookStatus::Deactivated,
+                Some(h) if !h.is_active => HookStatus::Inactive,
+                Some(_) => HookStatus::Active,
+            };
+            out.insert(address, status);
+        }
+    }
+    out
+}

@@ -131,6 +131,7 @@ pub fn store(
         api_path: Some(issued.api_path),
         scopes: scopes.clone(),
         created_at: created_at.clone(),
+        headers: Default::default(),
     };
     let relative = address.secret_path();
     let recipients = &config.encryption.recipients;

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use super::{Applier, Pending};
 use crate::address::Address;
@@ -107,6 +107,7 @@ impl Applier<'_> {
             api_path: None,
             scopes: token.access_scopes.iter().map(|s| format!("{s:?}")).collect(),
             created_at: stamp(now),
+            headers: Default::default(),
         };
         let relative = address.secret_path();
         let recipients = &self.config.encryption.recipients;
@@ -200,15 +201,6 @@ impl Applier<'_> {
             self.left(address, action.action, false, "the configuration no longer declares it".into());
             return Ok(());
         };
-        if hook.headers.values().any(|v| *v == HeaderValue::Generated) {
-            self.left(
-                address,
-                action.action,
-                false,
-                "generated header secrets ({secret: generate}) are not built yet".into(),
-            );
-            return Ok(());
-        }
         let Some(owner) = address.owner() else { return Ok(()) };
         let token = match self.account_token(&owner, false) {
             Ok(t) => t,
@@ -222,11 +214,17 @@ impl Applier<'_> {
             .iter()
             .filter_map(|(k, v)| if let HeaderValue::Plain(v) = v { Some((k.clone(), v.clone())) } else { None })
             .collect();
+        let (secret, generated) = self.header_secrets(address, &store_hash, &hook)?;
+        let mut all_headers = headers.clone();
+        if let Some(credential) = &generated {
+            all_headers.extend(credential.headers.iter().map(|(k, v)| (k.clone(), v.expose_secret().to_owned())));
+        }
+        let recorded = matches!(self.state.resources.get(address), Some(Resource::Webhook(_)));
         let request = HookRequest {
             scope: hook.scope.clone(),
             destination: hook.destination.clone(),
             is_active: hook.active,
-            headers: headers.clone(),
+            headers: all_headers,
         };
         let result = self.rt.block_on(async {
             let existing = resources::list_hooks(self.client, &store_hash, &token).await?;
@@ -238,18 +236,29 @@ impl Applier<'_> {
                 existing.iter().find(|h| h.scope == hook.scope && same_destination(&h.destination, &hook.destination))
             });
             match found {
+                // A hook bckeys did not record has unknown headers: adopting it means setting them.
                 Some(h)
                     if h.scope == hook.scope
                         && h.destination == hook.destination
                         && h.is_active == hook.active
                         && !h.deactivated()
-                        && action.action != Op::Update =>
+                        && action.action != Op::Update
+                        && (recorded || request.headers.is_empty()) =>
                 {
                     Ok::<_, ResourceError>((h.id, "adopted"))
                 }
-                Some(h) => resources::update_hook(self.client, &store_hash, &token, h.id, &request)
-                    .await
-                    .map(|u| (u.id, if h.deactivated() { "reactivated" } else { "updated" })),
+                Some(h) => resources::update_hook(self.client, &store_hash, &token, h.id, &request).await.map(|u| {
+                    (
+                        u.id,
+                        if h.deactivated() {
+                            "reactivated"
+                        } else if recorded {
+                            "updated"
+                        } else {
+                            "adopted"
+                        },
+                    )
+                }),
                 None => {
                     resources::create_hook(self.client, &store_hash, &token, &request).await.map(|c| (c.id, "created"))
                 }
@@ -260,11 +269,11 @@ impl Applier<'_> {
                 let record = WebhookRecord {
                     active: hook.active,
                     destination: hook.destination.clone(),
-                    generated_headers: vec![],
+                    generated_headers: generated.map(|c| c.headers.keys().cloned().collect()).unwrap_or_default(),
                     id,
                     plain_headers: headers,
                     scope: hook.scope.clone(),
-                    secret: None,
+                    secret,
                 };
                 self.state.resources.insert(address.clone(), Resource::Webhook(record));
                 self.state.save(&self.state_path)?;
@@ -273,6 +282,59 @@ impl Applier<'_> {
             Err(e) => self.left(address, action.action, false, e.to_string()),
         }
         Ok(())
+    }
+
+    /// The generated header values of a webhook: the recorded ones kept, missing ones generated
+    /// (32 random bytes, hex), all written encrypted before they are ever sent.
+    fn header_secrets(
+        &mut self,
+        address: &Address,
+        store_hash: &str,
+        hook: &Webhook,
+    ) -> Result<(Option<SecretRecord>, Option<Credential>), Error> {
+        let names: Vec<&String> =
+            hook.headers.iter().filter(|(_, v)| **v == HeaderValue::Generated).map(|(k, _)| k).collect();
+        if names.is_empty() {
+            return Ok((None, None));
+        }
+        let mut values: BTreeMap<String, SecretString> = BTreeMap::new();
+        if let Some(Resource::Webhook(WebhookRecord { secret: Some(secret), .. })) = self.state.resources.get(address) {
+            if let Some(identities) = self.identities {
+                if let Ok(plain) = vault::read_file(&self.config.dir.join(&secret.file), identities) {
+                    if let Ok(old) = Credential::from_yaml(&plain) {
+                        values.extend(old.headers);
+                    }
+                }
+            }
+        }
+        values.retain(|k, _| names.contains(&k));
+        for name in names {
+            values.entry(name.clone()).or_insert_with(generate_secret);
+        }
+        let credential = Credential {
+            address: address.to_string(),
+            kind: "webhook_headers".into(),
+            store_hash: Some(store_hash.to_owned()),
+            account_uuid: None,
+            name: hook.name.clone(),
+            client_id: None,
+            client_secret: None,
+            access_token: SecretString::from(String::new()),
+            api_path: None,
+            scopes: vec![],
+            created_at: super::record::now(),
+            headers: values,
+        };
+        let relative = address.secret_path();
+        let recipients = &self.config.encryption.recipients;
+        let written = vault::write_file(
+            &self.config.dir.join(&relative),
+            credential.to_yaml().as_bytes(),
+            recipients,
+            self.config.encryption.armor,
+            None,
+        )?;
+        Ok((Some(SecretRecord::encrypted_to(relative, recipients, written.sha256)), Some(credential)))
     }
 
     /// Deletes a recorded webhook with its account's token. When the account is gone, so is the
@@ -355,6 +417,14 @@ impl Applier<'_> {
         }
         Ok(())
     }
+}
+
+/// A strong random header value: 32 bytes from the operating system, as hex.
+fn generate_secret() -> SecretString {
+    use rand::RngCore;
+    let mut bytes = zeroize::Zeroizing::new([0u8; 32]);
+    rand::rngs::OsRng.fill_bytes(bytes.as_mut());
+    SecretString::from(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
 }
 
 /// `https://host:443/x` and `https://host/x` are one destination to BigCommerce.

@@ -30,8 +30,8 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     let config = Config::load(&global.config)?;
     let state = State::load(&State::path_for(&config.dir))?;
     let files = observe::secret_files(&config.dir, &state);
-    let observations = live::observe(&config, &state, global, args.concurrency, ui)?;
-    let report = drift::drift(&config, &state, &files, &observations, time::OffsetDateTime::now_utc());
+    let live = live::observe(&config, &state, global, args.concurrency, ui)?;
+    let report = drift::drift(&config, &state, &files, &live, time::OffsetDateTime::now_utc());
     ui.out(&render::drift(&report, args.format, ui.paint()));
     Ok(if !report.errors.is_empty() {
         Outcome::Incomplete

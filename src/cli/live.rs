@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::bigcommerce::{Client, Settings};
 use crate::config::Config;
 use crate::error::Error;
-use crate::refresh::{self, Observations};
+use crate::refresh::{self, Live};
 use crate::state::State;
 use crate::ui::Ui;
 use crate::vault::{Identities, IdentityError};
@@ -36,13 +36,7 @@ pub fn identities(global: &Global) -> Result<Identities, Error> {
 
 /// Refreshes every recorded credential, with a progress bar on standard error when it is a
 /// terminal.
-pub fn observe(
-    config: &Config,
-    state: &State,
-    global: &Global,
-    concurrency: usize,
-    ui: &Ui,
-) -> Result<Observations, Error> {
+pub fn observe(config: &Config, state: &State, global: &Global, concurrency: usize, ui: &Ui) -> Result<Live, Error> {
     let identities = identities(global).map_err(|e| match e {
         Error::Identity(IdentityError::Missing) => Error::Refused {
             message: "refreshing needs an identity to decrypt the recorded credentials".into(),
@@ -66,19 +60,17 @@ pub fn observe(
             bar.set_position(done as u64);
         })
     };
-    let observations = runtime()?.block_on(refresh::refresh(
-        config,
-        state,
-        Arc::new(identities),
-        client.clone(),
-        concurrency,
-        progress,
-    ));
+    let identities = Arc::new(identities);
+    let rt = runtime()?;
+    let accounts =
+        rt.block_on(refresh::refresh(config, state, identities.clone(), client.clone(), concurrency, progress));
+    // Webhooks are listed once per account that owns recorded ones, after the credentials.
+    let hooks = rt.block_on(refresh::hook_statuses(config, state, &identities, &client));
     bar.finish_and_clear();
     tracing::debug!(
         requests = client.counters.requests.load(std::sync::atomic::Ordering::Relaxed),
         throttled = client.counters.throttled.load(std::sync::atomic::Ordering::Relaxed),
         "refresh finished"
     );
-    Ok(observations)
+    Ok(Live { accounts, hooks })
 }

@@ -39,7 +39,7 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     let files = observe::secret_files(&config.dir, &state);
     let live = if args.refresh { Some(live::observe(&config, &state, global, args.concurrency, ui)?) } else { None };
     if let Some(live) = &live {
-        refuse_failed(live)?;
+        refuse_failed(&live.accounts)?;
     }
     let plan = plan::diff(&config, &state, &files, live.as_ref(), time::OffsetDateTime::now_utc());
     if let Some(out) = &args.out {

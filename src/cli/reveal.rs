@@ -31,7 +31,8 @@ use super::{live, Global, Outcome};
 /// BIGCOMMERCE_CLIENT_SECRET and BIGCOMMERCE_API_PATH for a store-level API account;
 /// BIGCOMMERCE_ACCOUNT_UUID and the same token, client and API path variables for an
 /// account-level one; BIGCOMMERCE_STOREFRONT_TOKEN and BIGCOMMERCE_STORE_HASH for a storefront
-/// token. `json` and `yaml` print every field of the credential.
+/// token; BIGCOMMERCE_WEBHOOK_HEADER_<NAME> for a webhook's generated header secrets. `json` and
+/// `yaml` print every field of the credential.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The address of the credential, such as store/production/erp-sync.
@@ -80,6 +81,8 @@ enum Kind {
     StoreApiAccount,
     AccountApiAccount,
     StorefrontToken,
+    /// A webhook's generated header values.
+    WebhookHeaders,
 }
 
 /// A recorded credential, decrypted from a file that matched the state.
@@ -93,11 +96,25 @@ pub(super) struct Opened {
 impl Opened {
     /// The `BIGCOMMERCE_*` variables of this credential, in a fixed order. Absent fields (an
     /// API account recorded without a client secret) give no variable rather than an empty one.
-    pub(super) fn variables(&self) -> Vec<(&'static str, &str)> {
+    pub(super) fn variables(&self) -> Vec<(String, &str)> {
         let c = &self.credential;
         let token = Some(c.access_token.expose_secret());
         let store_hash = self.store_hash.as_deref();
         let listed: Vec<(&'static str, Option<&str>)> = match self.kind {
+            Kind::WebhookHeaders => {
+                // `X-Webhook-Secret` becomes BIGCOMMERCE_WEBHOOK_HEADER_X_WEBHOOK_SECRET.
+                return c
+                    .headers
+                    .iter()
+                    .map(|(name, value)| {
+                        let name: String = name
+                            .chars()
+                            .map(|ch| if ch.is_ascii_alphanumeric() { ch.to_ascii_uppercase() } else { '_' })
+                            .collect();
+                        (format!("BIGCOMMERCE_WEBHOOK_HEADER_{name}"), value.expose_secret())
+                    })
+                    .collect();
+            }
             Kind::StorefrontToken => {
                 vec![("BIGCOMMERCE_STOREFRONT_TOKEN", token), ("BIGCOMMERCE_STORE_HASH", store_hash)]
             }
@@ -116,7 +133,7 @@ impl Opened {
                 ]
             }
         };
-        listed.into_iter().filter_map(|(name, value)| Some((name, value?))).collect()
+        listed.into_iter().filter_map(|(name, value)| Some((name.to_owned(), value?))).collect()
     }
 }
 
@@ -135,6 +152,9 @@ pub(super) fn open(text: &str, global: &Global, command: &str) -> Result<Opened,
         Resource::StoreApiAccount(r) => (Kind::StoreApiAccount, r.store_hash.clone(), None, &r.secret),
         Resource::AccountApiAccount(r) => (Kind::AccountApiAccount, None, r.account_uuid.clone(), &r.secret),
         Resource::StorefrontToken(t) => (Kind::StorefrontToken, Some(t.store_hash.clone()), None, &t.secret),
+        Resource::Webhook(w) if w.secret.is_some() => {
+            (Kind::WebhookHeaders, None, None, w.secret.as_ref().expect("just checked"))
+        }
         Resource::Webhook(_) => {
             let owner = address.owner().map(|o| o.to_string()).unwrap_or_default();
             return Err(Error::Refused {
@@ -220,12 +240,12 @@ pub(super) fn read_checked(
 
 /// `NAME='value'` lines for a POSIX shell. A value is single-quoted, and each `'` in it becomes
 /// `'\''`, so no character in a credential can end the quoting or be expanded.
-fn env_lines(variables: &[(&str, &str)]) -> Zeroizing<String> {
+fn env_lines<N: AsRef<str>>(variables: &[(N, &str)]) -> Zeroizing<String> {
     // Sized up front so that growing the buffer never leaves a copy of a secret in freed memory.
-    let capacity = variables.iter().map(|(name, value)| name.len() + 4 * value.len() + 4).sum();
+    let capacity = variables.iter().map(|(name, value)| name.as_ref().len() + 4 * value.len() + 4).sum();
     let mut out = Zeroizing::new(String::with_capacity(capacity));
     for (name, value) in variables {
-        out.push_str(name);
+        out.push_str(name.as_ref());
         out.push_str("='");
         for c in value.chars() {
             if c == '\'' {

@@ -9,7 +9,7 @@ use super::{Action, FieldChange, Mode, Op, Plan, ResourceType, ScopeChange};
 use crate::address::Address;
 use crate::config::{format_duration, Config, HeaderValue, Owner, StorefrontToken, Webhook};
 use crate::observe::FileStatus;
-use crate::refresh::{Observation, Observations};
+use crate::refresh::{HookStatus, Live, Observation};
 use crate::state::{ApiAccountRecord, Resource, State, TokenRecord, WebhookRecord};
 use crate::vault;
 
@@ -19,7 +19,7 @@ pub fn diff(
     config: &Config,
     state: &State,
     files: &BTreeMap<Address, FileStatus>,
-    live: Option<&Observations>,
+    live: Option<&Live>,
     now: OffsetDateTime,
 ) -> Plan {
     let fingerprint = vault::fingerprint(&config.encryption.recipients);
@@ -36,7 +36,7 @@ pub fn diff(
 struct Differ<'a> {
     state: &'a State,
     files: &'a BTreeMap<Address, FileStatus>,
-    live: Option<&'a Observations>,
+    live: Option<&'a Live>,
     now: OffsetDateTime,
     fingerprint: String,
     actions: Vec<Action>,
@@ -115,7 +115,7 @@ impl Differ<'_> {
             } else if record.exposed {
                 Some("a removed recipient could read its credential (`rekey --rotate-exposed`): a new account is created, then this one deleted".to_owned())
             } else {
-                self.live.and_then(|live| live_reason(live.get(address)?, &account.scopes))
+                self.live.and_then(|live| live_reason(live.accounts.get(address)?, &account.scopes))
             };
             if let Some(reason) = replacement {
                 self.push(address, Op::Replace, Mode::Guided, resource_type, &target, reason).scopes =
@@ -168,6 +168,26 @@ impl Differ<'_> {
                                     reason,
                                 )
                                 .changes = changes;
+                            } else if let Some(status) = self
+                                .live
+                                .and_then(|l| l.hooks.get(&hook.address))
+                                .filter(|s| **s != HookStatus::Active || !hook.active)
+                            {
+                                let (op, reason) = match status {
+                                    HookStatus::Deactivated => (Op::Update, "BigCommerce deactivated it (failed deliveries or 90 days without events): reactivate it"),
+                                    HookStatus::Missing => (Op::Create, "it is gone from BigCommerce: create it again"),
+                                    HookStatus::Inactive if hook.active => (Op::Update, "it is inactive at BigCommerce: activate it"),
+                                    HookStatus::Active if !hook.active => (Op::Update, "it is active at BigCommerce: deactivate it"),
+                                    _ => continue,
+                                };
+                                self.push(
+                                    &hook.address,
+                                    op,
+                                    Mode::Automated,
+                                    ResourceType::Webhook,
+                                    &target,
+                                    reason.into(),
+                                );
                             } else if let Some(secret) = &record.secret {
                                 if let Some((op, reason)) = self.secret_check(&hook.address, &secret.recipients) {
                                     let op = if op == Op::Replace { Op::Update } else { op };

@@ -218,6 +218,21 @@ pub async fn webhooks(State(app): State<Arc<App>>, hash: Result<Path<String>, Pa
     reply::json(StatusCode::OK, &json!({"data": data}))
 }
 
+/// `POST /__sandbox/webhooks/{id}/deactivate`: what BigCommerce does to a webhook after failed
+/// deliveries or 90 days without events.
+pub async fn deactivate_webhook(State(app): State<Arc<App>>, id: Result<Path<u64>, PathRejection>) -> Response {
+    let Ok(Path(id)) = id else { return bad_request("the webhook id must be a number") };
+    let mut st = app.lock();
+    match st.hooks.get_mut(&id) {
+        Some(hook) => {
+            hook.is_active = false;
+            hook.deactivated = true;
+            reply::json(StatusCode::OK, &hook.to_json())
+        }
+        None => reply::json(StatusCode::NOT_FOUND, &json!({"status": 404, "title": "no such webhook"})),
+    }
+}
+
 /// `POST /__sandbox/faults`
 pub async fn add_fault(State(app): State<Arc<App>>, body: Bytes) -> Response {
     let value = match reply::parse_body(&body) {

@@ -158,6 +158,7 @@ fn router(app: Arc<App>) -> Router {
         .route("/__sandbox/stores/{store_hash}/settings", put(control::store_settings))
         .route("/__sandbox/stores/{store_hash}/storefront-tokens", get(control::storefront_tokens))
         .route("/__sandbox/stores/{store_hash}/webhooks", get(control::webhooks))
+        .route("/__sandbox/webhooks/{id}/deactivate", post(control::deactivate_webhook))
         .route("/__sandbox/accounts/{account_uuid}/api-accounts", post(control::create_account_account))
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)

@@ -73,6 +73,9 @@ pub struct Webhook {
     pub destination: String,
     pub headers: Option<BTreeMap<String, String>>,
     pub is_active: bool,
+    /// BigCommerce deactivated it (failed deliveries or 90 days idle); a PUT with
+    /// `is_active: true` reactivates it.
+    pub deactivated: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -89,7 +92,7 @@ impl Webhook {
             "is_active": self.is_active,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
-            "status": if self.is_active { "active" } else { "inactive" },
+            "status": if self.deactivated { "deactivated" } else if self.is_active { "active" } else { "inactive" },
         })
     }
 }
@@ -333,6 +336,7 @@ mod tests {
                 destination: "https://example.com/h".into(),
                 headers: None,
                 is_active: true,
+                deactivated: false,
                 created_at: 0,
                 updated_at: 0,
             },

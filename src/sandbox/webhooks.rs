@@ -190,6 +190,7 @@ fn create(st: &mut Sandbox, caller: &ApiAccount, req: &Request) -> Response {
         destination,
         headers: f.headers.flatten(),
         is_active: f.is_active.unwrap_or(true),
+        deactivated: false,
         created_at: now,
         updated_at: now,
     };
@@ -222,6 +223,7 @@ fn update(st: &mut Sandbox, caller: &ApiAccount, req: &Request, id: u64) -> Resp
     hook.destination = destination;
     if let Some(active) = f.is_active {
         hook.is_active = active;
+        hook.deactivated &= !active;
     }
     if let Some(headers) = f.headers {
         hook.headers = headers;

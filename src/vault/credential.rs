@@ -20,6 +20,8 @@ pub struct Credential {
     pub api_path: Option<String>,
     pub scopes: Vec<String>,
     pub created_at: String,
+    /// Generated webhook header values, by header name (webhook secrets only).
+    pub headers: std::collections::BTreeMap<String, SecretString>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -42,6 +44,8 @@ struct Plain<'a> {
     #[serde(default)]
     scopes: Vec<String>,
     created_at: &'a str,
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    headers: std::collections::BTreeMap<String, std::borrow::Cow<'a, str>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +67,11 @@ impl Credential {
             api_path: self.api_path.as_deref(),
             scopes: self.scopes.clone(),
             created_at: &self.created_at,
+            headers: self
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), std::borrow::Cow::Borrowed(v.expose_secret())))
+                .collect(),
         };
         // Serializing plain strings and lists into YAML cannot fail.
         Zeroizing::new(serde_yaml::to_string(&plain).unwrap_or_default())
@@ -86,6 +95,8 @@ impl Credential {
             api_path: plain.api_path.map(str::to_owned),
             scopes: plain.scopes,
             created_at: plain.created_at.to_owned(),
+            // Moved, not copied, into secrets that zeroize.
+            headers: plain.headers.into_iter().map(|(k, v)| (k, SecretString::from(v.into_owned()))).collect(),
         })
     }
 }
@@ -106,6 +117,11 @@ impl Credential {
             api_path: self.api_path.as_deref(),
             scopes: self.scopes.clone(),
             created_at: &self.created_at,
+            headers: self
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), std::borrow::Cow::Borrowed(v.expose_secret())))
+                .collect(),
         };
         let texts = [plain.address, plain.kind, plain.name, plain.access_token, plain.created_at].into_iter();
         let optional = [plain.store_hash, plain.account_uuid, plain.client_id, plain.client_secret, plain.api_path];
@@ -141,6 +157,7 @@ mod tests {
             api_path: Some("https://api.bigcommerce.com/stores/abc123/v3/".into()),
             scopes: vec!["store_v2_products".into()],
             created_at: "2026-11-29T00:00:00Z".into(),
+            headers: Default::default(),
         };
         let yaml = c.to_yaml();
         let back = Credential::from_yaml(yaml.as_bytes()).unwrap();

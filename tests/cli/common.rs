@@ -76,6 +76,7 @@ impl Repo {
             api_path: Some("https://api.bigcommerce.com/stores/abc123def4/v3/".into()),
             scopes: vec![],
             created_at: "2026-11-01T00:00:00Z".into(),
+            headers: Default::default(),
         };
         let rel = address.secret_path();
         let written =

@@ -237,3 +237,64 @@ fn webhooks_are_created_updated_adopted_moved_and_deleted() {
         .stdout(predicate::str::contains("deleted store/production/erp-sync/webhook/order-created"));
     assert!(hooks(&sandbox).is_empty());
 }
+
+#[test]
+fn generated_header_secrets_are_encrypted_sent_masked_and_revealed() {
+    let (repo, sandbox) = setup();
+    let config = CONFIG
+        .replace("RECIPIENT", &repo.recipient)
+        .replace("headers: {X-Env: production}", "headers: {X-Env: production, X-Webhook-Secret: {secret: generate}}");
+    repo.write("bckeys.yaml", &config);
+    bckeys(&repo, &sandbox)
+        .args(["plan", "--refresh=false"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("+ headers.X-Webhook-Secret: (sensitive)"));
+    apply(&repo, &sandbox).code(0);
+    let live = hooks(&sandbox);
+    assert_eq!(live[0]["headers"], serde_json::json!(["X-Env", "X-Webhook-Secret"]));
+    let state = repo.read("bckeys.state.yaml");
+    assert!(state.contains("generated_headers:") && state.contains("- X-Webhook-Secret"), "{state}");
+    let reveal = |repo: &Repo| {
+        let out = bckeys(repo, &sandbox)
+            .args(["reveal", "store/production/erp-sync/webhook/order-created"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8(out.stdout).unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix("BIGCOMMERCE_WEBHOOK_HEADER_X_WEBHOOK_SECRET="))
+            .unwrap()
+            .trim_matches('\'')
+            .to_owned()
+    };
+    let value = reveal(&repo);
+    assert_eq!(value.len(), 64, "32 random bytes as hex: {value}");
+    assert!(value.chars().all(|c| c.is_ascii_hexdigit()));
+    assert!(!state.contains(&value));
+    // The value never shows in a plan, and stays the same across runs.
+    let plan = bckeys(&repo, &sandbox).args(["plan", "--format", "json"]).output().unwrap();
+    assert!(!String::from_utf8_lossy(&plan.stdout).contains(&value));
+    apply(&repo, &sandbox).code(0);
+    assert_eq!(reveal(&repo), value);
+}
+
+#[test]
+fn a_deactivated_webhook_is_reported_and_reactivated() {
+    let (repo, sandbox) = setup();
+    apply(&repo, &sandbox).code(0);
+    let id = hooks(&sandbox)[0]["id"].as_u64().unwrap();
+    let (status, _) = sandbox.panel("POST", &format!("/__sandbox/webhooks/{id}/deactivate"), serde_json::Value::Null);
+    assert_eq!(status, 200);
+    bckeys(&repo, &sandbox)
+        .arg("drift")
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains(format!("BigCommerce deactivated webhook {id}")));
+    bckeys(&repo, &sandbox).arg("plan").assert().success().stdout(predicate::str::contains("reactivate it"));
+    apply(&repo, &sandbox)
+        .code(0)
+        .stdout(predicate::str::contains("reactivated store/production/erp-sync/webhook/order-created"));
+    assert_eq!(hooks(&sandbox)[0]["status"], "active");
+    bckeys(&repo, &sandbox).arg("drift").assert().code(0);
+}

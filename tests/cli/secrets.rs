@@ -49,6 +49,7 @@ fn credential(address: &str, kind: &str, token: &str) -> Credential {
         }),
         scopes: vec!["store_v2_products".into()],
         created_at: "2026-11-01T00:00:00Z".into(),
+        headers: Default::default(),
     }
 }
 
