@@ -40,6 +40,32 @@ fn sync_dir(dir: &Path) {
     let _ = dir;
 }
 
+/// Removes the temporary files that a write killed midway left in `dir` and below: they were
+/// never renamed into place, so nothing refers to them. Call it holding the repository lock.
+pub fn remove_stale_temporaries(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        match entry.file_type() {
+            Ok(t)
+                if t.is_dir()
+                    && !t.is_symlink()
+                    && (name == "secrets"
+                        || dir.ends_with("secrets")
+                        || dir.components().any(|c| c.as_os_str() == "secrets")) =>
+            {
+                remove_stale_temporaries(&path)
+            }
+            Ok(t) if t.is_file() && name.starts_with(".bckeys-") && name.ends_with(".tmp") => {
+                let _ = fs::remove_file(&path);
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Lowercase hex SHA-256 of some bytes.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
@@ -64,6 +90,20 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn stale_temporaries_go_and_nothing_else_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let secrets = dir.path().join("secrets/store/p");
+        fs::create_dir_all(&secrets).unwrap();
+        for f in [dir.path().join(".bckeys-1.tmp"), secrets.join(".bckeys-2.tmp"), secrets.join("a.age"), dir.path().join("bckeys.yaml")] {
+            fs::write(f, b"x").unwrap();
+        }
+        remove_stale_temporaries(dir.path());
+        assert!(!dir.path().join(".bckeys-1.tmp").exists());
+        assert!(!secrets.join(".bckeys-2.tmp").exists());
+        assert!(secrets.join("a.age").exists() && dir.path().join("bckeys.yaml").exists());
     }
 
     #[test]

@@ -190,7 +190,12 @@ impl Applier<'_> {
         let steps = guide::create_steps(&action.address, &account.name, &place, &account.scopes);
         let header = format!("Create {} ({}):\n{}", action.address, action.target, guide::numbered(&steps));
 
-        let (mut text, source, interactive) = if let Some(panel) = self.panel {
+        let captured =
+            if self.options.credentials.contains_key(&action.address) { None } else { self.captured(&action.address) };
+        let (mut text, source, interactive) = if let Some(text) = captured {
+            self.say(&format!("Using the credentials of {} that an interrupted apply captured.\n", action.address));
+            (text, "the credentials an interrupted apply captured".to_owned(), self.person.is_some())
+        } else if let Some(panel) = self.panel {
             self.say(&format!("{header}  (sandbox: the simulated control panel carries these steps out)\n"));
             let parameters = account.scopes.parameters();
             match self.rt.block_on(panel.create(&owner_path, &account.name, &parameters)) {
@@ -220,6 +225,7 @@ impl Applier<'_> {
         };
 
         loop {
+            self.capture(&action.address, &text).map_err(Err)?;
             let proven = credentials::parse(&text, &source)
                 .map_err(|e| format!("{e}"))
                 .and_then(|issued| record::prove(self.client, self.rt, issued, account, owner, &source));
@@ -227,6 +233,7 @@ impl Applier<'_> {
                 Ok(proven) if proven.matches() => {
                     record::store(config, &mut self.state, &self.state_path, &action.address, &account.name, proven)
                         .map_err(Err)?;
+                    self.release(&action.address);
                     self.say(&format!(
                         "Recorded {}: credentials proven and encrypted to {}.\n",
                         action.address,
@@ -249,11 +256,15 @@ impl Applier<'_> {
                                 proven,
                             )
                             .map_err(Err)?;
+                            self.release(&action.address);
                             self.say(&format!("Recorded {} with what BigCommerce granted ({differences}); the next plan shows the difference.\n", action.address));
                             self.report.done.push(format!("created {} (accepted: {differences})", action.address));
                             return Ok(());
                         }
-                        Choice::Abort => return Err(Ok(Aborted)),
+                        Choice::Abort => {
+                            self.release(&action.address);
+                            return Err(Ok(Aborted));
+                        }
                         Choice::Retry => {
                             // bckeys forgets these credentials: the account they belong to would
                             // otherwise linger at BigCommerce, unrecorded and unseen.
@@ -274,6 +285,7 @@ impl Applier<'_> {
                     self.say(&format!("These credentials can't be used: {message}\n"));
                 }
                 Err(message) => {
+                    self.release(&action.address);
                     self.pending(action, format!("{message}; nothing was recorded"), steps);
                     return Ok(());
                 }
@@ -281,9 +293,33 @@ impl Applier<'_> {
             let person = self.person.as_deref_mut().expect("interactive means a person");
             match person.credentials(&action.address) {
                 Some(t) => text = t,
-                None => return Err(Ok(Aborted)),
+                None => {
+                    self.release(&action.address);
+                    return Err(Ok(Aborted));
+                }
             }
         }
+    }
+
+    /// Credentials received but not yet recorded are kept encrypted here, so that an apply
+    /// killed while proving them resumes with them instead of creating another account.
+    fn captured_path(&self, address: &Address) -> PathBuf {
+        self.config.dir.join(format!("secrets/{address}.captured.age"))
+    }
+
+    fn capture(&self, address: &Address, text: &str) -> Result<(), Error> {
+        let recipients = &self.config.encryption.recipients;
+        vault::write_file(&self.captured_path(address), text.as_bytes(), recipients, true, None)?;
+        Ok(())
+    }
+
+    fn captured(&self, address: &Address) -> Option<Zeroizing<String>> {
+        let plain = vault::read_file(&self.captured_path(address), self.identities?).ok()?;
+        String::from_utf8(plain.to_vec()).ok().map(Zeroizing::new)
+    }
+
+    fn release(&self, address: &Address) {
+        let _ = std::fs::remove_file(self.captured_path(address));
     }
 
     /// Moves the current record and its credential aside as the previous account of `address`,

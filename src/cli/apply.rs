@@ -71,6 +71,7 @@ fn parse_credentials_arg(text: &str) -> Result<(Address, PathBuf), String> {
 pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     let config = Config::load(&global.config)?;
     let _lock = Lock::acquire(&config.dir)?;
+    crate::fsutil::remove_stale_temporaries(&config.dir);
     let state_path = State::path_for(&config.dir);
     let state = State::load(&state_path)?;
     let interactive = !args.non_interactive && std::io::stdin().is_terminal();
