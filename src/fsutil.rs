@@ -97,7 +97,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let secrets = dir.path().join("secrets/store/p");
         fs::create_dir_all(&secrets).unwrap();
-        for f in [dir.path().join(".bckeys-1.tmp"), secrets.join(".bckeys-2.tmp"), secrets.join("a.age"), dir.path().join("bckeys.yaml")] {
+        for f in [
+            dir.path().join(".bckeys-1.tmp"),
+            secrets.join(".bckeys-2.tmp"),
+            secrets.join("a.age"),
+            dir.path().join("bckeys.yaml"),
+        ] {
             fs::write(f, b"x").unwrap();
         }
         remove_stale_temporaries(dir.path());

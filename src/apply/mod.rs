@@ -319,7 +319,17 @@ impl Applier<'_> {
     }
 
     fn release(&self, address: &Address) {
-        let _ = std::fs::remove_file(self.captured_path(address));
+        let path = self.captured_path(address);
+        if std::fs::remove_file(&path).is_ok() {
+            // Leave no empty directories behind either: an aborted apply leaves the tree as it was.
+            let mut dir = path.parent();
+            while let Some(d) = dir.filter(|d| d.starts_with(self.config.dir.join("secrets"))) {
+                if std::fs::remove_dir(d).is_err() {
+                    break;
+                }
+                dir = d.parent();
+            }
+        }
     }
 
     /// Moves the current record and its credential aside as the previous account of `address`,
@@ -446,16 +456,23 @@ impl Applier<'_> {
     /// Drops a deleted account's record and credential: the state first (so nothing points at
     /// a missing file), then the file.
     fn forget(&mut self, address: &Address, record: &ApiAccountRecord, previous: bool) -> Result<(), Error> {
+        self.drop_record(address, &record.secret.file, previous)?;
+        let which = if previous { format!("{address} (previous account)") } else { address.to_string() };
+        self.say(&format!("{which}: BigCommerce rejects its token; record and credential removed.\n"));
+        self.report.done.push(format!("deleted {which}"));
+        Ok(())
+    }
+
+    /// Removes a record (current or previous) and then its secret file: the state first, so that
+    /// nothing ever points at a missing file.
+    fn drop_record(&mut self, address: &Address, file: &std::path::Path, previous: bool) -> Result<(), Error> {
         if previous {
             self.state.retiring.remove(address);
         } else {
             self.state.resources.remove(address);
         }
         self.state.save(&self.state_path)?;
-        let _ = std::fs::remove_file(self.config.dir.join(&record.secret.file));
-        let which = if previous { format!("{address} (previous account)") } else { address.to_string() };
-        self.say(&format!("{which}: BigCommerce rejects its token; record and credential removed.\n"));
-        self.report.done.push(format!("deleted {which}"));
+        let _ = std::fs::remove_file(self.config.dir.join(file));
         Ok(())
     }
 

@@ -133,15 +133,7 @@ pub fn store(
         created_at: created_at.clone(),
         headers: Default::default(),
     };
-    let relative = address.secret_path();
-    let recipients = &config.encryption.recipients;
-    let written = vault::write_file(
-        &config.dir.join(&relative),
-        credential.to_yaml().as_bytes(),
-        recipients,
-        config.encryption.armor,
-        None,
-    )?;
+    let secret = encrypt(config, address, &credential)?;
     let record = ApiAccountRecord {
         account_uuid,
         client_id: issued.client_id.unwrap_or_default(),
@@ -149,7 +141,7 @@ pub fn store(
         exposed: false,
         name: account_name.to_owned(),
         scopes,
-        secret: SecretRecord::encrypted_to(relative, recipients, written.sha256),
+        secret,
         store_hash,
     };
     let resource = if kind == "store_api_account" {
@@ -160,6 +152,21 @@ pub fn store(
     state.resources.insert(address.clone(), resource);
     state.save(state_path)?;
     Ok(())
+}
+
+/// Writes a credential encrypted to the configured recipients into the address's secret file
+/// (atomically), and returns what the state records of it.
+pub fn encrypt(config: &Config, address: &Address, credential: &Credential) -> Result<SecretRecord, Error> {
+    let relative = address.secret_path();
+    let recipients = &config.encryption.recipients;
+    let written = vault::write_file(
+        &config.dir.join(&relative),
+        credential.to_yaml().as_bytes(),
+        recipients,
+        config.encryption.armor,
+        None,
+    )?;
+    Ok(SecretRecord::encrypted_to(relative, recipients, written.sha256))
 }
 
 pub fn now() -> String {

@@ -109,15 +109,7 @@ impl Applier<'_> {
             created_at: stamp(now),
             headers: Default::default(),
         };
-        let relative = address.secret_path();
-        let recipients = &self.config.encryption.recipients;
-        let written = vault::write_file(
-            &self.config.dir.join(&relative),
-            credential.to_yaml().as_bytes(),
-            recipients,
-            self.config.encryption.armor,
-            None,
-        )?;
+        let secret = super::record::encrypt(self.config, address, &credential)?;
         let record = TokenRecord {
             access_scopes: token.access_scopes.clone(),
             allowed_cors_origins: token.allowed_cors_origins.clone(),
@@ -125,7 +117,7 @@ impl Applier<'_> {
             created_at: stamp(now),
             expires_at: stamp(expires),
             issuer: token.issuer.clone(),
-            secret: SecretRecord::encrypted_to(relative, recipients, written.sha256),
+            secret,
             store_hash,
             token_type: token.kind,
         };
@@ -168,13 +160,7 @@ impl Applier<'_> {
                 return Ok(());
             }
         }
-        if previous {
-            self.state.retiring.remove(address);
-        } else {
-            self.state.resources.remove(address);
-        }
-        self.state.save(&self.state_path)?;
-        let _ = std::fs::remove_file(self.config.dir.join(&record.secret.file));
+        self.drop_record(address, &record.secret.file, previous)?;
         let which = if previous { format!("{address} (previous token)") } else { address.to_string() };
         self.report.done.push(if expired {
             format!("dropped {which} (already expired)")
@@ -325,16 +311,8 @@ impl Applier<'_> {
             created_at: super::record::now(),
             headers: values,
         };
-        let relative = address.secret_path();
-        let recipients = &self.config.encryption.recipients;
-        let written = vault::write_file(
-            &self.config.dir.join(&relative),
-            credential.to_yaml().as_bytes(),
-            recipients,
-            self.config.encryption.armor,
-            None,
-        )?;
-        Ok((Some(SecretRecord::encrypted_to(relative, recipients, written.sha256)), Some(credential)))
+        let secret = super::record::encrypt(self.config, address, &credential)?;
+        Ok((Some(secret), Some(credential)))
     }
 
     /// Deletes a recorded webhook with its account's token. When the account is gone, so is the

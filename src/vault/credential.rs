@@ -53,9 +53,9 @@ struct Plain<'a> {
 pub struct CredentialError(String);
 
 impl Credential {
-    /// The YAML written inside the encrypted file.
-    pub fn to_yaml(&self) -> Zeroizing<String> {
-        let plain = Plain {
+    /// The borrowed, serializable view of this credential; secrets are exposed only into it.
+    fn plain(&self) -> Plain<'_> {
+        Plain {
             address: &self.address,
             kind: &self.kind,
             store_hash: self.store_hash.as_deref(),
@@ -72,7 +72,12 @@ impl Credential {
                 .iter()
                 .map(|(k, v)| (k.clone(), std::borrow::Cow::Borrowed(v.expose_secret())))
                 .collect(),
-        };
+        }
+    }
+
+    /// The YAML written inside the encrypted file.
+    pub fn to_yaml(&self) -> Zeroizing<String> {
+        let plain = self.plain();
         // Serializing plain strings and lists into YAML cannot fail.
         Zeroizing::new(serde_yaml::to_string(&plain).unwrap_or_default())
     }
@@ -105,29 +110,13 @@ impl Credential {
     /// The same fields as `to_yaml`, as pretty JSON, for `reveal --format json`. The buffer is
     /// sized up front so that growing it never leaves a copy of a secret behind in freed memory.
     pub fn to_json(&self) -> Zeroizing<String> {
-        let plain = Plain {
-            address: &self.address,
-            kind: &self.kind,
-            store_hash: self.store_hash.as_deref(),
-            account_uuid: self.account_uuid.as_deref(),
-            name: &self.name,
-            client_id: self.client_id.as_deref(),
-            client_secret: self.client_secret.as_ref().map(|s| s.expose_secret()),
-            access_token: self.access_token.expose_secret(),
-            api_path: self.api_path.as_deref(),
-            scopes: self.scopes.clone(),
-            created_at: &self.created_at,
-            headers: self
-                .headers
-                .iter()
-                .map(|(k, v)| (k.clone(), std::borrow::Cow::Borrowed(v.expose_secret())))
-                .collect(),
-        };
+        let plain = self.plain();
         let texts = [plain.address, plain.kind, plain.name, plain.access_token, plain.created_at].into_iter();
         let optional = [plain.store_hash, plain.account_uuid, plain.client_id, plain.client_secret, plain.api_path];
         let text_len: usize = texts
             .chain(optional.into_iter().flatten())
             .chain(plain.scopes.iter().map(String::as_str))
+            .chain(plain.headers.iter().flat_map(|(k, v)| [k.as_str(), v.as_ref()]))
             .map(str::len)
             .sum();
         // JSON escapes a byte into at most 6 (`\u00XX`); field names and indentation fit in the rest.

@@ -51,6 +51,16 @@ impl Repo {
         cmd
     }
 
+    /// `bckeys` against a sandbox (or any API base), with this repository's identity and fast
+    /// retries.
+    pub fn bckeys_on(&self, api_base: &str) -> Command {
+        let mut cmd = self.bckeys();
+        cmd.env("BCKEYS_API_BASE", api_base)
+            .env("BCKEYS_IDENTITY_FILE", &self.identity)
+            .env("BCKEYS_RETRY_BASE_MS", "5");
+        cmd
+    }
+
     pub fn recipients(&self, extra: &[&str]) -> Vec<Recipient> {
         std::iter::once(self.recipient.as_str())
             .chain(extra.iter().copied())

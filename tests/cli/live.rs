@@ -85,11 +85,7 @@ fn new_repo() -> Repo {
 
 /// bckeys against the sandbox, with the repository's identity and fast retries.
 fn bckeys(repo: &Repo, sandbox: &Sandbox) -> assert_cmd::Command {
-    let mut cmd = repo.bckeys();
-    cmd.env("BCKEYS_API_BASE", &sandbox.url)
-        .env("BCKEYS_IDENTITY_FILE", &repo.identity)
-        .env("BCKEYS_RETRY_BASE_MS", "5");
-    cmd
+    repo.bckeys_on(&sandbox.url)
 }
 
 fn import(repo: &Repo, sandbox: &Sandbox, address: &str, credentials: &str) -> assert_cmd::assert::Assert {

@@ -52,11 +52,7 @@ fn setup() -> (Repo, Sandbox) {
 }
 
 fn bckeys(repo: &Repo, sandbox: &Sandbox) -> assert_cmd::Command {
-    let mut cmd = repo.bckeys();
-    cmd.env("BCKEYS_API_BASE", &sandbox.url)
-        .env("BCKEYS_IDENTITY_FILE", &repo.identity)
-        .env("BCKEYS_RETRY_BASE_MS", "5");
-    cmd
+    repo.bckeys_on(&sandbox.url)
 }
 
 fn apply(repo: &Repo, sandbox: &Sandbox) -> assert_cmd::assert::Assert {
