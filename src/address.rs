@@ -117,7 +117,10 @@ impl FromStr for Address {
 /// A label or name that can stand in an address and a file path: letters, digits, `-`, `_`
 /// and `.`, not starting with `.` (no hidden files, no `..`).
 pub fn is_valid_segment(s: &str) -> bool {
+    // `.retiring` and `.captured` name bckeys' own files beside a credential's.
     !s.is_empty()
+        && !s.ends_with(".retiring")
+        && !s.ends_with(".captured")
         && !s.starts_with('.')
         && s.len() <= 128
         && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))

@@ -29,7 +29,7 @@ pub struct State {
     /// token is recorded. BigCommerce can't list tokens, so one left here means a token may exist
     /// that nobody recorded.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub intents: BTreeMap<Address, TokenIntent>,
+    pub intents: BTreeMap<Address, Vec<TokenIntent>>,
     pub serial: u64,
     pub version: u32,
 }

@@ -74,6 +74,8 @@ pub struct Pending {
 pub struct ApplyReport {
     pub done: Vec<String>,
     pub pending: Vec<Pending>,
+    /// Automated steps that BigCommerce refused or that could not be carried out.
+    pub failed: Vec<Pending>,
     /// Findings the plan listed for a person to look into.
     pub review: Vec<String>,
     pub aborted: bool,
@@ -131,14 +133,31 @@ impl Applier<'_> {
     fn one(&mut self, action: &Action) -> Result<(), Result<Aborted, Error>> {
         let account = matches!(action.resource_type, ResourceType::StoreApiAccount | ResourceType::AccountApiAccount);
         match (action.action, account) {
-            (Op::Create, true) => self.create(action),
+            (Op::Create, true) => self.create(action, false),
+            (Op::Replace, true) | (Op::Replace, false) if self.state.retiring.contains_key(&action.address) => {
+                self.pending(
+                    action,
+                    "the previous replacement is not finished: the account before this one must be deleted first (see the other step for this address)".into(),
+                    vec![],
+                );
+                Ok(())
+            }
             (Op::Replace, true) => {
-                self.retire(&action.address).map_err(Err)?;
-                self.create(action)?;
-                if self.state.resources.contains_key(&action.address) {
+                self.create(action, true)?;
+                if self.state.resources.contains_key(&action.address)
+                    && self.state.retiring.contains_key(&action.address)
+                {
                     self.move_webhooks(&action.address).map_err(Err)?;
                     self.delete(&action.address, true)?;
                 }
+                Ok(())
+            }
+            (Op::Delete, _) if action.previous && !self.state.resources.contains_key(&action.address) => {
+                self.pending(
+                    action,
+                    "its replacement is not recorded yet, so the previous account stays until it is".into(),
+                    vec![],
+                );
                 Ok(())
             }
             (Op::Delete, true) => self.delete(&action.address, action.previous),
@@ -177,7 +196,10 @@ impl Applier<'_> {
     }
 
     /// Guided creation: steps, credentials (panel, file or person), proof, encryption, record.
-    fn create(&mut self, action: &Action) -> Result<(), Result<Aborted, Error>> {
+    ///
+    /// With `replacing`, the current record moves aside as the previous account only once the
+    /// new credentials are proven (and kept captured), in the step that records them.
+    fn create(&mut self, action: &Action, replacing: bool) -> Result<(), Result<Aborted, Error>> {
         let config = self.config;
         let Some((account, owner)) = config.api_accounts().find(|(a, _)| a.address == action.address) else {
             self.pending(action, "the configuration no longer declares it".into(), vec![]);
@@ -190,8 +212,24 @@ impl Applier<'_> {
         let steps = guide::create_steps(&action.address, &account.name, &place, &account.scopes);
         let header = format!("Create {} ({}):\n{}", action.address, action.target, guide::numbered(&steps));
 
-        let captured =
-            if self.options.credentials.contains_key(&action.address) { None } else { self.captured(&action.address) };
+        // Credentials an interrupted apply captured belong to an account that exists: they are
+        // used, or the step waits; they are never overwritten by others.
+        let captured = if self.captured_path(&action.address).exists() {
+            match (self.options.credentials.contains_key(&action.address), self.captured(&action.address)) {
+                (false, Some(text)) => Some(text),
+                _ => {
+                    let path = self.captured_path(&action.address);
+                    self.pending(
+                        action,
+                        format!("credentials captured by an interrupted apply wait in {}: run apply with an identity that decrypts them (and without --credentials for this address) to resume with them, or delete that file if they are not wanted", path.display()),
+                        steps,
+                    );
+                    return Ok(());
+                }
+            }
+        } else {
+            None
+        };
         let (mut text, source, interactive) = if let Some(text) = captured {
             self.say(&format!("Using the credentials of {} that an interrupted apply captured.\n", action.address));
             (text, "the credentials an interrupted apply captured".to_owned(), self.person.is_some())
@@ -231,6 +269,9 @@ impl Applier<'_> {
                 .and_then(|issued| record::prove(self.client, self.rt, issued, account, owner, &source));
             match proven {
                 Ok(proven) if proven.matches() => {
+                    if replacing {
+                        self.retire(&action.address).map_err(Err)?;
+                    }
                     record::store(config, &mut self.state, &self.state_path, &action.address, &account.name, proven)
                         .map_err(Err)?;
                     self.release(&action.address);
@@ -247,6 +288,9 @@ impl Applier<'_> {
                     let person = self.person.as_deref_mut().expect("interactive means a person");
                     match person.on_mismatch(&action.address, &differences) {
                         Choice::Accept => {
+                            if replacing {
+                                self.retire(&action.address).map_err(Err)?;
+                            }
                             record::store(
                                 config,
                                 &mut self.state,
@@ -263,6 +307,8 @@ impl Applier<'_> {
                         }
                         Choice::Abort => {
                             self.release(&action.address);
+                            let id = proven.issued.client_id.as_deref().unwrap_or("(no client ID given)");
+                            self.say(&format!("Delete the API account with client ID {id} in the control panel: bckeys did not record it.\n"));
                             return Err(Ok(Aborted));
                         }
                         Choice::Retry => {
@@ -274,9 +320,13 @@ impl Applier<'_> {
                     }
                 }
                 Ok(proven) => {
+                    // Wrong scopes can't be fixed on an existing account: these credentials are of
+                    // no further use, and their account should go.
+                    self.release(&action.address);
+                    let id = proven.issued.client_id.as_deref().unwrap_or("(no client ID given)");
                     self.pending(
                         action,
-                        format!("the granted scopes differ ({}); nothing was recorded", proven.differences()),
+                        format!("the granted scopes differ ({}); nothing was recorded: delete the API account with client ID {id} in the control panel and create it again", proven.differences()),
                         steps,
                     );
                     return Ok(());
@@ -285,7 +335,7 @@ impl Applier<'_> {
                     self.say(&format!("These credentials can't be used: {message}\n"));
                 }
                 Err(message) => {
-                    self.release(&action.address);
+                    // Kept captured: the failure may pass (a network error), and the account exists.
                     self.pending(action, format!("{message}; nothing was recorded"), steps);
                     return Ok(());
                 }
@@ -345,9 +395,12 @@ impl Applier<'_> {
         if let Some(secret) = secret {
             let from = self.config.dir.join(&secret.file);
             let to_rel = address.retiring_secret_path();
-            if let Ok(bytes) = std::fs::read(&from) {
-                crate::fsutil::write_atomic(&self.config.dir.join(&to_rel), &bytes, true)
-                    .map_err(|error| Error::Io { what: "cannot write", path: to_rel.clone(), error })?;
+            match std::fs::read(&from) {
+                Ok(bytes) => crate::fsutil::write_atomic(&self.config.dir.join(&to_rel), &bytes, true)
+                    .map_err(|error| Error::Io { what: "cannot write", path: to_rel.clone(), error })?,
+                // A lost file is already a finding of its own; the record still moves aside.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(error) => return Err(Error::Io { what: "cannot read", path: from, error }),
             }
             secret.file = to_rel;
         }
@@ -449,7 +502,12 @@ impl Applier<'_> {
             if let Some(p) = self.person.as_deref_mut() {
                 p.waiting(address, left);
             }
-            std::thread::sleep(self.options.poll_interval.min(left));
+            // Requests under /accounts are limited to 70 an hour: ask those rarely.
+            let poll = match place {
+                Place::Account { .. } => self.options.poll_interval.max(Duration::from_secs(60)),
+                Place::Store { .. } => self.options.poll_interval,
+            };
+            std::thread::sleep(poll.min(left));
         }
     }
 

@@ -18,8 +18,9 @@ use crate::state::{Resource, SecretRecord, TokenIntent, TokenRecord, WebhookReco
 use crate::vault::{self, Credential};
 
 impl Applier<'_> {
+    /// An automated step that could not be done: a failure, not a step for a person.
     fn left(&mut self, address: &Address, action: Op, previous: bool, reason: String) {
-        self.report.pending.push(Pending { address: address.clone(), action, previous, reason, steps: vec![] });
+        self.report.failed.push(Pending { address: address.clone(), action, previous, reason, steps: vec![] });
     }
 
     /// The access token of a recorded API account (a current record, or with `previous` the
@@ -65,14 +66,13 @@ impl Applier<'_> {
             }
         };
         let replacing = action.action == Op::Replace && self.state.resources.contains_key(address);
-        if replacing {
-            self.retire(address)?;
-        }
         let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or(time::OffsetDateTime::now_utc());
         let expires = now + time::Duration::seconds(i64::try_from(token.lifetime).unwrap_or(i64::MAX));
         let stamp =
             |t: time::OffsetDateTime| t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
-        self.state.intents.insert(address.clone(), TokenIntent { expires_at: stamp(expires), started_at: stamp(now) });
+        // Each creation has its own intent: one an earlier, interrupted run left stays reported.
+        let intent = TokenIntent { expires_at: stamp(expires), started_at: stamp(now) };
+        self.state.intents.entry(address.clone()).or_default().push(intent.clone());
         self.state.save(&self.state_path)?;
 
         let request = TokenRequest {
@@ -88,13 +88,18 @@ impl Applier<'_> {
             Err(e) => {
                 // A clear refusal created nothing; a lost answer may have: then the intent stays.
                 if matches!(e, ResourceError::Refused { .. }) {
-                    self.state.intents.remove(address);
+                    self.clear_intent(address, &intent);
                     self.state.save(&self.state_path)?;
                 }
                 self.left(address, action.action, false, e.to_string());
                 return Ok(());
             }
         };
+        // The old token moves aside only now that the new one exists; the intent covers the
+        // moments until the new one is recorded.
+        if replacing {
+            self.retire(address)?;
+        }
         let credential = Credential {
             address: address.to_string(),
             kind: "storefront_token".into(),
@@ -122,13 +127,22 @@ impl Applier<'_> {
             token_type: token.kind,
         };
         self.state.resources.insert(address.clone(), Resource::StorefrontToken(record));
-        self.state.intents.remove(address);
+        self.clear_intent(address, &intent);
         self.state.save(&self.state_path)?;
         self.report.done.push(format!("created {address} (expires {})", stamp(expires)));
         if replacing {
             self.token_revoke(address, true)?;
         }
         Ok(())
+    }
+
+    fn clear_intent(&mut self, address: &Address, intent: &TokenIntent) {
+        if let Some(list) = self.state.intents.get_mut(address) {
+            list.retain(|i| i != intent);
+            if list.is_empty() {
+                self.state.intents.remove(address);
+            }
+        }
     }
 
     /// Revokes a recorded token through the API and drops its record and file.
@@ -200,7 +214,13 @@ impl Applier<'_> {
             .iter()
             .filter_map(|(k, v)| if let HeaderValue::Plain(v) = v { Some((k.clone(), v.clone())) } else { None })
             .collect();
-        let (secret, generated) = self.header_secrets(address, &store_hash, &hook)?;
+        let (secret, generated) = match self.header_secrets(address, &store_hash, &hook) {
+            Ok(found) => found,
+            Err(e) => {
+                self.left(address, action.action, false, e.to_string());
+                return Ok(());
+            }
+        };
         let mut all_headers = headers.clone();
         if let Some(credential) = &generated {
             all_headers.extend(credential.headers.iter().map(|(k, v)| (k.clone(), v.expose_secret().to_owned())));
@@ -283,20 +303,31 @@ impl Applier<'_> {
         if names.is_empty() {
             return Ok((None, None));
         }
+        // Values already sent are kept: regenerating one silently would rotate the receiver's
+        // shared secret behind the plan's back. An unreadable file stops the step instead.
         let mut values: BTreeMap<String, SecretString> = BTreeMap::new();
-        if let Some(Resource::Webhook(WebhookRecord { secret: Some(secret), .. })) = self.state.resources.get(address) {
-            if let Some(identities) = self.identities {
-                if let Ok(plain) = vault::read_file(&self.config.dir.join(&secret.file), identities) {
-                    if let Ok(old) = Credential::from_yaml(&plain) {
-                        values.extend(old.headers);
-                    }
-                }
-            }
+        let recorded = match self.state.resources.get(address) {
+            Some(Resource::Webhook(WebhookRecord { secret: Some(secret), .. })) => Some(secret.clone()),
+            _ => None,
+        };
+        if let Some(secret) = &recorded {
+            let identities = self.identities.ok_or_else(|| Error::Refused {
+                message: format!("{address}: its generated header values can't be read without an identity"),
+                hint: "pass --identity FILE (or set BCKEYS_IDENTITY_FILE / BCKEYS_IDENTITY)".into(),
+            })?;
+            let plain = vault::read_file(&self.config.dir.join(&secret.file), identities)?;
+            let old = Credential::from_yaml(&plain).map_err(|e| Error::Refused {
+                message: format!("{}: {e}", secret.file.display()),
+                hint: "restore it from git".into(),
+            })?;
+            values.extend(old.headers);
         }
+        let before: Vec<String> = values.keys().cloned().collect();
         values.retain(|k, _| names.contains(&k));
         for name in names {
             values.entry(name.clone()).or_insert_with(generate_secret);
         }
+        let unchanged = recorded.is_some() && values.keys().cloned().collect::<Vec<_>>() == before;
         let credential = Credential {
             address: address.to_string(),
             kind: "webhook_headers".into(),
@@ -311,6 +342,10 @@ impl Applier<'_> {
             created_at: super::record::now(),
             headers: values,
         };
+        if unchanged {
+            // Same names, same values: the file stays as it is (and so does its record).
+            return Ok((recorded, Some(credential)));
+        }
         let secret = super::record::encrypt(self.config, address, &credential)?;
         Ok((Some(secret), Some(credential)))
     }
@@ -320,12 +355,15 @@ impl Applier<'_> {
     pub(super) fn webhook_delete(&mut self, address: &Address) -> Result<(), Error> {
         let Some(Resource::Webhook(record)) = self.state.resources.get(address).cloned() else { return Ok(()) };
         let Some(owner) = address.owner() else { return Ok(()) };
-        let store_hash = match self.state.resources.get(&owner) {
-            Some(Resource::StoreApiAccount(r)) => r.store_hash.clone().unwrap_or_default(),
-            _ => String::new(),
+        // The hook belongs to the account recorded now, or (mid-replacement) to the previous one.
+        let (owner_record, previous) = match (self.state.resources.get(&owner), self.state.retiring.get(&owner)) {
+            (Some(Resource::StoreApiAccount(r)), _) => (Some(r.clone()), false),
+            (_, Some(Resource::StoreApiAccount(r))) => (Some(r.clone()), true),
+            _ => (None, false),
         };
-        if !store_hash.is_empty() {
-            let token = match self.account_token(&owner, false) {
+        if let Some(owner_record) = owner_record {
+            let store_hash = owner_record.store_hash.clone().unwrap_or_default();
+            let token = match self.account_token(&owner, previous) {
                 Ok(t) => t,
                 Err(reason) => {
                     self.left(address, Op::Delete, false, format!("its API account: {reason}"));
@@ -337,6 +375,7 @@ impl Applier<'_> {
                 return Ok(());
             }
         }
+        // Without any recorded owner the account is gone, and BigCommerce dropped its hooks with it.
         self.state.resources.remove(address);
         self.state.save(&self.state_path)?;
         self.report.done.push(format!("deleted {address} (id {})", record.id));
@@ -357,18 +396,13 @@ impl Applier<'_> {
                     .flat_map(|a| a.webhooks.iter().map(|w| w.address.clone()))
             })
             .collect();
-        let old: Vec<(u64, String)> = hooks
-            .iter()
-            .filter_map(|h| match self.state.resources.get(h) {
-                Some(Resource::Webhook(w)) => Some((w.id, String::new())),
-                _ => None,
-            })
-            .collect();
+        let mut superseded = Vec::new();
         for hook in &hooks {
             // The new account has none yet: whatever id was recorded belongs to the old one.
-            if let Some(Resource::Webhook(w)) = self.state.resources.get_mut(hook) {
-                w.id = 0;
-            }
+            let old_id = match self.state.resources.get_mut(hook) {
+                Some(Resource::Webhook(w)) => Some(std::mem::replace(&mut w.id, 0)),
+                _ => None,
+            };
             let action = Action {
                 address: hook.clone(),
                 action: Op::Create,
@@ -381,14 +415,24 @@ impl Applier<'_> {
                 previous: false,
             };
             self.webhook_put(&action)?;
-            self.moved.insert(hook.clone());
+            match self.state.resources.get_mut(hook) {
+                // Moved: the old account's copy can go.
+                Some(Resource::Webhook(w)) if w.id != 0 => {
+                    self.moved.insert(hook.clone());
+                    superseded.extend(old_id);
+                }
+                // Not moved: the old copy keeps delivering until the old account is deleted.
+                Some(Resource::Webhook(w)) => w.id = old_id.unwrap_or(0),
+                _ => {}
+            }
         }
-        if !old.is_empty() {
+        if !superseded.is_empty() {
             if let (Ok(token), Some(Resource::StoreApiAccount(r))) =
                 (self.account_token(account, true), self.state.retiring.get(account))
             {
                 let store_hash = r.store_hash.clone().unwrap_or_default();
-                for (id, _) in old {
+                for id in superseded {
+                    // Best effort: BigCommerce drops them with the old account anyway.
                     let _ = self.rt.block_on(resources::delete_hook(self.client, &store_hash, &token, id));
                 }
             }

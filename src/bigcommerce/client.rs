@@ -201,6 +201,10 @@ impl Client {
         };
         let pacer = self.pacer(pace_key);
         let retry = self.settings.retry;
+        // A POST that BigCommerce may have carried out before its answer was lost is not sent
+        // again: a second storefront token or webhook would be created. Only GraphQL queries
+        // (reads) are POSTs that can be repeated.
+        let repeatable = method != Method::POST || route.ends_with("/graphql");
         let (mut attempts, mut blind, mut throttled) = (0u32, 0u32, 0u32);
         loop {
             attempts += 1;
@@ -227,7 +231,7 @@ impl Client {
                 Err(e) => {
                     let reason = describe(&e, token);
                     tracing::debug!(%what, attempt = attempts, %reason, "request failed");
-                    if blind + 1 < retry.attempts {
+                    if blind + 1 < retry.attempts && (repeatable || e.is_connect()) {
                         self.counters.retried.fetch_add(1, Ordering::Relaxed);
                         tokio::time::sleep(backoff()).await;
                         blind += 1;
@@ -250,7 +254,7 @@ impl Client {
             let bytes = match response.bytes().await {
                 Ok(b) => b.to_vec(),
                 Err(e) => {
-                    if blind + 1 < retry.attempts {
+                    if blind + 1 < retry.attempts && repeatable {
                         self.counters.retried.fetch_add(1, Ordering::Relaxed);
                         tokio::time::sleep(backoff()).await;
                         blind += 1;
@@ -290,19 +294,25 @@ impl Client {
                     {
                         return Ok(Verdict::Allowed(bytes));
                     }
-                    if blind + 1 < retry.attempts {
+                    if blind + 1 < retry.attempts && repeatable {
                         self.counters.retried.fetch_add(1, Ordering::Relaxed);
                         tokio::time::sleep(backoff()).await;
                         blind += 1;
                         continue;
                     }
-                    return Err(ApiError::Garbage { what, attempts, excerpt: excerpt(&bytes, token) });
+                    // A creation's answer may hold the new secret: it is never quoted.
+                    let excerpt = if repeatable {
+                        excerpt(&bytes, token)
+                    } else {
+                        "(not shown: it may hold a secret)".to_owned()
+                    };
+                    return Err(ApiError::Garbage { what, attempts, excerpt });
                 }
                 401 => return Ok(Verdict::Unauthorized(message())),
                 403 => return Ok(Verdict::Forbidden(message())),
                 404 => return Ok(Verdict::NotFound(message())),
                 500..=599 => {
-                    if blind + 1 < retry.attempts {
+                    if blind + 1 < retry.attempts && repeatable {
                         self.counters.retried.fetch_add(1, Ordering::Relaxed);
                         tokio::time::sleep(backoff()).await;
                         blind += 1;

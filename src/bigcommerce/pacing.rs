@@ -3,6 +3,10 @@
 
 use std::time::{Duration, Instant};
 
+/// The longest wait a rate-limit header is believed for: a larger value is a mistake (or an
+/// attack), and the request is tried again after this instead of practically never.
+const MAX_WAIT: Duration = Duration::from_secs(300);
+
 /// What the last response of a store said about its rate limit.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RateLimit {
@@ -23,8 +27,8 @@ impl RateLimit {
             quota: num("x-rate-limit-requests-quota").map(|n| n.min(u32::MAX as u64) as u32),
             left: num("x-rate-limit-requests-left").map(|n| n.min(u32::MAX as u64) as u32),
             window: num("x-rate-limit-time-window-ms").map(Duration::from_millis),
-            reset: num("x-rate-limit-time-reset-ms").map(Duration::from_millis),
-            retry_after: num("x-retry-after").map(Duration::from_secs),
+            reset: num("x-rate-limit-time-reset-ms").map(|ms| Duration::from_millis(ms).min(MAX_WAIT)),
+            retry_after: num("x-retry-after").map(|s| Duration::from_secs(s.min(MAX_WAIT.as_secs()))),
         }
     }
 

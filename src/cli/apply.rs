@@ -145,7 +145,7 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     };
     let report = applier.run(&plan)?;
     ui.out(&render::apply(&report, args.format, ui.paint()));
-    Ok(if report.aborted {
+    Ok(if report.aborted || !report.failed.is_empty() {
         Outcome::Incomplete
     } else if !report.pending.is_empty() {
         Outcome::GuidedLeft
@@ -206,7 +206,8 @@ impl Person for TerminalPerson<'_> {
                 }
             }
             if !first.contains(':') {
-                self.ui.status(&format!("{} is neither a file nor a `KEY: value` line.", path.display()));
+                // Not echoed: a bare token pasted alone must not be printed back.
+                self.ui.status("That line is neither the path of a file nor a `KEY: value` line.");
                 continue;
             }
             let mut block = Zeroizing::new(format!("{}\n", first.as_str()));

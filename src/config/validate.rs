@@ -20,6 +20,9 @@ const MAX_STORE_ACCOUNTS: usize = 50;
 const MAX_HOOKS_PER_SCOPE: usize = 10;
 const MIN_NAME_LEN: usize = 4;
 const MAX_CORS_ORIGINS: usize = 2;
+const SEGMENT_HINT: &str = "use letters, digits, `-`, `_` and `.`, not starting with `.` nor ending in `.retiring` or `.captured` (names of bckeys' own files)";
+/// Ten years: far beyond any sensible token, and well inside every date type.
+const MAX_TOKEN_LIFETIME: u64 = 10 * 366 * 86_400;
 
 pub fn validate(path: &Path, bytes: &[u8]) -> Result<Config, ConfigError> {
     let mut v = Validator { file: path.to_path_buf(), source: "", locs: OnceCell::new(), problems: Vec::new() };
@@ -318,7 +321,7 @@ impl Validator<'_> {
             self.at(
                 self.locs().key(at),
                 format!("{what} `{label}` can't be used in addresses and file names"),
-                Some("use letters, digits, `-`, `_` and `.`, not starting with `.`"),
+                Some(SEGMENT_HINT),
             );
         }
     }
@@ -334,7 +337,7 @@ impl Validator<'_> {
             self.at(
                 self.locs().key(at),
                 format!("API account name `{name}` can't be used in addresses and file names"),
-                Some("use letters, digits, `-`, `_` and `.`, not starting with `.`"),
+                Some(SEGMENT_HINT),
             );
         }
     }
@@ -484,7 +487,7 @@ impl Validator<'_> {
                 self.at(
                     self.locs().key(&base),
                     format!("webhook name `{name}` can't be used in addresses"),
-                    Some("use letters, digits, `-`, `_` and `.`, not starting with `.`"),
+                    Some(SEGMENT_HINT),
                 );
             }
             if !is_webhook_scope(&hook.scope) {
@@ -556,7 +559,7 @@ impl Validator<'_> {
             self.at(
                 self.locs().key(&base),
                 format!("storefront token name `{name}` can't be used in addresses"),
-                Some("use letters, digits, `-`, `_` and `.`, not starting with `.`"),
+                Some(SEGMENT_HINT),
             );
         }
         match accounts.iter().find(|a| a.name == raw.issuer) {
@@ -660,6 +663,14 @@ impl Validator<'_> {
             _ => {}
         }
         let lifetime = match parse_duration(&raw.lifetime) {
+            Ok(s) if s > MAX_TOKEN_LIFETIME => {
+                self.at(
+                    self.locs().value(&at("lifetime")),
+                    format!("`{}` is longer than 10 years", raw.lifetime),
+                    Some("storefront tokens are meant to be short-lived and rotated: choose a lifetime such as 90d"),
+                );
+                None
+            }
             Ok(s) => Some(s),
             Err(why) => {
                 self.at(

@@ -266,7 +266,7 @@ impl Differ<'_> {
     /// Recorded resources the configuration no longer declares, and previous accounts that a
     /// replacement left to delete.
     fn leftovers(&mut self, config: &Config) {
-        for (address, intent) in &self.state.intents {
+        for (address, intent) in self.state.intents.iter().flat_map(|(a, list)| list.iter().map(move |i| (a, i))) {
             let live = OffsetDateTime::parse(&intent.expires_at, &Rfc3339).map_or(true, |e| e > self.now);
             if live {
                 let reason = format!(
@@ -279,7 +279,14 @@ impl Differ<'_> {
         }
         for (address, resource) in &self.state.retiring {
             if let Resource::StorefrontToken(t) = resource {
-                let reason = format!("revoke the previous token through the API with the credentials of `{}`; its replacement is recorded", t.issuer);
+                let reason = if self.state.resources.contains_key(address) {
+                    format!("revoke the previous token through the API with the credentials of `{}`; its replacement is recorded", t.issuer)
+                } else {
+                    format!(
+                        "revoke the previous token with the credentials of `{}` once its replacement is recorded",
+                        t.issuer
+                    )
+                };
                 let action = self.push(
                     address,
                     Op::Delete,
@@ -296,10 +303,17 @@ impl Differ<'_> {
                 } else {
                     ResourceType::AccountApiAccount
                 };
-                let reason = format!(
-                    "delete the previous `{}` (client ID {}) in the control panel; its replacement is recorded",
-                    r.name, r.client_id
-                );
+                let reason = if self.state.resources.contains_key(address) {
+                    format!(
+                        "delete the previous `{}` (client ID {}) in the control panel; its replacement is recorded",
+                        r.name, r.client_id
+                    )
+                } else {
+                    format!(
+                        "delete the previous `{}` (client ID {}) in the control panel once its replacement is recorded",
+                        r.name, r.client_id
+                    )
+                };
                 let action = self.push(address, Op::Delete, Mode::Guided, resource_type, &target_of(r), reason);
                 action.previous = true;
                 action.scopes = Some(ScopeChange { before: r.scope_set().lines(), after: Vec::new() });

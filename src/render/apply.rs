@@ -46,28 +46,46 @@ fn text(report: &ApplyReport, p: Paint) -> String {
         }
         out.push('\n');
     }
+    for f in &report.failed {
+        let previous = if f.previous { " (previous)" } else { "" };
+        let _ = writeln!(out, "{} {}{previous} ({}): {}", p.red("failed:"), f.address, f.action.as_str(), f.reason);
+    }
     for r in &report.review {
         let _ = writeln!(out, "{} {r}", p.red("review:"));
     }
     let summary = format!(
-        "Apply {}: {} done, {} left to a person.",
+        "Apply {}: {} done, {} failed, {} left to a person.",
         if report.aborted { "aborted" } else { "finished" },
         report.done.len(),
+        report.failed.len(),
         report.pending.len()
     );
     let _ = writeln!(
         out,
         "{}",
-        if report.pending.is_empty() && !report.aborted { p.green(&summary) } else { p.yellow(&summary) }
+        if report.pending.is_empty() && report.failed.is_empty() && !report.aborted {
+            p.green(&summary)
+        } else {
+            p.yellow(&summary)
+        }
     );
     out
 }
 
 fn markdown(report: &ApplyReport) -> String {
     let mut out = String::from("### bckeys apply\n\n");
-    let _ = writeln!(out, "**{} done, {} left to a person.**\n", report.done.len(), report.pending.len());
+    let _ = writeln!(
+        out,
+        "**{} done, {} failed, {} left to a person.**\n",
+        report.done.len(),
+        report.failed.len(),
+        report.pending.len()
+    );
     for d in &report.done {
         let _ = writeln!(out, "- {d}");
+    }
+    for f in &report.failed {
+        let _ = writeln!(out, "- **failed**: `{}` ({}): {}", f.address, f.action.as_str(), f.reason);
     }
     for pending in &report.pending {
         let previous = if pending.previous { " (previous account)" } else { "" };

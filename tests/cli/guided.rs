@@ -313,7 +313,7 @@ fn the_person_follows_the_steps_and_pastes_the_credentials() {
     person.paste(&credentials);
     person.expect(&format!("Recorded {ADDRESS}: credentials proven and encrypted to {SECRET}"));
     person.expect(&format!("done: created {ADDRESS}"));
-    person.expect("Apply finished: 1 done, 0 left to a person.");
+    person.expect("Apply finished: 1 done, 0 failed, 0 left to a person.");
     assert_eq!(person.exit_code(), 0, "{}", person.screen());
 
     let transcript = person.screen();
@@ -344,7 +344,9 @@ fn the_person_types_the_path_of_the_downloaded_file() {
     // A mistyped path is neither a file nor a credentials line: asked again.
     let mistyped = repo.path("erp-sync.tx");
     person.line(mistyped.to_str().unwrap());
-    person.expect(&format!("{} is neither a file nor a `KEY: value` line.", mistyped.display()));
+    // What was typed is not echoed back: it could have been a bare token.
+    let shown = person.expect("That line is neither the path of a file nor a `KEY: value` line.");
+    assert!(!shown.contains(&format!("{} is", mistyped.display())), "the typed line was printed back");
     person.expect("Paste the credentials of store/production/erp-sync");
     person.expect("> ");
     person.line(repo.path("erp-sync.txt").to_str().unwrap());
@@ -417,7 +419,7 @@ fn scope_mismatch_abort_writes_nothing() {
     let (repo, sandbox) = setup();
     let (mut person, wrong) = mismatch(&repo, &sandbox);
     person.line("abort");
-    person.expect("Apply aborted: 0 done, 0 left to a person.");
+    person.expect("Apply aborted: 0 done, 0 failed, 0 left to a person.");
     assert_eq!(person.exit_code(), 1, "{}", person.screen());
     person.assert_secrets_shown_at_most(&wrong, 0);
     nothing_written(&repo);
@@ -428,7 +430,7 @@ fn an_empty_line_at_the_credentials_prompt_aborts_with_nothing_half_written() {
     let (repo, sandbox) = setup();
     let mut person = up_to_the_credentials_prompt(&repo, &sandbox, false);
     person.line("");
-    person.expect("Apply aborted: 0 done, 0 left to a person.");
+    person.expect("Apply aborted: 0 done, 0 failed, 0 left to a person.");
     assert_eq!(person.exit_code(), 1, "{}", person.screen());
     nothing_written(&repo);
 }

@@ -164,7 +164,7 @@ fn a_token_created_but_not_recorded_is_reported_not_forgotten() {
     let state = repo.read("bckeys.state.yaml");
     let with_intent = state.replace(
         "serial:",
-        "intents:\n  store/production/storefront-token/web:\n    expires_at: 2099-01-01T00:00:00Z\n    started_at: 2026-11-01T00:00:00Z\nserial:",
+        "intents:\n  store/production/storefront-token/web:\n  - expires_at: 2099-01-01T00:00:00Z\n    started_at: 2026-11-01T00:00:00Z\nserial:",
     );
     repo.write("bckeys.state.yaml", &with_intent);
     bckeys(&repo, &sandbox)
