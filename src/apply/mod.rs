@@ -107,12 +107,15 @@ impl Applier<'_> {
         let order = |a: &Action| {
             let account = matches!(a.resource_type, ResourceType::StoreApiAccount | ResourceType::AccountApiAccount);
             match (a.action, account) {
-                (Op::Create | Op::Replace, true) => 0,
-                (Op::Create | Op::Replace | Op::Update, false) => 1,
-                (Op::Rekey, _) | (Op::Update, true) => 2,
-                (Op::Delete, false) => 3,
-                (Op::Delete, true) => 4,
-                (Op::Drift, _) => 5,
+                // A replacement left unfinished is finished first: until its previous account is
+                // gone, the next replacement of that address has to wait.
+                (Op::Delete, _) if a.previous => 0,
+                (Op::Create | Op::Replace, true) => 1,
+                (Op::Create | Op::Replace | Op::Update, false) => 2,
+                (Op::Rekey, _) | (Op::Update, true) => 3,
+                (Op::Delete, false) => 4,
+                (Op::Delete, true) => 5,
+                (Op::Drift, _) => 6,
             }
         };
         let mut actions: Vec<&Action> = plan.actions.iter().collect();

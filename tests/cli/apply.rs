@@ -190,3 +190,60 @@ fn a_second_apply_is_refused_while_the_first_holds_the_lock() {
 fn crate_field<'a>(credentials: &'a str, key: &str) -> &'a str {
     credentials.lines().find_map(|l| l.strip_prefix(&format!("{key}: "))).map(str::trim).unwrap()
 }
+
+#[test]
+fn a_second_replacement_waits_for_the_first_ones_deletion() {
+    let (repo, sandbox) = setup();
+    let first = sandbox.create_account("erp-sync", &["store_v2_products", "store_v2_orders_read_only"]);
+    repo.write("a.txt", &first);
+    apply_alone(&repo, &sandbox, &["--credentials", "store/production/erp-sync=a.txt"]).code(0);
+    // First replacement: the old account waits for its deletion.
+    repo.write(
+        "bckeys.yaml",
+        &CONFIG
+            .replace("RECIPIENT", &repo.recipient)
+            .replace("orders: read-only", "orders: read-only, customers: read-only"),
+    );
+    let second = sandbox.create_account(
+        "erp-sync",
+        &["store_v2_products", "store_v2_orders_read_only", "store_v2_customers_read_only"],
+    );
+    repo.write("b.txt", &second);
+    apply_alone(&repo, &sandbox, &["--credentials", "store/production/erp-sync=b.txt"]).code(3);
+    let retiring = repo.read("secrets/store/production/erp-sync.retiring.age");
+    // Second replacement before the first account is deleted: it must not push the first one
+    // out of the state (its credential would be lost while the account lives).
+    repo.write(
+        "bckeys.yaml",
+        &CONFIG
+            .replace("RECIPIENT", &repo.recipient)
+            .replace("orders: read-only", "orders: read-only, themes: read-only"),
+    );
+    let third = sandbox
+        .create_account("erp-sync", &["store_v2_products", "store_v2_orders_read_only", "store_themes_read_only"]);
+    repo.write("c.txt", &third);
+    apply_alone(&repo, &sandbox, &["--credentials", "store/production/erp-sync=c.txt"])
+        .code(3)
+        .stdout(predicate::str::contains("the previous replacement is not finished"));
+    assert_eq!(
+        repo.read("secrets/store/production/erp-sync.retiring.age"),
+        retiring,
+        "the first account's credential is kept"
+    );
+    let state = repo.read("bckeys.state.yaml");
+    assert!(state.contains(crate_field(&first, "CLIENT ID")) && state.contains(crate_field(&second, "CLIENT ID")));
+    // Once the first account is deleted, the second replacement goes through.
+    sandbox.panel(
+        "DELETE",
+        &format!("/__sandbox/api-accounts/{}", crate_field(&first, "CLIENT ID")),
+        serde_json::Value::Null,
+    );
+    let out = apply_alone(&repo, &sandbox, &["--credentials", "store/production/erp-sync=c.txt"])
+        .code(3)
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8_lossy(&out);
+    assert!(out.contains("done: deleted store/production/erp-sync (previous account)"), "{out}");
+    assert!(repo.read("bckeys.state.yaml").contains(crate_field(&third, "CLIENT ID")), "{out}");
+}

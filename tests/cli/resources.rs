@@ -294,3 +294,30 @@ fn a_deactivated_webhook_is_reported_and_reactivated() {
     assert_eq!(hooks(&sandbox)[0]["status"], "active");
     bckeys(&repo, &sandbox).arg("drift").assert().code(0);
 }
+
+#[test]
+fn a_failed_token_replacement_keeps_the_old_token_recorded() {
+    let (repo, sandbox) = setup();
+    apply(&repo, &sandbox).code(0);
+    let before = reveal_token(&repo, &sandbox, "server");
+    repo.write(
+        "bckeys.yaml",
+        &CONFIG.replace("RECIPIENT", &repo.recipient).replace("channel_ids: [1, 2]", "channel_ids: [1]"),
+    );
+    // BigCommerce refuses every creation for a while.
+    sandbox.fault(serde_json::json!({"store_hash": "abc123def4", "kind": "status", "status": 422, "count": 1000}));
+    // Planned from the state: the fault would fail the refresh itself.
+    bckeys(&repo, &sandbox)
+        .args(["apply", "--auto-approve", "--refresh=false"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("failed: store/production/storefront-token/server"));
+    sandbox.panel("DELETE", "/__sandbox/faults", serde_json::Value::Null);
+    // The old token is still the recorded one, and still valid.
+    assert_eq!(reveal_token(&repo, &sandbox, "server"), before);
+    assert!(!repo.read("bckeys.state.yaml").contains("retiring:"));
+    assert_eq!(tokens(&sandbox).iter().filter(|t| t["revoked"] == true).count(), 0);
+    apply(&repo, &sandbox)
+        .code(0)
+        .stdout(predicate::str::contains("revoked store/production/storefront-token/server (previous token)"));
+}
