@@ -254,6 +254,13 @@ pub fn drift(
                     format!("webhook {} is gone from BigCommerce; apply creates it again", w.id),
                     vec![],
                 ),
+                // A revoked account's own finding covers its webhooks (BigCommerce drops them).
+                Some(HookStatus::Unchecked)
+                    if address.owner().is_some_and(|o| matches!(observations.get(&o), Some(Observation::Revoked { .. }))) => {}
+                Some(HookStatus::Unchecked) => report.errors.push(CheckError {
+                    address: address.clone(),
+                    error: format!("webhook {} could not be checked: its API account's webhooks could not be listed", w.id),
+                }),
                 Some(HookStatus::Inactive) if w.active => finding(
                     FindingKind::WebhookDeactivated,
                     Severity::Drift,
@@ -279,4 +286,89 @@ fn ui_names(families: &[String]) -> String {
         .map(|f| scopes::family(f).map(|x| format!("{f} ({})", x.ui)).unwrap_or_else(|| f.clone()))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::{SecretRecord, WebhookRecord};
+
+    const RECIPIENT: &str = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+
+    fn setup() -> (Config, State, Address, Address) {
+        let yaml = format!(
+            "version: 1\nencryption: {{recipients: [{RECIPIENT}]}}\nstores:\n  p:\n    store_hash: abc\n    api_accounts:\n      erp-sync:\n        scopes: {{orders: read-only}}\n        webhooks:\n          hook:\n            scope: store/order/created\n            destination: https://x.example.com/h\n"
+        );
+        let config = Config::parse(std::path::Path::new("bckeys.yaml"), yaml.as_bytes()).unwrap();
+        let account: Address = "store/p/erp-sync".parse().unwrap();
+        let hook: Address = "store/p/erp-sync/webhook/hook".parse().unwrap();
+        let mut state = State::default();
+        let recipients = config.encryption.recipients.clone();
+        state.resources.insert(
+            account.clone(),
+            Resource::StoreApiAccount(crate::state::ApiAccountRecord {
+                account_uuid: None,
+                client_id: "cid".into(),
+                created_at: "2026-11-01T00:00:00Z".into(),
+                exposed: false,
+                name: "erp-sync".into(),
+                scopes: vec!["store_v2_orders_read_only".into()],
+                secret: SecretRecord::encrypted_to(account.secret_path(), &recipients, "0".repeat(64)),
+                store_hash: Some("abc".into()),
+            }),
+        );
+        state.resources.insert(
+            hook.clone(),
+            Resource::Webhook(WebhookRecord {
+                active: true,
+                destination: "https://x.example.com/h".into(),
+                generated_headers: vec![],
+                id: 7,
+                plain_headers: Default::default(),
+                scope: "store/order/created".into(),
+                secret: None,
+            }),
+        );
+        (config, state, account, hook)
+    }
+
+    fn alive() -> Observation {
+        Observation::Alive { families: [("orders", FamilyStatus::Granted)].into(), unverifiable: vec![] }
+    }
+
+    #[test]
+    fn an_unlisted_webhook_is_an_error_never_in_sync() {
+        let (config, state, account, hook) = setup();
+        let live = Live {
+            accounts: [(account.clone(), alive())].into(),
+            hooks: [(hook.clone(), HookStatus::Unchecked)].into(),
+        };
+        let report = drift(&config, &state, &BTreeMap::new(), &live, OffsetDateTime::now_utc());
+        assert_eq!(report.errors.len(), 1, "{report:?}");
+        assert!(!report.in_sync_addresses.contains(&hook));
+        assert!(report.in_sync_addresses.contains(&account));
+
+        // When the account itself is revoked, its finding covers the webhook.
+        let revoked = Observation::Revoked { message: "no".into() };
+        let live =
+            Live { accounts: [(account.clone(), revoked)].into(), hooks: [(hook, HookStatus::Unchecked)].into() };
+        let report = drift(&config, &state, &BTreeMap::new(), &live, OffsetDateTime::now_utc());
+        assert!(report.errors.is_empty(), "{report:?}");
+        assert_eq!(report.findings[0].finding, FindingKind::Revoked);
+    }
+
+    #[test]
+    fn deactivated_and_missing_webhooks_are_findings() {
+        let (config, state, account, hook) = setup();
+        for (status, kind) in [
+            (HookStatus::Deactivated, FindingKind::WebhookDeactivated),
+            (HookStatus::Missing, FindingKind::WebhookMissing),
+        ] {
+            let live = Live { accounts: [(account.clone(), alive())].into(), hooks: [(hook.clone(), status)].into() };
+            let report = drift(&config, &state, &BTreeMap::new(), &live, OffsetDateTime::now_utc());
+            assert_eq!(report.findings.len(), 1, "{report:?}");
+            assert_eq!(report.findings[0].finding, kind);
+            assert!(report.has_drift());
+        }
+    }
 }

@@ -209,11 +209,13 @@ pub enum HookStatus {
     Deactivated,
     /// Its account's list no longer holds it.
     Missing,
+    /// Its account's hooks could not be listed: not checked, never "in sync".
+    Unchecked,
 }
 
 /// The status of every recorded webhook, from one list request per owning account (paged).
-/// Accounts whose token can't be read or is rejected are left out: their own observation says
-/// why.
+/// Webhooks whose account's list can't be had are `Unchecked`; the account's own observation
+/// says why.
 pub async fn hook_statuses(
     config: &Config,
     state: &State,
@@ -228,10 +230,21 @@ pub async fn hook_statuses(
     }
     let mut out = BTreeMap::new();
     for (owner, hooks) in by_owner {
-        let Some(Resource::StoreApiAccount(record)) = state.resources.get(&owner) else { continue };
-        let Some(store_hash) = &record.store_hash else { continue };
-        let Ok(Some(token)) = token_of(&config.dir.join(&record.secret.file), identities) else { continue };
-        let Ok(live) = crate::bigcommerce::resources::list_hooks(client, store_hash, &token).await else { continue };
+        let listed = match state.resources.get(&owner) {
+            Some(Resource::StoreApiAccount(record)) => {
+                match (&record.store_hash, token_of(&config.dir.join(&record.secret.file), identities)) {
+                    (Some(store_hash), Ok(Some(token))) => {
+                        crate::bigcommerce::resources::list_hooks(client, store_hash, &token).await.ok()
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        let Some(live) = listed else {
+            out.extend(hooks.into_iter().map(|(address, _)| (address, HookStatus::Unchecked)));
+            continue;
+        };
         for (address, id) in hooks {
             let status = match live.iter().find(|h| h.id == id) {
                 None => HookStatus::Missing,
