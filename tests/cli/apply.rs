@@ -4,7 +4,7 @@
 
 use predicates::prelude::*;
 
-use crate::common::Repo;
+use crate::common::{field, Repo};
 use crate::live::Sandbox;
 
 const CONFIG: &str = r#"version: 1
@@ -21,7 +21,7 @@ stores:
 fn setup() -> (Repo, Sandbox) {
     let sandbox = Sandbox::start("stores: {abc123def4: {quota: 1000, window_ms: 30000}}\n");
     let repo = Repo::new();
-    repo.write("bckeys.yaml", &CONFIG.replace("RECIPIENT", &repo.recipient));
+    repo.write_config(CONFIG);
     (repo, sandbox)
 }
 
@@ -88,12 +88,7 @@ fn credentials_files_create_replace_and_delete_create_before_destroy() {
     bckeys(&repo, &sandbox).arg("drift").assert().code(0);
 
     // A scope change: the new account is recorded first; the old one waits for its deletion.
-    repo.write(
-        "bckeys.yaml",
-        &CONFIG
-            .replace("RECIPIENT", &repo.recipient)
-            .replace("orders: read-only", "orders: read-only, customers: read-only"),
-    );
+    repo.write_config(&CONFIG.replace("orders: read-only", "orders: read-only, customers: read-only"));
     let second = sandbox.create_account(
         "erp-sync",
         &["store_v2_products", "store_v2_orders_read_only", "store_v2_customers_read_only"],
@@ -104,12 +99,12 @@ fn credentials_files_create_replace_and_delete_create_before_destroy() {
         .stdout(predicate::str::contains("(previous account)"));
     let state = repo.read("bckeys.state.yaml");
     assert!(state.contains("retiring:"), "{state}");
-    assert!(state.contains(crate_field(&second, "CLIENT ID")), "the new account is recorded");
+    assert!(state.contains(field(&second, "CLIENT ID")), "the new account is recorded");
     assert!(repo.path("secrets/store/production/erp-sync.retiring.age").exists());
     // The person deletes the old account; the next apply sees the 401 and drops it.
     sandbox.panel(
         "DELETE",
-        &format!("/__sandbox/api-accounts/{}", crate_field(&first, "CLIENT ID")),
+        &format!("/__sandbox/api-accounts/{}", field(&first, "CLIENT ID")),
         serde_json::Value::Null,
     );
     apply_alone(&repo, &sandbox, &[])
@@ -120,12 +115,12 @@ fn credentials_files_create_replace_and_delete_create_before_destroy() {
     bckeys(&repo, &sandbox).arg("drift").assert().code(0);
 
     // Removed from the configuration: deleted once BigCommerce rejects it, kept until then.
-    repo.write("bckeys.yaml", &CONFIG.replace("RECIPIENT", &repo.recipient).replace("stores:\n  production:\n    store_hash: abc123def4\n    api_accounts:\n      erp-sync:\n        scopes: {products: modify, orders: read-only}\n", "stores: {}\n"));
+    repo.write_config(&CONFIG.replace("stores:\n  production:\n    store_hash: abc123def4\n    api_accounts:\n      erp-sync:\n        scopes: {products: modify, orders: read-only}\n", "stores: {}\n"));
     apply_alone(&repo, &sandbox, &[]).code(3);
     assert!(repo.read("bckeys.state.yaml").contains("store/production/erp-sync"), "kept until BigCommerce rejects it");
     sandbox.panel(
         "DELETE",
-        &format!("/__sandbox/api-accounts/{}", crate_field(&second, "CLIENT ID")),
+        &format!("/__sandbox/api-accounts/{}", field(&second, "CLIENT ID")),
         serde_json::Value::Null,
     );
     apply_alone(&repo, &sandbox, &[]).code(0);
@@ -187,10 +182,6 @@ fn a_second_apply_is_refused_while_the_first_holds_the_lock() {
     assert!(!repo.path("bckeys.lock").exists());
 }
 
-fn crate_field<'a>(credentials: &'a str, key: &str) -> &'a str {
-    credentials.lines().find_map(|l| l.strip_prefix(&format!("{key}: "))).map(str::trim).unwrap()
-}
-
 #[test]
 fn a_second_replacement_waits_for_the_first_ones_deletion() {
     let (repo, sandbox) = setup();
@@ -198,12 +189,7 @@ fn a_second_replacement_waits_for_the_first_ones_deletion() {
     repo.write("a.txt", &first);
     apply_alone(&repo, &sandbox, &["--credentials", "store/production/erp-sync=a.txt"]).code(0);
     // First replacement: the old account waits for its deletion.
-    repo.write(
-        "bckeys.yaml",
-        &CONFIG
-            .replace("RECIPIENT", &repo.recipient)
-            .replace("orders: read-only", "orders: read-only, customers: read-only"),
-    );
+    repo.write_config(&CONFIG.replace("orders: read-only", "orders: read-only, customers: read-only"));
     let second = sandbox.create_account(
         "erp-sync",
         &["store_v2_products", "store_v2_orders_read_only", "store_v2_customers_read_only"],
@@ -213,12 +199,7 @@ fn a_second_replacement_waits_for_the_first_ones_deletion() {
     let retiring = repo.read("secrets/store/production/erp-sync.retiring.age");
     // Second replacement before the first account is deleted: it must not push the first one
     // out of the state (its credential would be lost while the account lives).
-    repo.write(
-        "bckeys.yaml",
-        &CONFIG
-            .replace("RECIPIENT", &repo.recipient)
-            .replace("orders: read-only", "orders: read-only, themes: read-only"),
-    );
+    repo.write_config(&CONFIG.replace("orders: read-only", "orders: read-only, themes: read-only"));
     let third = sandbox
         .create_account("erp-sync", &["store_v2_products", "store_v2_orders_read_only", "store_themes_read_only"]);
     repo.write("c.txt", &third);
@@ -231,11 +212,11 @@ fn a_second_replacement_waits_for_the_first_ones_deletion() {
         "the first account's credential is kept"
     );
     let state = repo.read("bckeys.state.yaml");
-    assert!(state.contains(crate_field(&first, "CLIENT ID")) && state.contains(crate_field(&second, "CLIENT ID")));
+    assert!(state.contains(field(&first, "CLIENT ID")) && state.contains(field(&second, "CLIENT ID")));
     // Once the first account is deleted, the second replacement goes through.
     sandbox.panel(
         "DELETE",
-        &format!("/__sandbox/api-accounts/{}", crate_field(&first, "CLIENT ID")),
+        &format!("/__sandbox/api-accounts/{}", field(&first, "CLIENT ID")),
         serde_json::Value::Null,
     );
     let out = apply_alone(&repo, &sandbox, &["--credentials", "store/production/erp-sync=c.txt"])
@@ -245,5 +226,5 @@ fn a_second_replacement_waits_for_the_first_ones_deletion() {
         .clone();
     let out = String::from_utf8_lossy(&out);
     assert!(out.contains("done: deleted store/production/erp-sync (previous account)"), "{out}");
-    assert!(repo.read("bckeys.state.yaml").contains(crate_field(&third, "CLIENT ID")), "{out}");
+    assert!(repo.read("bckeys.state.yaml").contains(field(&third, "CLIENT ID")), "{out}");
 }

@@ -35,6 +35,11 @@ impl Repo {
         std::fs::write(p, text).unwrap();
     }
 
+    /// Writes bckeys.yaml from a template whose `RECIPIENT` stands for this repository's.
+    pub fn write_config(&self, template: &str) {
+        self.write("bckeys.yaml", &template.replace("RECIPIENT", &self.recipient));
+    }
+
     pub fn read(&self, rel: &str) -> String {
         std::fs::read_to_string(self.path(rel)).unwrap()
     }
@@ -94,6 +99,11 @@ impl Repo {
                 .unwrap();
         SecretRecord::encrypted_to(rel, recipients, written.sha256)
     }
+}
+
+/// One `KEY: value` field of a credentials file as BigCommerce downloads it.
+pub fn field<'a>(credentials: &'a str, key: &str) -> &'a str {
+    credentials.lines().find_map(|l| l.strip_prefix(&format!("{key}: "))).map(str::trim).unwrap()
 }
 
 pub fn addr(text: &str) -> Address {

@@ -13,7 +13,7 @@ use expectrl::session::OsSession;
 use expectrl::{Expect, Session};
 use secrecy::ExposeSecret;
 
-use crate::common::Repo;
+use crate::common::{field, Repo};
 use crate::live::Sandbox;
 
 const ADDRESS: &str = "store/production/erp-sync";
@@ -38,12 +38,8 @@ stores:
 fn setup() -> (Repo, Sandbox) {
     let sandbox = Sandbox::start("stores: {abc123def4: {quota: 1000, window_ms: 30000}}\n");
     let repo = Repo::new();
-    repo.write("bckeys.yaml", &CONFIG.replace("RECIPIENT", &repo.recipient));
+    repo.write_config(CONFIG);
     (repo, sandbox)
-}
-
-fn field<'a>(credentials: &'a str, key: &str) -> &'a str {
-    credentials.lines().find_map(|l| l.strip_prefix(&format!("{key}: "))).map(str::trim).unwrap()
 }
 
 /// The access token and client secret of a credentials text: what must never be printed.

@@ -4,7 +4,7 @@
 
 use predicates::prelude::*;
 
-use crate::common::{Repo, SandboxProcess};
+use crate::common::{field, Repo, SandboxProcess};
 
 const STORE: &str = "abc123def4";
 const UUID: &str = "0b7e5b0c-0b6a-4c3f-9d0e-1a2b3c4d5e6f";
@@ -54,10 +54,6 @@ impl Sandbox {
     }
 }
 
-fn field<'a>(credentials: &'a str, key: &str) -> &'a str {
-    credentials.lines().find_map(|l| l.strip_prefix(&format!("{key}: "))).map(str::trim).unwrap()
-}
-
 const CONFIG: &str = r#"version: 1
 encryption:
   recipients: [RECIPIENT]
@@ -79,7 +75,7 @@ accounts:
 
 fn new_repo() -> Repo {
     let repo = Repo::new();
-    repo.write("bckeys.yaml", &CONFIG.replace("RECIPIENT", &repo.recipient));
+    repo.write_config(CONFIG);
     repo
 }
 

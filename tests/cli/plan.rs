@@ -53,7 +53,7 @@ accounts:
 /// A repository in which every kind of action is due.
 fn everything_due() -> Repo {
     let repo = Repo::new();
-    repo.write("bckeys.yaml", &CONFIG.replace("RECIPIENT", &repo.recipient));
+    repo.write_config(CONFIG);
     let now = repo.recipients(&[]);
     let old = repo.recipients(&[&Repo::new().recipient]);
     save_state(

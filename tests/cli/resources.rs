@@ -47,7 +47,7 @@ stores:
 fn setup() -> (Repo, Sandbox) {
     let sandbox = Sandbox::start("stores: {abc123def4: {quota: 10000, window_ms: 30000}}\n");
     let repo = Repo::new();
-    repo.write("bckeys.yaml", &CONFIG.replace("RECIPIENT", &repo.recipient));
+    repo.write_config(CONFIG);
     (repo, sandbox)
 }
 
@@ -103,10 +103,7 @@ fn a_changed_token_is_replaced_and_the_old_one_revoked_and_a_removed_one_revoked
     let (repo, sandbox) = setup();
     apply(&repo, &sandbox).code(0);
     let before = reveal_token(&repo, &sandbox, "server");
-    repo.write(
-        "bckeys.yaml",
-        &CONFIG.replace("RECIPIENT", &repo.recipient).replace("channel_ids: [1, 2]", "channel_ids: [1]"),
-    );
+    repo.write_config(&CONFIG.replace("channel_ids: [1, 2]", "channel_ids: [1]"));
     bckeys(&repo, &sandbox)
         .args(["plan", "--refresh=false"])
         .assert()
@@ -300,10 +297,7 @@ fn a_failed_token_replacement_keeps_the_old_token_recorded() {
     let (repo, sandbox) = setup();
     apply(&repo, &sandbox).code(0);
     let before = reveal_token(&repo, &sandbox, "server");
-    repo.write(
-        "bckeys.yaml",
-        &CONFIG.replace("RECIPIENT", &repo.recipient).replace("channel_ids: [1, 2]", "channel_ids: [1]"),
-    );
+    repo.write_config(&CONFIG.replace("channel_ids: [1, 2]", "channel_ids: [1]"));
     // BigCommerce refuses every creation for a while.
     sandbox.fault(serde_json::json!({"store_hash": "abc123def4", "kind": "status", "status": 422, "count": 1000}));
     // Planned from the state: the fault would fail the refresh itself.

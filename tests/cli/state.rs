@@ -9,7 +9,7 @@ const CONFIG: &str = "version: 1\nencryption:\n  recipients: [RECIPIENT]\n";
 
 fn repo_with_config() -> Repo {
     let repo = Repo::new();
-    repo.write("bckeys.yaml", &CONFIG.replace("RECIPIENT", &repo.recipient));
+    repo.write_config(CONFIG);
     repo
 }
 
