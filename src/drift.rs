@@ -163,26 +163,21 @@ pub fn drift(
                     Some(Observation::Alive { families, unverifiable }) => {
                         report.checked += 1;
                         let (excess, missing) = refresh::scope_differences(families, &wanted);
-                        let (excess, missing): (Vec<String>, Vec<String>) = (
-                            excess.iter().map(|f| f.to_string()).collect(),
-                            missing.iter().map(|f| f.to_string()).collect(),
-                        );
-                        if !excess.is_empty() {
+                        let differences = [
+                            (excess, FindingKind::ExcessScope, Severity::Security, "granted beyond the configuration"),
+                            (missing, FindingKind::MissingScope, Severity::Drift, "not granted although configured"),
+                        ];
+                        for (families, finding, severity, what) in differences {
+                            if families.is_empty() {
+                                continue;
+                            }
+                            let families: Vec<String> = families.iter().map(|f| f.to_string()).collect();
                             report.findings.push(Finding {
                                 address: address.clone(),
-                                finding: FindingKind::ExcessScope,
-                                severity: Severity::Security,
-                                detail: format!("granted beyond the configuration: {}", ui_names(&excess)),
-                                families: excess,
-                            });
-                        }
-                        if !missing.is_empty() {
-                            report.findings.push(Finding {
-                                address: address.clone(),
-                                finding: FindingKind::MissingScope,
-                                severity: Severity::Drift,
-                                detail: format!("not granted although configured: {}", ui_names(&missing)),
-                                families: missing,
+                                finding,
+                                severity,
+                                detail: format!("{what}: {}", ui_names(&families)),
+                                families,
                             });
                         }
                         let mut list: Vec<UnverifiableFamily> = Vec::new();

@@ -143,7 +143,7 @@ impl Client {
         query: &str,
     ) -> Result<Verdict, ApiError> {
         let route = format!("/stores/{store_hash}{path}");
-        self.send(store_hash, Method::GET, &route, query, token, None).await
+        self.send(store_hash, Method::GET, &route, query, token, None, &[]).await
     }
 
     /// Any request to a store route.
@@ -155,14 +155,14 @@ impl Client {
     ) -> Result<Verdict, ApiError> {
         let route = format!("/stores/{store_hash}{}", request.path);
         let body = request.body.as_ref();
-        self.send_with(store_hash, request.method, &route, request.query, token, body, request.secret_headers).await
+        self.send(store_hash, request.method, &route, request.query, token, body, request.secret_headers).await
     }
 
     /// The account-level GraphQL liveness request, `{ account { id } }`.
     pub async fn account_alive(&self, account_uuid: &str, token: &SecretString) -> Result<Verdict, ApiError> {
         let route = format!("/accounts/{account_uuid}/graphql");
         let body = serde_json::json!({ "query": "{ account { id } }" });
-        self.send(&format!("account/{account_uuid}"), Method::POST, &route, "", token, Some(&body)).await
+        self.send(&format!("account/{account_uuid}"), Method::POST, &route, "", token, Some(&body), &[]).await
     }
 
     fn pacer(&self, key: &str) -> Arc<tokio::sync::Mutex<Pacer>> {
@@ -170,20 +170,9 @@ impl Client {
         pacers.entry(key.to_owned()).or_default().clone()
     }
 
-    async fn send(
-        &self,
-        pace_key: &str,
-        method: Method,
-        route: &str,
-        query: &str,
-        token: &SecretString,
-        body: Option<&serde_json::Value>,
-    ) -> Result<Verdict, ApiError> {
-        self.send_with(pace_key, method, route, query, token, body, &[]).await
-    }
-
+    /// Sends one request, paced and retried; `secret_headers` are scrubbed like the token.
     #[allow(clippy::too_many_arguments)]
-    async fn send_with(
+    async fn send(
         &self,
         pace_key: &str,
         method: Method,

@@ -19,14 +19,8 @@ pub fn plan(plan: &Plan) -> String {
     let s = plan.summary();
     let _ = writeln!(
         out,
-        "**{} to create, {} to replace, {} to update, {} to rekey, {} to delete; {} drift finding{}.** {} guided (a person acts in the control panel), {} automated.\n",
-        s.create,
-        s.replace,
-        s.update,
-        s.rekey,
-        s.delete,
-        s.drift,
-        if s.drift == 1 { "" } else { "s" },
+        "**{}.** {} guided (a person acts in the control panel), {} automated.\n",
+        super::plan_counts(&s),
         s.guided,
         s.automated
     );

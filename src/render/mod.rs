@@ -42,6 +42,20 @@ pub fn scope_catalogue(format: Format) -> String {
     }
 }
 
+/// "N to create, ..., N drift findings": the counts every plan rendering states.
+pub(crate) fn plan_counts(s: &crate::plan::Summary) -> String {
+    format!(
+        "{} to create, {} to replace, {} to update, {} to rekey, {} to delete; {} drift finding{}",
+        s.create,
+        s.replace,
+        s.update,
+        s.rekey,
+        s.delete,
+        s.drift,
+        if s.drift == 1 { "" } else { "s" }
+    )
+}
+
 /// The lines of a scope change as a diff: `+`, `-` or ` ` and the line.
 pub(crate) fn scope_diff(before: &[String], after: &[String]) -> Vec<(char, String)> {
     let before: Vec<&str> = before.iter().map(String::as_str).collect();

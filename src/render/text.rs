@@ -72,18 +72,7 @@ pub fn plan(plan: &Plan, p: Paint) -> String {
         let _ = writeln!(out);
     }
     let s = plan.summary();
-    let _ = writeln!(
-        out,
-        "{} {} to create, {} to replace, {} to update, {} to rekey, {} to delete; {} drift finding{}.",
-        p.bold("Plan:"),
-        s.create,
-        s.replace,
-        s.update,
-        s.rekey,
-        s.delete,
-        s.drift,
-        if s.drift == 1 { "" } else { "s" }
-    );
+    let _ = writeln!(out, "{} {}.", p.bold("Plan:"), super::plan_counts(&s));
     if s.guided > 0 {
         let _ = writeln!(
             out,
