@@ -48,8 +48,14 @@ impl CredentialsError {
     }
 }
 
+/// BigCommerce's API base, where every real API PATH points.
+pub const BIGCOMMERCE_API: &str = "https://api.bigcommerce.com";
+
 /// Parses credentials text; `source_name` names it in errors (a path, or "standard input").
-pub fn parse(text: &str, source_name: &str) -> Result<Issued, CredentialsError> {
+/// The API PATH must be BigCommerce's (`https://api.bigcommerce.com/stores/{hash}/v3/` or
+/// `.../accounts/{uuid}/graphql`) or the same under `api_base` (a sandbox): `exec` hands it to
+/// scripts as BIGCOMMERCE_API_PATH, so it must not send them, and their token, elsewhere.
+pub fn parse(text: &str, source_name: &str, api_base: &str) -> Result<Issued, CredentialsError> {
     let err =
         |line: Option<usize>, message: String| CredentialsError { source_name: source_name.to_owned(), line, message };
     let mut fields: Vec<(String, String, usize)> = Vec::new();
@@ -67,14 +73,28 @@ pub fn parse(text: &str, source_name: &str) -> Result<Issued, CredentialsError> 
             "ACCESS TOKEN" | "CLIENT ID" | "CLIENT SECRET" | "API PATH" => key,
             "CLIENT NAME" | "NAME" => "NAME".to_owned(),
             _ => {
-                ignored_keys.push(key);
+                ignored_keys.push(crate::text::escape_controls(&key).into_owned());
                 continue;
             }
         };
-        if fields.iter().any(|(k, _, _)| *k == key) {
-            return Err(err(Some(index + 1), format!("{key} is given twice")));
+        let value = value.trim().to_owned();
+        if let Some((_, first, _)) = fields.iter().find(|(k, _, _)| *k == key) {
+            // Some downloads carry both CLIENT NAME and NAME: the same name twice is fine.
+            if key == "NAME" && *first == value {
+                continue;
+            }
+            let what = if key == "NAME" {
+                format!(
+                    "the names disagree: `{}` and `{}`",
+                    crate::text::escape_controls(first),
+                    crate::text::escape_controls(&value)
+                )
+            } else {
+                format!("{key} is given twice")
+            };
+            return Err(err(Some(index + 1), what));
         }
-        fields.push((key, value.trim().to_owned(), index + 1));
+        fields.push((key, value, index + 1));
     }
     let mut take = |key: &str| -> Option<(String, usize)> {
         let i = fields.iter().position(|(k, _, _)| k == key)?;
@@ -86,8 +106,13 @@ pub fn parse(text: &str, source_name: &str) -> Result<Issued, CredentialsError> 
         return Err(err(Some(token_line), "the ACCESS TOKEN is empty or has spaces in it".into()));
     }
     let (api_path, path_line) = take("API PATH").ok_or_else(|| err(None, "no API PATH line".into()))?;
-    let target = target_of(&api_path).ok_or_else(|| {
-        err(Some(path_line), "the API PATH is neither https://api.bigcommerce.com/stores/{store_hash}/v3/ nor .../accounts/{account_uuid}/graphql".into())
+    let target = target_of(&api_path).filter(|t| is_api_path(&api_path, t, api_base)).ok_or_else(|| {
+        let sandbox = if api_base.trim_end_matches('/') == BIGCOMMERCE_API {
+            String::new()
+        } else {
+            format!(" (or the same under {})", api_base.trim_end_matches('/'))
+        };
+        err(Some(path_line), format!("the API PATH is neither {BIGCOMMERCE_API}/stores/{{store_hash}}/v3/ nor {BIGCOMMERCE_API}/accounts/{{account_uuid}}/graphql{sandbox}; bckeys uses no other"))
     })?;
     let client_id = take("CLIENT ID").map(|(v, _)| v).filter(|v| !v.is_empty());
     let client_secret = take("CLIENT SECRET").map(|(v, _)| v).filter(|v| !v.is_empty()).map(SecretString::from);
@@ -106,6 +131,18 @@ pub fn parse(text: &str, source_name: &str) -> Result<Issued, CredentialsError> 
     })
 }
 
+/// Whether `api_path` is exactly the API path of `target`, under BigCommerce's API or `api_base`.
+fn is_api_path(api_path: &str, target: &ApiTarget, api_base: &str) -> bool {
+    let bases = [BIGCOMMERCE_API, api_base.trim_end_matches('/')];
+    bases.iter().any(|base| match target {
+        ApiTarget::Store(hash) => {
+            let v3 = format!("{base}/stores/{hash}/v3");
+            api_path == v3 || api_path.strip_suffix('/') == Some(v3.as_str())
+        }
+        ApiTarget::Account(uuid) => api_path.eq_ignore_ascii_case(&format!("{base}/accounts/{uuid}/graphql")),
+    })
+}
+
 /// The store hash or account UUID in an API path, whatever its host (a sandbox has its own).
 pub fn target_of(api_path: &str) -> Option<ApiTarget> {
     let rest = api_path.split_once("://").map(|(_, r)| r).unwrap_or(api_path);
@@ -114,7 +151,11 @@ pub fn target_of(api_path: &str) -> Option<ApiTarget> {
         ["stores", hash, ..] if !hash.is_empty() && hash.chars().all(|c| c.is_ascii_alphanumeric()) => {
             Some(ApiTarget::Store(hash.to_string()))
         }
-        ["accounts", uuid, "graphql", ..] if uuid.len() == 36 => Some(ApiTarget::Account(uuid.to_ascii_lowercase())),
+        ["accounts", uuid, "graphql", ..]
+            if uuid.len() == 36 && uuid.chars().all(|c| c.is_ascii_hexdigit() || c == '-') =>
+        {
+            Some(ApiTarget::Account(uuid.to_ascii_lowercase()))
+        }
         _ => None,
     }
 }
@@ -127,7 +168,7 @@ mod tests {
     #[test]
     fn reads_the_downloaded_layout_in_any_order_and_line_ending() {
         let text = "\r\n  CLIENT SECRET:  sec  \r\nACCESS TOKEN: tok\r\n\r\nAPI PATH: https://api.bigcommerce.com/stores/abc123/v3/\r\nCLIENT ID: cid\r\nCLIENT NAME: erp-sync\r\n";
-        let c = parse(text, "f.txt").unwrap();
+        let c = parse(text, "f.txt", BIGCOMMERCE_API).unwrap();
         assert_eq!(c.access_token.expose_secret(), "tok");
         assert_eq!(c.client_secret.unwrap().expose_secret(), "sec");
         assert_eq!(c.client_id.as_deref(), Some("cid"));
@@ -138,20 +179,54 @@ mod tests {
     #[test]
     fn reads_account_level_paths_and_name_keys() {
         let text = "NAME: users\nACCESS TOKEN: t\nAPI PATH: https://api.bigcommerce.com/accounts/0b7e5b0c-0b6a-4c3f-9d0e-1a2b3c4d5e6f/graphql\n";
-        let c = parse(text, "-").unwrap();
+        let c = parse(text, "-", BIGCOMMERCE_API).unwrap();
         assert_eq!(c.target, ApiTarget::Account("0b7e5b0c-0b6a-4c3f-9d0e-1a2b3c4d5e6f".into()));
         assert_eq!(c.name.as_deref(), Some("users"));
     }
 
     #[test]
     fn errors_name_the_line_and_never_the_value() {
-        let e = parse("ACCESS TOKEN: supersecret\nthis is junk supersecret\n", "creds.txt").unwrap_err();
+        let b = BIGCOMMERCE_API;
+        let e = parse("ACCESS TOKEN: supersecret\nthis is junk supersecret\n", "creds.txt", b).unwrap_err();
         assert_eq!(e.line, Some(2));
         assert!(!e.to_string().contains("supersecret"), "{e}");
-        let e = parse("ACCESS TOKEN: a\nACCESS TOKEN: b\n", "x").unwrap_err();
+        let e = parse("ACCESS TOKEN: a\nACCESS TOKEN: b\n", "x", b).unwrap_err();
         assert!(e.message.contains("twice"));
-        let e = parse("ACCESS TOKEN: a\nAPI PATH: https://example.com/nothing\nCLIENT ID: c\n", "x").unwrap_err();
+        let e = parse("ACCESS TOKEN: a\nAPI PATH: https://example.com/nothing\nCLIENT ID: c\n", "x", b).unwrap_err();
         assert_eq!(e.line, Some(2));
-        assert!(parse("API PATH: https://api.bigcommerce.com/stores/abc/v3/\n", "x").is_err());
+        assert!(parse("API PATH: https://api.bigcommerce.com/stores/abc/v3/\n", "x", b).is_err());
+    }
+
+    #[test]
+    fn the_api_path_must_be_bigcommerces_or_the_api_bases() {
+        let with = |path: &str, base: &str| parse(&format!("ACCESS TOKEN: t\nCLIENT ID: c\nAPI PATH: {path}\n"), "f", base);
+        let b = BIGCOMMERCE_API;
+        assert!(with("https://api.bigcommerce.com/stores/abc123/v3/", b).is_ok());
+        assert!(with("https://api.bigcommerce.com/stores/abc123/v3", b).is_ok());
+        assert!(with("https://api.bigcommerce.com/accounts/0b7e5b0c-0b6a-4c3f-9d0e-1a2b3c4d5e6f/graphql", b).is_ok());
+        for hostile in [
+            "https://evil.example/stores/abc123/v3/",
+            "https://api.bigcommerce.com.evil.example/stores/abc123/v3/",
+            "http://api.bigcommerce.com/stores/abc123/v3/",
+            "https://api.bigcommerce.com@evil.example/stores/abc123/v3/",
+            "https://api.bigcommerce.com/stores/abc123/v3/../../../x",
+            "https://api.bigcommerce.com/stores/abc123/v2/",
+            "http://127.0.0.1:9/stores/abc123/v3/",
+        ] {
+            let e = with(hostile, b).unwrap_err();
+            assert_eq!(e.line, Some(3), "{hostile}");
+            assert!(e.message.contains("bckeys uses no other"), "{e}");
+        }
+        assert!(with("http://127.0.0.1:9/stores/abc123/v3/", "http://127.0.0.1:9").is_ok());
+    }
+
+    #[test]
+    fn both_name_lines_are_accepted_when_they_agree() {
+        let path = "API PATH: https://api.bigcommerce.com/stores/abc/v3/\nACCESS TOKEN: t\nCLIENT ID: c\n";
+        let c = parse(&format!("CLIENT NAME: erp-sync\nNAME: erp-sync\n{path}"), "f", BIGCOMMERCE_API).unwrap();
+        assert_eq!(c.name.as_deref(), Some("erp-sync"));
+        let e = parse(&format!("CLIENT NAME: erp-sync\nNAME: other\n{path}"), "f", BIGCOMMERCE_API).unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert!(e.message.contains("`erp-sync` and `other`"), "{e}");
     }
 }

@@ -8,7 +8,7 @@ use crate::config::ConfigError;
 use crate::credentials::CredentialsError;
 use crate::lock::LockError;
 use crate::state::StateError;
-use crate::vault::{IdentityError, VaultError};
+use crate::vault::{IdentityError, OpenError, VaultError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -20,6 +20,8 @@ pub enum Error {
     Identity(#[from] IdentityError),
     #[error(transparent)]
     Vault(#[from] VaultError),
+    #[error(transparent)]
+    Open(#[from] OpenError),
     #[error(transparent)]
     Address(#[from] AddressError),
     #[error(transparent)]
@@ -41,6 +43,7 @@ impl Error {
             Error::State(e) => e.hint().map(str::to_owned),
             Error::Identity(e) => e.hint().map(str::to_owned),
             Error::Vault(e) => e.hint().map(str::to_owned),
+            Error::Open(e) => e.hint(),
             Error::Address(e) => Some(e.hint().to_owned()),
             Error::Api(e) => e.hint().map(str::to_owned),
             Error::Credentials(e) => Some(e.hint().to_owned()),

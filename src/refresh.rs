@@ -11,8 +11,8 @@ use crate::address::Address;
 use crate::bigcommerce::{probes, ApiError, Client, Verdict};
 use crate::config::Config;
 use crate::credentials::ApiTarget;
-use crate::state::{Resource, State};
-use crate::vault::{self, Credential, Identities};
+use crate::state::{Resource, SecretRecord, State};
+use crate::vault::{self, Identities};
 
 /// What a probe said of one family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -35,7 +35,8 @@ pub enum Observation {
     Failed { error: String },
     /// The secret could not be decrypted, so nothing could be asked.
     Unreadable { error: String },
-    /// The secret file is missing; the plan and drift report that on their own.
+    /// The secret file is missing or not the recorded one; the plan and drift report that on
+    /// their own, and nothing is asked with what it holds.
     NoSecret,
 }
 
@@ -63,7 +64,7 @@ pub type Observations = BTreeMap<Address, Observation>;
 struct Job {
     address: Address,
     target: ApiTarget,
-    secret: std::path::PathBuf,
+    secret: SecretRecord,
 }
 
 /// Checks every recorded API account. `progress` is called with (done, total) as credentials
@@ -87,8 +88,7 @@ pub async fn refresh(
             (_, Some(u)) => (ApiTarget::Account(u.clone()), format!("account/{u}")),
             _ => continue,
         };
-        let secret = config.dir.join(&record.secret.file);
-        groups.entry(key).or_default().push(Job { address: address.clone(), target, secret });
+        groups.entry(key).or_default().push(Job { address: address.clone(), target, secret: record.secret.clone() });
     }
 
     let total: usize = groups.values().map(Vec::len).sum();
@@ -99,11 +99,12 @@ pub async fn refresh(
     for (_, jobs) in groups {
         let (client, identities, limit, done, progress) =
             (client.clone(), identities.clone(), limit.clone(), done.clone(), progress.clone());
+        let root = config.dir.clone();
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
             let mut out = Vec::with_capacity(jobs.len());
             for job in jobs {
-                let observation = match token_of(&job.secret, &identities) {
+                let observation = match token_of(&root, &job.secret, &job.address, &identities, &client) {
                     Ok(Some(token)) => check(&client, &job.target, &token).await,
                     Ok(None) => Observation::NoSecret,
                     Err(error) => Observation::Unreadable { error },
@@ -132,16 +133,26 @@ pub async fn refresh(
     observations
 }
 
-/// The access token in a secret file; `None` when the file is missing.
-fn token_of(path: &std::path::Path, identities: &Identities) -> Result<Option<SecretString>, String> {
-    let bytes = match std::fs::read(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
-        Ok(bytes) => bytes,
-    };
-    let plain = vault::decrypt(path, &bytes, identities).map_err(|e| e.to_string())?;
-    let credential = Credential::from_yaml(&plain).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(Some(credential.access_token))
+/// The access token of a recorded secret file, once the file is proven to be the recorded one;
+/// `None` when the file is missing (the plan and drift report that on their own). The client
+/// is told of every secret in it, so that no answer can bring one into a message.
+fn token_of(
+    root: &std::path::Path,
+    secret: &SecretRecord,
+    address: &Address,
+    identities: &Identities,
+    client: &Client,
+) -> Result<Option<SecretString>, String> {
+    match vault::open_recorded(root, secret, address, identities) {
+        Ok(credential) => {
+            client.hold_credential(&credential);
+            Ok(Some(credential.access_token))
+        }
+        // A missing or changed file is a finding of its own (see `observe`); a changed one is
+        // never used.
+        Err(vault::OpenError::Missing { .. } | vault::OpenError::Modified { .. }) => Ok(None),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// Checks one credential: liveness, then (store-level) one probe per probe-able family.
@@ -232,7 +243,7 @@ pub async fn hook_statuses(
     for (owner, hooks) in by_owner {
         let listed = match state.resources.get(&owner) {
             Some(Resource::StoreApiAccount(record)) => {
-                match (&record.store_hash, token_of(&config.dir.join(&record.secret.file), identities)) {
+                match (&record.store_hash, token_of(&config.dir, &record.secret, &owner, identities, client)) {
                     (Some(store_hash), Ok(Some(token))) => {
                         crate::bigcommerce::resources::list_hooks(client, store_hash, &token).await.ok()
                     }

@@ -198,7 +198,7 @@ impl State {
 
     /// Reads the state; a missing file is the empty state of a new repository.
     pub fn load(path: &Path) -> Result<State, StateError> {
-        match std::fs::read(path) {
+        match crate::fsutil::read_bounded(path, crate::fsutil::MAX_DOCUMENT) {
             Ok(bytes) => State::parse(path, &bytes),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State::default()),
             Err(error) => Err(StateError::Read { path: path.to_path_buf(), error }),
@@ -209,6 +209,7 @@ impl State {
         let invalid = |pos: Pos, message: String| StateError::Invalid { path: path.to_path_buf(), pos, message };
         let text = std::str::from_utf8(bytes)
             .map_err(|_| invalid(Pos { line: 1, column: 1 }, "the state file is not UTF-8 text".into()))?;
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         if text.trim().is_empty() {
             return Err(invalid(Pos { line: 1, column: 1 }, "the state file is empty (a missing file would mean \"nothing recorded\"; an empty one means something went wrong)".into()));
         }
@@ -223,6 +224,19 @@ impl State {
         // Positions are looked up only for a problem, so a valid state never pays for indexing.
         let locs = std::cell::OnceCell::new();
         let locs = || locs.get_or_init(|| Locations::scan(text).unwrap_or_default());
+        for (address, intents) in &state.intents {
+            for (i, intent) in intents.iter().enumerate() {
+                for (field, stamp) in [("started_at", &intent.started_at), ("expires_at", &intent.expires_at)] {
+                    if parse_time(stamp).is_none() {
+                        let key = address.to_string();
+                        return Err(invalid(
+                            locs().value(&["intents", key.as_str(), &i.to_string(), field]),
+                            format!("`{address}`: intent {field} `{}` is not an RFC 3339 timestamp", crate::text::escape_controls(stamp)),
+                        ));
+                    }
+                }
+            }
+        }
         if state.version != STATE_VERSION {
             return Err(invalid(
                 locs().value(&["version"]),
@@ -254,6 +268,46 @@ impl State {
                     return Err(invalid(at("scopes"), format!("`{address}`: {e}")));
                 }
             }
+            // Timestamps are read by plans and apply; one that can't be read is named here, at
+            // its line, rather than misread later.
+            let mut stamps: Vec<(&str, &str)> = Vec::new();
+            let mut target: Option<(&str, &str)> = None;
+            match resource {
+                Resource::StoreApiAccount(r) | Resource::AccountApiAccount(r) => {
+                    stamps.push(("created_at", &r.created_at));
+                    target = r
+                        .store_hash
+                        .as_deref()
+                        .map(|h| ("store_hash", h))
+                        .or(r.account_uuid.as_deref().map(|u| ("account_uuid", u)));
+                }
+                Resource::StorefrontToken(t) => {
+                    stamps.push(("created_at", &t.created_at));
+                    stamps.push(("expires_at", &t.expires_at));
+                    target = Some(("store_hash", &t.store_hash));
+                }
+                Resource::Webhook(_) => {}
+            }
+            for (field, stamp) in stamps {
+                if parse_time(stamp).is_none() {
+                    return Err(invalid(
+                        at(field),
+                        format!("`{address}`: {field} `{}` is not an RFC 3339 timestamp", crate::text::escape_controls(stamp)),
+                    ));
+                }
+            }
+            if let Some((field, value)) = target {
+                let valid = match field {
+                    "store_hash" => !value.is_empty() && value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()),
+                    _ => value.len() == 36 && value.chars().all(|c| c.is_ascii_hexdigit() || c == '-'),
+                };
+                if !valid {
+                    return Err(invalid(
+                        at(field),
+                        format!("`{address}`: {field} `{}` is not a valid {}", crate::text::escape_controls(value), field.replace('_', " ")),
+                    ));
+                }
+            }
             if let Some(secret) = resource.secret() {
                 if secret.file != expected_file {
                     return Err(invalid(
@@ -282,7 +336,8 @@ impl State {
     /// Writes the state atomically, raising the serial.
     pub fn save(&mut self, path: &Path) -> Result<(), StateError> {
         self.serial += 1;
-        crate::fsutil::write_atomic(path, self.to_yaml().as_bytes(), false)
+        let root = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        crate::fsutil::write_inside(root, path, self.to_yaml().as_bytes(), false)
             .map_err(|error| StateError::Write { path: path.to_path_buf(), error })
     }
 }
@@ -298,6 +353,11 @@ impl<'de> Deserialize<'de> for Address {
         let text = String::deserialize(d)?;
         text.parse().map_err(|e: crate::address::AddressError| serde::de::Error::custom(format!("{e}; {}", e.hint())))
     }
+}
+
+/// An RFC 3339 timestamp as the state records them.
+pub fn parse_time(text: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
 }
 
 fn is_false(b: &bool) -> bool {

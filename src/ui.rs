@@ -1,6 +1,11 @@
 //! The only writer to the terminal: data to standard output, status to standard error, colors
 //! only where a terminal is there and NO_COLOR is not set.
+//!
+//! A write that fails is remembered rather than ignored, and the command then ends with exit
+//! code 1 (see `cli::main`): a plan cut short by a full disk or a closed pipe is never a success.
+//! Status and error text is shown with its control characters escaped, whatever it quotes.
 
+use std::cell::RefCell;
 use std::io::{IsTerminal, Write};
 
 use crate::render::Paint;
@@ -8,6 +13,15 @@ use crate::render::Paint;
 pub struct Ui {
     stdout_paint: Paint,
     stderr_paint: Paint,
+    /// The first write that failed, on either stream.
+    failure: RefCell<Option<WriteFailure>>,
+}
+
+/// A write to the terminal (or the pipe or file in its place) that failed.
+#[derive(Debug)]
+pub struct WriteFailure {
+    pub stream: &'static str,
+    pub error: std::io::Error,
 }
 
 impl Ui {
@@ -17,6 +31,7 @@ impl Ui {
         Ui {
             stdout_paint: Paint { enabled: !no_color && std::io::stdout().is_terminal() },
             stderr_paint: Paint { enabled: !no_color && std::io::stderr().is_terminal() },
+            failure: RefCell::new(None),
         }
     }
 
@@ -28,23 +43,51 @@ impl Ui {
     /// Data: the result of a command.
     pub fn out(&self, text: &str) {
         let mut stdout = std::io::stdout().lock();
-        // A closed pipe (`bckeys plan | head`) is not an error worth a panic.
-        let _ = stdout.write_all(text.as_bytes());
-        let _ = stdout.flush();
+        let written = stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush());
+        self.note(written, "standard output");
     }
 
     /// Status and errors.
     pub fn status(&self, text: &str) {
-        let _ = writeln!(std::io::stderr().lock(), "{text}");
+        let text = crate::text::escape_terminal(text);
+        let mut stderr = std::io::stderr().lock();
+        let written = writeln!(stderr, "{text}").and_then(|_| stderr.flush());
+        self.note(written, "standard error");
+    }
+
+    /// A prompt or a line redrawn in place, on standard error, without a line end.
+    pub fn prompt(&self, text: &str) {
+        // A carriage return is how a countdown redraws its line; anything else is escaped.
+        let text: Vec<_> = text.split('\r').map(crate::text::escape_terminal).collect();
+        let mut stderr = std::io::stderr().lock();
+        let written = write!(stderr, "{}", text.join("\r")).and_then(|_| stderr.flush());
+        self.note(written, "standard error");
     }
 
     pub fn error(&self, message: &str, hint: Option<&str>) {
         let p = self.stderr_paint;
+        let message = crate::text::escape_terminal(message);
         let mut text = format!("{} {message}", p.red(&p.bold("error:")));
         if let Some(hint) = hint {
-            text.push_str(&format!("\n  {} {hint}", p.cyan("help:")));
+            text.push_str(&format!("\n  {} {}", p.cyan("help:"), crate::text::escape_terminal(hint)));
         }
-        self.status(&text);
+        let mut stderr = std::io::stderr().lock();
+        let written = writeln!(stderr, "{text}").and_then(|_| stderr.flush());
+        self.note(written, "standard error");
+    }
+
+    fn note(&self, written: std::io::Result<()>, stream: &'static str) {
+        if let Err(error) = written {
+            let mut failure = self.failure.borrow_mut();
+            if failure.is_none() {
+                *failure = Some(WriteFailure { stream, error });
+            }
+        }
+    }
+
+    /// The first write that failed, if any.
+    pub fn take_failure(&self) -> Option<WriteFailure> {
+        self.failure.borrow_mut().take()
     }
 }
 

@@ -23,7 +23,7 @@ use crate::config::{Config, Owner};
 use crate::credentials;
 use crate::error::Error;
 use crate::plan::{Action, Op, Plan, ResourceType};
-use crate::state::{ApiAccountRecord, Resource, State};
+use crate::state::{ApiAccountRecord, Resource, SecretRecord, State};
 use crate::vault::{self, Credential, Identities};
 use guide::Place;
 
@@ -70,8 +70,19 @@ pub struct Pending {
     pub steps: Vec<String>,
 }
 
+/// A secret file apply re-encrypted, with what a removed recipient could read of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rekeyed {
+    pub address: Address,
+    #[serde(flatten)]
+    pub exposure: crate::exposure::Exposure,
+}
+
 #[derive(Debug, Default, Serialize)]
 pub struct ApplyReport {
+    /// Secret files re-encrypted, with their exposure.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rekeyed: Vec<Rekeyed>,
     pub done: Vec<String>,
     pub pending: Vec<Pending>,
     /// Automated steps that BigCommerce refused or that could not be carried out.
@@ -216,15 +227,21 @@ impl Applier<'_> {
         let header = format!("Create {} ({}):\n{}", action.address, action.target, guide::numbered(&steps));
 
         // Credentials an interrupted apply captured belong to an account that exists: they are
-        // used, or the step waits; they are never overwritten by others.
+        // used, or the step waits; they are never silently overwritten. Credentials given now
+        // with --credentials take their place: the person chose them, and the earlier ones are
+        // named so that their account can be deleted if it is another.
         let captured = if self.captured_path(&action.address).exists() {
-            match (self.options.credentials.contains_key(&action.address), self.captured(&action.address)) {
-                (false, Some(text)) => Some(text),
-                _ => {
+            match (self.options.credentials.get(&action.address).cloned(), self.captured(&action.address)) {
+                (None, Some(text)) => Some(text),
+                (Some(given), earlier) => {
+                    self.set_aside_capture(&action.address, &given, earlier.as_deref().map(String::as_str));
+                    None
+                }
+                (None, None) => {
                     let path = self.captured_path(&action.address);
                     self.pending(
                         action,
-                        format!("credentials captured by an interrupted apply wait in {}: run apply with an identity that decrypts them (and without --credentials for this address) to resume with them, or delete that file if they are not wanted", path.display()),
+                        format!("credentials captured by an interrupted apply wait in {}: run apply with an identity that decrypts them to resume with them, or give the credentials again with --credentials {}=FILE", path.display(), action.address),
                         steps,
                     );
                     return Ok(());
@@ -247,7 +264,7 @@ impl Applier<'_> {
                 }
             }
         } else if let Some(path) = self.options.credentials.get(&action.address) {
-            match std::fs::read_to_string(path) {
+            match crate::fsutil::read_text_bounded(path, crate::fsutil::MAX_SMALL) {
                 Ok(text) => (Zeroizing::new(text), path.display().to_string(), false),
                 Err(e) => {
                     self.pending(action, format!("cannot read {}: {e}", path.display()), steps);
@@ -267,7 +284,7 @@ impl Applier<'_> {
 
         loop {
             self.capture(&action.address, &text).map_err(Err)?;
-            let proven = credentials::parse(&text, &source)
+            let proven = credentials::parse(&text, &source, self.client.api_base())
                 .map_err(|e| format!("{e}"))
                 .and_then(|issued| record::prove(self.client, self.rt, issued, account, owner, &source));
             match proven {
@@ -362,13 +379,39 @@ impl Applier<'_> {
 
     fn capture(&self, address: &Address, text: &str) -> Result<(), Error> {
         let recipients = &self.config.encryption.recipients;
-        vault::write_file(&self.captured_path(address), text.as_bytes(), recipients, true, None)?;
+        vault::write_file(&self.config.dir, &self.captured_path(address), text.as_bytes(), recipients, true, None)?;
         Ok(())
     }
 
     fn captured(&self, address: &Address) -> Option<Zeroizing<String>> {
         let plain = vault::read_file(&self.captured_path(address), self.identities?).ok()?;
         String::from_utf8(plain.to_vec()).ok().map(Zeroizing::new)
+    }
+
+    /// Drops a parked capture in favour of the credentials file given now. When the two are of
+    /// different accounts, the earlier one's client ID is put up for review: that account exists
+    /// at BigCommerce and nothing records it.
+    fn set_aside_capture(&mut self, address: &Address, given: &std::path::Path, earlier: Option<&str>) {
+        let client_id = |text: &str| {
+            credentials::parse(text, "", self.client.api_base()).ok().and_then(|c| c.client_id)
+        };
+        let now = crate::fsutil::read_text_bounded(given, crate::fsutil::MAX_SMALL).ok().map(Zeroizing::new);
+        let earlier_id = earlier.and_then(client_id);
+        let same = match (&earlier_id, now.as_deref().and_then(|t| client_id(t))) {
+            (Some(a), Some(b)) => *a == b,
+            _ => false,
+        };
+        if !same {
+            let which = match &earlier_id {
+                Some(id) => format!("the API account with client ID {id}"),
+                None => "the account they belong to (they could not be read)".to_owned(),
+            };
+            self.report.review.push(format!(
+                "{address}: credentials an earlier apply captured were set aside for those in {}; if {which} exists in the control panel, delete it: nothing records it",
+                given.display()
+            ));
+        }
+        self.release(address);
     }
 
     fn release(&self, address: &Address) {
@@ -398,8 +441,8 @@ impl Applier<'_> {
         if let Some(secret) = secret {
             let from = self.config.dir.join(&secret.file);
             let to_rel = address.retiring_secret_path();
-            match std::fs::read(&from) {
-                Ok(bytes) => crate::fsutil::write_atomic(&self.config.dir.join(&to_rel), &bytes, true)
+            match crate::fsutil::read_bounded(&from, crate::fsutil::MAX_SECRET) {
+                Ok(bytes) => crate::fsutil::write_inside(&self.config.dir, &self.config.dir.join(&to_rel), &bytes, true)
                     .map_err(|error| Error::Io { what: "cannot write", path: to_rel.clone(), error })?,
                 // A lost file is already a finding of its own; the record still moves aside.
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -436,7 +479,7 @@ impl Applier<'_> {
             changes: Vec::new(),
             previous,
         };
-        let token = match self.token(&record) {
+        let token = match self.token(address, &record) {
             Ok(t) => t,
             Err(reason) => {
                 self.pending(&action, reason, steps);
@@ -538,19 +581,26 @@ impl Applier<'_> {
     }
 
     /// The access token of a record; `Ok(None)` when its file is gone.
-    fn token(&self, record: &ApiAccountRecord) -> Result<Option<SecretString>, String> {
-        let path = self.config.dir.join(&record.secret.file);
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
-        };
-        let identities = self.identities.ok_or("an identity is needed to read its credential")?;
-        let plain = vault::decrypt(&path, &bytes, identities).map_err(|e| e.to_string())?;
-        Ok(Some(Credential::from_yaml(&plain).map_err(|e| e.to_string())?.access_token))
+    fn token(&self, address: &Address, record: &ApiAccountRecord) -> Result<Option<SecretString>, String> {
+        Ok(self.open(address, &record.secret)?.map(|c| c.access_token))
     }
 
-    /// Re-encrypts one secret file to the configured recipients.
+    /// A recorded credential, from a file proven to be the recorded one; `Ok(None)` when the
+    /// file is gone. The client is told of its secrets, so that no answer can show them.
+    fn open(&self, address: &Address, secret: &SecretRecord) -> Result<Option<Credential>, String> {
+        let identities = self.identities.ok_or("an identity is needed to read its credential")?;
+        match vault::open_recorded(&self.config.dir, secret, address, identities) {
+            Ok(credential) => {
+                self.client.hold_credential(&credential);
+                Ok(Some(credential))
+            }
+            Err(vault::OpenError::Missing { .. }) => Ok(None),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// Re-encrypts one secret file to the configured recipients, after checking it against its
+    /// record; what a removed recipient could read is reported as `bckeys rekey` reports it.
     fn rekey(&mut self, address: &Address) -> Result<(), Error> {
         let Some(resource) = self.state.resources.get_mut(address) else { return Ok(()) };
         let secret = match resource {
@@ -562,14 +612,18 @@ impl Applier<'_> {
             },
         };
         let identities = self.identities.ok_or(crate::vault::IdentityError::Missing)?;
-        let path = self.config.dir.join(&secret.file);
-        let plain = vault::read_file(&path, identities)?;
+        let bytes = vault::read_recorded(&self.config.dir, secret, address)?;
+        let plain = vault::decrypt(&secret.file, &bytes, identities)?;
         let recipients = &self.config.encryption.recipients;
-        let written = vault::write_file(&path, &plain, recipients, self.config.encryption.armor, None)?;
+        let path = self.config.dir.join(&secret.file);
+        let written =
+            vault::write_file(&self.config.dir, &path, &plain, recipients, self.config.encryption.armor, None)?;
+        let exposure = crate::exposure::exposure_of(secret, &vault::readers(recipients));
         *secret = crate::state::SecretRecord::encrypted_to(secret.file.clone(), recipients, written.sha256);
         self.state.save(&self.state_path)?;
         self.say(&format!("Re-encrypted {} to the configured recipients.\n", address));
         self.report.done.push(format!("rekeyed {address}"));
+        self.report.rekeyed.push(Rekeyed { address: address.clone(), exposure });
         Ok(())
     }
 }

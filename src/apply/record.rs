@@ -77,6 +77,16 @@ pub fn prove(
             issued.target, account.address
         ));
     }
+    // The name is what tells two accounts of one store apart: another account's credentials
+    // would be recorded, and proven, under the wrong address.
+    if let Some(name) = issued.name.as_deref().filter(|n| *n != account.name) {
+        return Err(format!(
+            "{source}: these are the credentials of the API account `{}`, but {} is `{}`",
+            crate::text::escape_controls(name),
+            account.address,
+            account.name
+        ));
+    }
     let (families, unverifiable) = match rt.block_on(refresh::check(client, &issued.target, &issued.access_token)) {
         Observation::Alive { families, unverifiable } => (families, unverifiable),
         Observation::Revoked { message } => {
@@ -160,6 +170,7 @@ pub fn encrypt(config: &Config, address: &Address, credential: &Credential) -> R
     let relative = address.secret_path();
     let recipients = &config.encryption.recipients;
     let written = vault::write_file(
+        &config.dir,
         &config.dir.join(&relative),
         credential.to_yaml().as_bytes(),
         recipients,

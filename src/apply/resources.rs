@@ -30,14 +30,13 @@ impl Applier<'_> {
             Some(Resource::StoreApiAccount(r)) => r,
             _ => return Err(format!("{address} is not recorded, so its credentials are not available")),
         };
-        self.token(record)?.ok_or_else(|| format!("the credential of {address} is missing"))
+        self.token(address, record)?.ok_or_else(|| format!("the credential of {address} is missing"))
     }
 
-    fn secret_token(&self, file: &std::path::Path) -> Result<SecretString, String> {
-        let identities = self.identities.ok_or("an identity is needed to read the recorded credentials")?;
-        let path = self.config.dir.join(file);
-        let plain = vault::read_file(&path, identities).map_err(|e| e.to_string())?;
-        Ok(Credential::from_yaml(&plain).map_err(|e| e.to_string())?.access_token)
+    fn secret_token(&self, address: &Address, secret: &SecretRecord) -> Result<SecretString, String> {
+        self.open(address, secret)?
+            .map(|c| c.access_token)
+            .ok_or_else(|| format!("the credential of {address} is missing"))
     }
 
     fn declared_token(&self, address: &Address) -> Option<(String, &StorefrontToken)> {
@@ -158,7 +157,7 @@ impl Applier<'_> {
             let issuer_address = Address::StoreAccount { store: store.clone(), account: record.issuer.clone() };
             let revoked = self
                 .account_token(&issuer_address, false)
-                .and_then(|issuer| Ok((issuer, self.secret_token(&record.secret.file)?)))
+                .and_then(|issuer| Ok((issuer, self.secret_token(address, &record.secret)?)))
                 .and_then(|(issuer, token)| {
                     self.rt
                         .block_on(resources::revoke_token(self.client, &record.store_hash, &issuer, &token))
@@ -315,11 +314,8 @@ impl Applier<'_> {
                 message: format!("{address}: its generated header values can't be read without an identity"),
                 hint: "pass --identity FILE (or set BCKEYS_IDENTITY_FILE / BCKEYS_IDENTITY)".into(),
             })?;
-            let plain = vault::read_file(&self.config.dir.join(&secret.file), identities)?;
-            let old = Credential::from_yaml(&plain).map_err(|e| Error::Refused {
-                message: format!("{}: {e}", secret.file.display()),
-                hint: "restore it from git".into(),
-            })?;
+            let old = vault::open_recorded(&self.config.dir, secret, address, identities)?;
+            self.client.hold_credential(&old);
             values.extend(old.headers);
         }
         let before: Vec<String> = values.keys().cloned().collect();

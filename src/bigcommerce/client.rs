@@ -1,7 +1,11 @@
 //! The HTTP client: `X-Auth-Token` authentication, every answer classified, each store paced by
 //! its own rate-limit headers, transient failures retried with bounded backoff, and a timeout on
 //! every request. Tokens go into a header and nowhere else: never into a URL, a log line or an
-//! error message (answers are scrubbed of the token before they are quoted).
+//! error message. Every text quoted from an answer goes through one scrubber, which removes every
+//! secret of the request and every secret the client was told bckeys holds, then escapes control
+//! characters. No redirect is followed (a 3xx is an error naming its Location), so a token is
+//! only ever sent to the configured API base; bodies are read up to a cap, and a rate-limit wait
+//! that would outlast the run's deadline is an error.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,7 +27,15 @@ pub struct Settings {
     /// Retries after a 429 that announced when to come back; those waits are known, so more of
     /// them are allowed than of blind retries.
     pub throttled_attempts: u32,
+    /// No rate-limit wait may end after this instant: such a wait fails at once.
+    pub deadline: Option<Instant>,
+    /// The most bytes read of one answer.
+    pub max_body: usize,
 }
+
+/// The most of one answer bckeys reads: BigCommerce's largest (a page of 250 webhooks) is far
+/// below; a larger one is a broken or hostile server.
+pub const MAX_BODY: usize = 4 << 20;
 
 impl Settings {
     pub fn new(api_base: &str, timeout: Duration) -> Settings {
@@ -32,7 +44,14 @@ impl Settings {
         if let Some(ms) = std::env::var("BCKEYS_RETRY_BASE_MS").ok().and_then(|v| v.parse().ok()) {
             retry.base = Duration::from_millis(ms);
         }
-        Settings { api_base: api_base.trim_end_matches('/').to_owned(), timeout, retry, throttled_attempts: 12 }
+        Settings {
+            api_base: api_base.trim_end_matches('/').to_owned(),
+            timeout,
+            retry,
+            throttled_attempts: 12,
+            deadline: None,
+            max_body: MAX_BODY,
+        }
     }
 }
 
@@ -62,6 +81,12 @@ pub enum ApiError {
     RateLimited { what: String, attempts: u32 },
     #[error("{what}: BigCommerce's answer is not JSON after {attempts} attempt(s): {excerpt}")]
     Garbage { what: String, attempts: u32, excerpt: String },
+    #[error("{what}: BigCommerce answered {status}, a redirect to {location}; bckeys follows no redirect, so that no token is sent anywhere but the API base")]
+    Redirect { what: String, status: u16, location: String },
+    #[error("{what}: the answer is larger than {limit_mib} MiB; bckeys stopped reading it")]
+    TooLarge { what: String, limit_mib: usize },
+    #[error("{what}: the store's rate limit asks to wait {wait_s} s, which would outlast this run's deadline ({deadline_s} s left)")]
+    Deadline { what: String, wait_s: u64, deadline_s: u64 },
     #[error("invalid API base `{0}`: it must start with https:// (or http:// for a local sandbox)")]
     BadBase(String),
     #[error("could not set up the HTTP client: {0}")]
@@ -80,6 +105,13 @@ impl ApiError {
             ApiError::RateLimited { .. } => {
                 Some("another client is using this store's quota; run again later or lower --concurrency")
             }
+            ApiError::Redirect { .. } => {
+                Some("check --api-base (BCKEYS_API_BASE): it must be BigCommerce's API itself, not an address that redirects")
+            }
+            ApiError::TooLarge { .. } => Some("check --api-base: BigCommerce's answers are far smaller"),
+            ApiError::Deadline { .. } => {
+                Some("run again later, when the store's quota has recovered, or give a longer --deadline")
+            }
             _ => None,
         }
     }
@@ -93,11 +125,14 @@ pub struct StoreRequest<'a> {
     pub query: &'a str,
     pub body: Option<serde_json::Value>,
     pub secret_headers: &'a [(&'static str, &'a SecretString)],
+    /// Secret values the body carries (generated webhook header values): scrubbed from
+    /// whatever the answer echoes, like the token.
+    pub body_secrets: Vec<SecretString>,
 }
 
 impl<'a> StoreRequest<'a> {
     pub fn new(method: Method, path: &'a str) -> StoreRequest<'a> {
-        StoreRequest { method, path, query: "", body: None, secret_headers: &[] }
+        StoreRequest { method, path, query: "", body: None, secret_headers: &[], body_secrets: Vec::new() }
     }
 }
 
@@ -113,6 +148,8 @@ pub struct Client {
     http: reqwest::Client,
     settings: Settings,
     pacers: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Pacer>>>>,
+    /// Every secret bckeys holds in this run, scrubbed from every answer it quotes.
+    held: Mutex<Vec<SecretString>>,
     pub counters: Counters,
 }
 
@@ -125,9 +162,37 @@ impl Client {
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("bckeys/", env!("CARGO_PKG_VERSION")))
+            // A redirect would carry X-Auth-Token (or a body with secrets) to another address.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| ApiError::Setup(e.to_string()))?;
-        Ok(Client { http, settings, pacers: Mutex::new(HashMap::new()), counters: Counters::default() })
+        Ok(Client {
+            http,
+            settings,
+            pacers: Mutex::new(HashMap::new()),
+            held: Mutex::new(Vec::new()),
+            counters: Counters::default(),
+        })
+    }
+
+    /// Tells the client of a secret bckeys holds (a decrypted credential's token, client secret
+    /// or header value), so that no answer can bring it into a message.
+    pub fn hold(&self, secret: &SecretString) {
+        if secret.expose_secret().len() >= MIN_SCRUBBED {
+            let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+            if !held.iter().any(|h| h.expose_secret() == secret.expose_secret()) {
+                held.push(secret.clone());
+            }
+        }
+    }
+
+    /// Every secret of a credential, held.
+    pub fn hold_credential(&self, credential: &crate::vault::Credential) {
+        self.hold(&credential.access_token);
+        if let Some(s) = &credential.client_secret {
+            self.hold(s);
+        }
+        credential.headers.values().for_each(|v| self.hold(v));
     }
 
     pub fn api_base(&self) -> &str {
@@ -143,7 +208,7 @@ impl Client {
         query: &str,
     ) -> Result<Verdict, ApiError> {
         let route = format!("/stores/{store_hash}{path}");
-        self.send(store_hash, Method::GET, &route, query, token, None, &[]).await
+        self.send(store_hash, Method::GET, &route, query, token, None, &[], &[]).await
     }
 
     /// Any request to a store route.
@@ -155,14 +220,24 @@ impl Client {
     ) -> Result<Verdict, ApiError> {
         let route = format!("/stores/{store_hash}{}", request.path);
         let body = request.body.as_ref();
-        self.send(store_hash, request.method, &route, request.query, token, body, request.secret_headers).await
+        self.send(
+            store_hash,
+            request.method,
+            &route,
+            request.query,
+            token,
+            body,
+            request.secret_headers,
+            &request.body_secrets,
+        )
+        .await
     }
 
     /// The account-level GraphQL liveness request, `{ account { id } }`.
     pub async fn account_alive(&self, account_uuid: &str, token: &SecretString) -> Result<Verdict, ApiError> {
         let route = format!("/accounts/{account_uuid}/graphql");
         let body = serde_json::json!({ "query": "{ account { id } }" });
-        self.send(&format!("account/{account_uuid}"), Method::POST, &route, "", token, Some(&body), &[]).await
+        self.send(&format!("account/{account_uuid}"), Method::POST, &route, "", token, Some(&body), &[], &[]).await
     }
 
     fn pacer(&self, key: &str) -> Arc<tokio::sync::Mutex<Pacer>> {
@@ -170,7 +245,21 @@ impl Client {
         pacers.entry(key.to_owned()).or_default().clone()
     }
 
-    /// Sends one request, paced and retried; `secret_headers` are scrubbed like the token.
+    /// The scrubber of one request: its token, secret headers and body secrets, and every secret
+    /// the client holds.
+    fn scrubber<'s>(
+        &self,
+        token: &'s SecretString,
+        secret_headers: &'s [(&'static str, &'s SecretString)],
+        body_secrets: &'s [SecretString],
+    ) -> Scrubber {
+        let held = self.held.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let request = std::iter::once(token).chain(secret_headers.iter().map(|(_, v)| *v)).chain(body_secrets);
+        Scrubber::new(request.cloned().chain(held))
+    }
+
+    /// Sends one request, paced and retried; every secret of the request is scrubbed from what
+    /// is quoted of the answer.
     #[allow(clippy::too_many_arguments)]
     async fn send(
         &self,
@@ -181,7 +270,9 @@ impl Client {
         token: &SecretString,
         body: Option<&serde_json::Value>,
         secret_headers: &[(&'static str, &SecretString)],
+        body_secrets: &[SecretString],
     ) -> Result<Verdict, ApiError> {
+        let scrubber = || self.scrubber(token, secret_headers, body_secrets);
         let what = format!("{method} {route}");
         let url = if query.is_empty() {
             format!("{}{route}", self.settings.api_base)
@@ -197,7 +288,15 @@ impl Client {
         let (mut attempts, mut blind, mut throttled) = (0u32, 0u32, 0u32);
         loop {
             attempts += 1;
-            let wait = pacer.lock().await.wait(Instant::now());
+            let now = Instant::now();
+            let wait = pacer.lock().await.wait(now);
+            if let Some(deadline) = self.settings.deadline.filter(|d| now + wait > *d) {
+                return Err(ApiError::Deadline {
+                    what,
+                    wait_s: wait.as_secs_f64().ceil() as u64,
+                    deadline_s: deadline.saturating_duration_since(now).as_secs(),
+                });
+            }
             if !wait.is_zero() {
                 tracing::debug!(%what, wait_ms = wait.as_millis() as u64, "waiting for the store's rate-limit window");
                 tokio::time::sleep(wait).await;
@@ -218,7 +317,7 @@ impl Client {
             let response = match request.send().await {
                 Ok(r) => r,
                 Err(e) => {
-                    let reason = describe(&e, token);
+                    let reason = describe(&e, &scrubber());
                     tracing::debug!(%what, attempt = attempts, %reason, "request failed");
                     if blind + 1 < retry.attempts && (repeatable || e.is_connect()) {
                         self.counters.retried.fetch_add(1, Ordering::Relaxed);
@@ -240,16 +339,28 @@ impl Client {
                 .get("content-type")
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|v| v.contains("html"));
-            let bytes = match response.bytes().await {
-                Ok(b) => b.to_vec(),
-                Err(e) => {
+            if (300..400).contains(&status) {
+                let location = response
+                    .headers()
+                    .get("location")
+                    .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                    .map(|l| format!("`{}`", scrubber().scrub(&l)))
+                    .unwrap_or_else(|| "nowhere (no Location header)".to_owned());
+                return Err(ApiError::Redirect { what, status, location });
+            }
+            let bytes = match read_body(response, self.settings.max_body).await {
+                Ok(b) => b,
+                Err(BodyError::TooLarge) => {
+                    return Err(ApiError::TooLarge { what, limit_mib: self.settings.max_body >> 20 })
+                }
+                Err(BodyError::Http(e)) => {
                     if blind + 1 < retry.attempts && repeatable {
                         self.counters.retried.fetch_add(1, Ordering::Relaxed);
                         tokio::time::sleep(backoff()).await;
                         blind += 1;
                         continue;
                     }
-                    let reason = describe(&e, token);
+                    let reason = describe(&e, &scrubber());
                     return Err(if e.is_timeout() {
                         ApiError::Timeout { what, timeout_s: self.settings.timeout.as_secs().max(1), attempts }
                     } else {
@@ -275,7 +386,7 @@ impl Client {
                 return Err(ApiError::RateLimited { what, attempts });
             }
             pacer.lock().await.observe(&limit, now);
-            let message = || error_message(&bytes, html, token);
+            let message = || error_message(&bytes, html, &scrubber());
             match status {
                 200..=299 => {
                     if bytes.iter().all(u8::is_ascii_whitespace)
@@ -291,7 +402,7 @@ impl Client {
                     }
                     // A creation's answer may hold the new secret: it is never quoted.
                     let excerpt = if repeatable {
-                        excerpt(&bytes, token)
+                        excerpt(&bytes, &scrubber())
                     } else {
                         "(not shown: it may hold a secret)".to_owned()
                     };
@@ -315,9 +426,67 @@ impl Client {
     }
 }
 
+/// Secrets shorter than this are not searched for: they would match ordinary words.
+const MIN_SCRUBBED: usize = 4;
+
+/// What makes a text from an answer safe to show: every secret replaced by `(redacted)` (also
+/// in its JSON-escaped form, as an echoed body would carry it), then control characters escaped.
+struct Scrubber {
+    secrets: Vec<SecretString>,
+}
+
+impl Scrubber {
+    fn new(secrets: impl Iterator<Item = SecretString>) -> Scrubber {
+        let mut secrets: Vec<SecretString> =
+            secrets.filter(|s| s.expose_secret().len() >= MIN_SCRUBBED).collect();
+        let escaped: Vec<SecretString> = secrets
+            .iter()
+            .filter_map(|s| {
+                let json = serde_json::to_string(s.expose_secret()).ok()?;
+                let inner = &json[1..json.len() - 1];
+                (inner != s.expose_secret()).then(|| SecretString::from(inner.to_owned()))
+            })
+            .collect();
+        secrets.extend(escaped);
+        // The longest first, so that a secret containing another is replaced whole.
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.expose_secret().len()));
+        Scrubber { secrets }
+    }
+
+    fn scrub(&self, text: &str) -> String {
+        let mut text = text.to_owned();
+        for secret in &self.secrets {
+            if text.contains(secret.expose_secret()) {
+                text = text.replace(secret.expose_secret(), "(redacted)");
+            }
+        }
+        crate::text::escape_controls(&text).into_owned()
+    }
+}
+
+enum BodyError {
+    TooLarge,
+    Http(reqwest::Error),
+}
+
+/// The body of an answer, read chunk by chunk up to `limit` bytes.
+async fn read_body(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, BodyError> {
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Http)? {
+        if bytes.len() + chunk.len() > limit {
+            return Err(BodyError::TooLarge);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
 /// BigCommerce's error message from a body: v3 `{"title": ..., "errors": {...}}`, v2
-/// `[{"message": ...}]`, an HTML page's title, or an excerpt. The token is scrubbed out.
-fn error_message(body: &[u8], html: bool, token: &SecretString) -> String {
+/// `[{"message": ...}]`, an HTML page's title, or an excerpt; scrubbed.
+fn error_message(body: &[u8], html: bool, scrubber: &Scrubber) -> String {
     if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) {
         let first = match &value {
             serde_json::Value::Array(items) => items.first().cloned().unwrap_or_default(),
@@ -335,7 +504,7 @@ fn error_message(body: &[u8], html: bool, token: &SecretString) -> String {
                 Some(d) => format!("{title} ({d})"),
                 None => title,
             };
-            return scrub(&text, token);
+            return shorten(&scrubber.scrub(&text), 300);
         }
     }
     let text = String::from_utf8_lossy(body);
@@ -348,34 +517,36 @@ fn error_message(body: &[u8], html: bool, token: &SecretString) -> String {
             .filter(|t| !t.is_empty());
         return format!(
             "an HTML error page{}",
-            title.map(|t| format!(" (\"{}\")", scrub(t, token))).unwrap_or_default()
+            title.map(|t| format!(" (\"{}\")", shorten(&scrubber.scrub(t), 120))).unwrap_or_default()
         );
     }
-    excerpt(body, token)
+    excerpt(body, scrubber)
 }
 
-fn excerpt(body: &[u8], token: &SecretString) -> String {
+/// The start of a body on one line. Scrubbed before it is cut, so that a secret at the cut
+/// can't survive in part.
+fn excerpt(body: &[u8], scrubber: &Scrubber) -> String {
     let text = String::from_utf8_lossy(body);
     let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let short: String = one_line.chars().take(120).collect();
+    let short = shorten(&scrubber.scrub(&one_line), 120);
     if short.is_empty() {
         "(empty body)".to_owned()
     } else {
-        format!("\"{}\"", scrub(&short, token))
+        format!("\"{short}\"")
     }
 }
 
-fn scrub(text: &str, token: &SecretString) -> String {
-    let secret = token.expose_secret();
-    if secret.len() >= 4 {
-        text.replace(secret, "(redacted)")
-    } else {
-        text.to_owned()
+fn shorten(text: &str, chars: usize) -> String {
+    if text.chars().count() <= chars {
+        return text.to_owned();
     }
+    let mut short: String = text.chars().take(chars).collect();
+    short.push_str("...");
+    short
 }
 
 /// reqwest's error without its URL chain noise, scrubbed.
-fn describe(e: &reqwest::Error, token: &SecretString) -> String {
+fn describe(e: &reqwest::Error, scrubber: &Scrubber) -> String {
     use std::error::Error as _;
     let mut text = e.to_string();
     let mut source = e.source();
@@ -383,7 +554,7 @@ fn describe(e: &reqwest::Error, token: &SecretString) -> String {
         text = format!("{text}: {s}");
         source = s.source();
     }
-    scrub(&text, token)
+    scrubber.scrub(&text)
 }
 
 fn host_of(base: &str) -> String {
@@ -394,8 +565,10 @@ fn host_of(base: &str) -> String {
 mod tests {
     use super::*;
 
-    fn tok() -> SecretString {
-        SecretString::from("tok-secret-1234".to_owned())
+    fn tok() -> Scrubber {
+        Scrubber::new(
+            ["tok-secret-1234", "header\"value/9876"].into_iter().map(|s| SecretString::from(s.to_owned())),
+        )
     }
 
     #[test]
@@ -410,10 +583,25 @@ mod tests {
     }
 
     #[test]
-    fn the_token_never_survives_into_a_message() {
+    fn no_secret_survives_into_a_message_whole_escaped_or_cut() {
         let body = br#"{"title":"bad token tok-secret-1234"}"#;
         let m = error_message(body, false, &tok());
         assert!(!m.contains("tok-secret-1234"), "{m}");
         assert!(!excerpt(b"echo tok-secret-1234", &tok()).contains("tok-secret-1234"));
+        // JSON-escaped, as an echoed request body carries it.
+        let echoed = br#"garbage {"headers":{"X-Secret":"header\"value/9876"}}"#;
+        let m = excerpt(echoed, &tok());
+        assert!(!m.contains("9876"), "{m}");
+        // A secret where the excerpt is cut is scrubbed before the cut.
+        let long = format!("{}tok-secret-1234", "x".repeat(110));
+        let m = excerpt(long.as_bytes(), &tok());
+        assert!(!m.contains("tok-sec"), "{m}");
+    }
+
+    #[test]
+    fn control_characters_in_answers_are_escaped() {
+        let body = b"{\"title\":\"evil \\u001b[2J\\u001b]0;pwned\\u0007\"}";
+        let m = error_message(body, false, &tok());
+        assert!(!m.contains('\u{1b}') && m.contains("\\x1b[2J"), "{m}");
     }
 }

@@ -21,7 +21,11 @@ impl Panel {
         if !(host.starts_with("127.") || host.starts_with("localhost") || host.starts_with("[::1]")) {
             return None;
         }
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().ok()?;
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .ok()?;
         let ok = http.get(format!("{base}/__sandbox/health")).send().await.ok()?.status().is_success();
         ok.then_some(Panel { http, base })
     }
@@ -38,6 +42,9 @@ impl Panel {
             .map_err(|e| e.to_string())?;
         let status = response.status();
         let text = response.text().await.map_err(|e| e.to_string())?;
+        if text.len() as u64 > crate::fsutil::MAX_SMALL {
+            return Err("the simulated control panel's answer is too large".into());
+        }
         if status.is_success() {
             Ok(text)
         } else {

@@ -208,8 +208,14 @@ async fn hook_write(
 ) -> Result<Hook, ResourceError> {
     let what = format!("{method} {}", if method == Method::PUT { "/v3/hooks/{id}" } else { "/v3/hooks" });
     let body = serde_json::to_value(request).unwrap_or_default();
+    // Header values may be generated secrets: an answer that echoes the body must not show them.
+    let body_secrets = request.headers.values().map(|v| SecretString::from(v.clone())).collect();
     match client
-        .store_request(store_hash, token, StoreRequest { body: Some(body), ..StoreRequest::new(method, &path) })
+        .store_request(
+            store_hash,
+            token,
+            StoreRequest { body: Some(body), body_secrets, ..StoreRequest::new(method, &path) },
+        )
         .await?
     {
         Verdict::Allowed(bytes) => {

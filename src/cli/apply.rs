@@ -2,7 +2,7 @@
 //! steps on a terminal, and without one they are printed and apply exits 3.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -18,9 +18,8 @@ use crate::plan::{self, saved};
 use crate::render::{self, Format};
 use crate::state::State;
 use crate::ui::Ui;
-use crate::vault::Identities;
 
-use super::{live, Global, Outcome};
+use super::{live, terminal, Global, Outcome};
 
 /// Carry out the plan: guided steps for what needs a person, the API for the rest.
 ///
@@ -49,9 +48,10 @@ pub struct Args {
     /// How long to wait, in seconds, for BigCommerce to reject a deleted account's token.
     #[arg(long, default_value_t = 600, value_name = "SECONDS")]
     pub delete_timeout: u64,
-    /// With a sandbox as the API base, let its simulated control panel carry out the guided
-    /// steps (the default). `--sandbox-panel=false` leaves them to a person, to rehearse them.
-    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    /// The API base is a bckeys sandbox: let its simulated control panel carry out the guided
+    /// steps. Off by default: an API base that merely answers on the sandbox's paths is never
+    /// trusted to stand in for a person (`bckeys demo` says it for the sandbox it starts).
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
     pub sandbox_panel: bool,
     /// Format of the steps left to a person.
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -104,13 +104,13 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
             });
         }
         ui.status("Do you want to carry out these actions? Only 'yes' is accepted.");
-        if read_line("Enter a value: ").as_deref() != Some("yes") {
+        if ask(ui, "Enter a value: ").as_deref() != Some("yes") {
             ui.status("Apply cancelled; nothing was changed.");
             return Ok(Outcome::Incomplete);
         }
     }
 
-    let identities = Identities::from_env(&global.identity)?;
+    let identities = live::optional_identities(global, ui)?;
     let client = live::client(global)?;
     let rt = live::runtime()?;
     let panel = if args.sandbox_panel { rt.block_on(Panel::detect(client.api_base())) } else { None };
@@ -161,14 +161,10 @@ fn saved_error(e: saved::SavedPlanError) -> Error {
     }
 }
 
-fn read_line(prompt: &str) -> Option<String> {
-    eprint!("{prompt}");
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    match std::io::stdin().lock().read_line(&mut line) {
-        Ok(0) | Err(_) => None,
-        Ok(_) => Some(line.trim().to_owned()),
-    }
+/// A prompt on standard error, then one line typed at it, trimmed.
+fn ask(ui: &Ui, prompt: &str) -> Option<String> {
+    ui.prompt(prompt);
+    terminal::read_line().map(|l| l.trim().to_owned())
 }
 
 /// The person at this terminal.
@@ -178,10 +174,62 @@ struct TerminalPerson<'a> {
     waiting: bool,
 }
 
+impl TerminalPerson<'_> {
+    /// Reads a pasted block or a typed path, with echo off. Leading blank lines are skipped (a
+    /// paste often starts with one); `abort` or the end of input gives up; whatever is left of
+    /// a paste bckeys gives up on is drained. `Err` carries what to tell the person before the
+    /// next try.
+    fn read_credentials(&mut self) -> Result<Option<Zeroizing<String>>, String> {
+        let _echo = terminal::EchoOff::new();
+        self.ui.prompt("> ");
+        let first = loop {
+            match terminal::read_line() {
+                None => return Ok(None),
+                Some(line) if line.trim().trim_start_matches('\u{feff}').is_empty() => continue,
+                Some(line) => break Zeroizing::new(line.trim().trim_start_matches('\u{feff}').to_owned()),
+            }
+        };
+        if first.as_str() == "abort" {
+            return Ok(None);
+        }
+        let path = expand_home(&first);
+        if !first.contains(": ") && path.is_file() {
+            let text = crate::fsutil::read_text_bounded(&path, crate::fsutil::MAX_SMALL)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            self.ui.status(&format!("(read {})", path.display()));
+            return Ok(Some(Zeroizing::new(text)));
+        }
+        if !first.contains(':') {
+            // Not echoed: a bare token pasted alone must not be printed back.
+            terminal::drain();
+            return Err("That line is neither the path of a file nor a `KEY: value` line.".into());
+        }
+        let mut block = Zeroizing::new(format!("{}\n", first.as_str()));
+        let mut lines = 1;
+        loop {
+            match terminal::read_line() {
+                None => break,
+                Some(line) if line.trim().is_empty() => break,
+                Some(line) => {
+                    block.push_str(&line);
+                    block.push('\n');
+                    lines += 1;
+                }
+            }
+            if block.len() as u64 > crate::fsutil::MAX_SMALL {
+                terminal::drain();
+                return Err("That is far longer than a credentials block; nothing of it was kept.".into());
+            }
+        }
+        self.ui.status(&format!("(received {lines} lines, not shown)"));
+        Ok(Some(block))
+    }
+}
+
 impl Person for TerminalPerson<'_> {
     fn say(&mut self, text: &str) {
         if std::mem::take(&mut self.waiting) {
-            eprintln!();
+            self.ui.prompt("\n");
         }
         self.ui.out(&format!("{text}\n"));
     }
@@ -189,40 +237,16 @@ impl Person for TerminalPerson<'_> {
     fn credentials(&mut self, address: &Address) -> Option<Zeroizing<String>> {
         loop {
             self.ui.status(&format!(
-                "Paste the credentials of {address} and finish with an empty line, or type the path of the downloaded .txt file.\n(An empty line now aborts; what is already recorded stays recorded.)"
+                "Paste the credentials of {address} and finish with an empty line, or type the path of the downloaded .txt file; what you paste is not shown.\n(Type `abort` to stop; what is already recorded stays recorded.)"
             ));
-            let first = Zeroizing::new(read_line("> ")?);
-            if first.is_empty() {
-                return None;
-            }
-            let path = expand_home(&first);
-            if path.is_file() {
-                match std::fs::read_to_string(&path) {
-                    Ok(text) => return Some(Zeroizing::new(text)),
-                    Err(e) => {
-                        self.ui.status(&format!("cannot read {}: {e}", path.display()));
-                        continue;
-                    }
+            match self.read_credentials() {
+                Ok(Some(text)) => return Some(text),
+                Ok(None) => {
+                    terminal::drain();
+                    return None;
                 }
+                Err(message) => self.ui.status(&message),
             }
-            if !first.contains(':') {
-                // Not echoed: a bare token pasted alone must not be printed back.
-                self.ui.status("That line is neither the path of a file nor a `KEY: value` line.");
-                continue;
-            }
-            let mut block = Zeroizing::new(format!("{}\n", first.as_str()));
-            loop {
-                match read_line("") {
-                    None => break,
-                    Some(line) if line.is_empty() => break,
-                    Some(line) => {
-                        let line = Zeroizing::new(line);
-                        block.push_str(&line);
-                        block.push('\n');
-                    }
-                }
-            }
-            return Some(block);
         }
     }
 
@@ -232,10 +256,13 @@ impl Person for TerminalPerson<'_> {
         ));
         loop {
             self.ui.status("Type `retry` to give other credentials (fix the account in the control panel first), `accept` to record what was granted (the next plan shows the difference), or `abort`.");
-            match read_line("> ").as_deref() {
+            match ask(self.ui, "> ").as_deref() {
                 Some("retry") | Some("r") => return Choice::Retry,
                 Some("accept") => return Choice::Accept,
-                Some("abort") | None => return Choice::Abort,
+                Some("abort") | None => {
+                    terminal::drain();
+                    return Choice::Abort;
+                }
                 _ => {}
             }
         }
@@ -243,14 +270,17 @@ impl Person for TerminalPerson<'_> {
 
     fn confirm(&mut self, question: &str) -> bool {
         self.ui.status(question);
-        read_line("> ").as_deref() == Some("yes")
+        ask(self.ui, "> ").as_deref() == Some("yes")
     }
 
     fn waiting(&mut self, address: &Address, left: Duration) {
         let s = left.as_secs();
         // Redrawn in place; the line is ended when the wait is over (see `say`).
-        eprint!("\r  waiting for BigCommerce to reject the token of {address}: {}:{:02} left ", s / 60, s % 60);
-        let _ = std::io::stderr().flush();
+        self.ui.prompt(&format!(
+            "\r  waiting for BigCommerce to reject the token of {address}: {}:{:02} left ",
+            s / 60,
+            s % 60
+        ));
         self.waiting = true;
     }
 }

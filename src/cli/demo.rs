@@ -78,7 +78,7 @@ pub fn run(_args: Args, ui: &Ui) -> Result<Outcome, Error> {
     ui.out(&format!("(declared two store-level API accounts and one account-level one in {})\n", config.display()));
     step("Check the configuration", &["validate"])?;
     step("Plan: BigCommerce has no API to create API accounts, so these steps are guided", &["plan"])?;
-    step("Apply: the sandbox's simulated control panel does what a person would", &["apply", "--auto-approve"])?;
+    step("Apply: the sandbox's simulated control panel does what a person would", &["apply", "--auto-approve", "--sandbox-panel"])?;
     step("Drift: everything recorded is alive and has exactly its scopes", &["drift"])?;
 
     // Someone deletes an API account in the control panel, behind the tool's back.
@@ -98,7 +98,7 @@ pub fn run(_args: Args, ui: &Ui) -> Result<Outcome, Error> {
             .map_err(|m| Error::Refused { message: m, hint: "a bug in the demo".into() })?;
     }
     step("Drift finds it (exit code 2 in CI)", &["drift"])?;
-    step("Apply restores it", &["apply", "--auto-approve"])?;
+    step("Apply restores it", &["apply", "--auto-approve", "--sandbox-panel"])?;
     step("In sync again", &["drift"])?;
     ui.out(&format!(
         "\n{} The repository is in {}: bckeys.yaml, bckeys.state.yaml, secrets/ (age-encrypted; `age -d -i {} FILE` decrypts them) and the identity.\n",

@@ -23,9 +23,13 @@ use super::{Global, Outcome};
 /// does not set are removed. The secret file is checked against the state first, as for reveal.
 /// Needs an identity (--identity FILE, BCKEYS_IDENTITY_FILE or BCKEYS_IDENTITY).
 ///
+/// CMD gets that one credential and nothing that opens others: BCKEYS_IDENTITY and
+/// BCKEYS_IDENTITY_FILE are removed from its environment.
+///
 /// Exit code: CMD's own; 128+N when signal N ended it; 127 when CMD is not found and 126 when it
-/// can't be run (as shells do); 1 when bckeys refuses before starting CMD. While CMD runs, bckeys
-/// leaves Ctrl-C (SIGINT, SIGQUIT) to it.
+/// can't be run (as shells do); 1 when bckeys refuses before starting CMD. While CMD runs,
+/// SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to bckeys are passed on to it (a Ctrl-C on the
+/// terminal reaches it directly), and bckeys ends as it ends.
 ///
 /// Example: bckeys exec store/production/erp-sync -- ./sync-orders --since yesterday
 #[derive(Debug, clap::Args)]
@@ -38,7 +42,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
-    let opened = reveal::open(&args.address, global, "exec")?;
+    let opened = reveal::open(&args.address, global, ui, "exec")?;
     let Some((program, rest)) = args.command.split_first() else {
         // clap requires CMD; this only keeps the function total.
         return Err(Error::Refused {
@@ -48,7 +52,7 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     };
     let mut command = std::process::Command::new(program);
     command.args(rest);
-    for name in VARIABLES {
+    for name in VARIABLES.into_iter().chain(OPENERS) {
         command.env_remove(name);
     }
     for (name, value) in opened.variables() {
@@ -56,14 +60,27 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     }
     drop(opened);
 
+    // Handlers go in before the child exists, so that no signal falls between the two.
     #[cfg(unix)]
-    let _signals = leave_terminal_signals_to_the_child();
+    let forwarder = signals::Forwarder::install();
     let spawned = command.spawn();
     // The environment copies held by `command` go as soon as the child has its own.
     drop(command);
     let name = program.to_string_lossy();
     let code = match spawned {
-        Ok(mut child) => match child.wait() {
+        Ok(mut child) => match {
+            #[cfg(unix)]
+            if let Some(f) = &forwarder {
+                f.forward_to(child.id());
+            }
+            let status = child.wait();
+            // Once reaped, its pid may be another process's: nothing more is sent to it.
+            #[cfg(unix)]
+            if let Some(f) = &forwarder {
+                f.forward_to(0);
+            }
+            status
+        } {
             Ok(status) => exit_code(status),
             Err(error) => {
                 ui.error(&format!("lost track of `{name}`: {error}"), None);
@@ -100,23 +117,63 @@ fn exit_code(status: ExitStatus) -> i32 {
     1
 }
 
-/// While it lives, SIGINT and SIGQUIT don't end bckeys: a terminal sends them to the whole
-/// foreground group, so the child gets them and decides; bckeys then reports how it ended,
-/// rather than dying first and leaving the child to finish behind the shell's prompt. (This is
-/// what `system()` does.) Handlers, unlike ignored signals, are reset for the child by exec.
-#[cfg(unix)]
-struct TerminalSignals {
-    _streams: Vec<tokio::signal::unix::Signal>,
-    _runtime: tokio::runtime::Runtime,
-}
+/// What opens other credentials: a child must not inherit them.
+const OPENERS: [&str; 2] = ["BCKEYS_IDENTITY", "BCKEYS_IDENTITY_FILE"];
 
 #[cfg(unix)]
-fn leave_terminal_signals_to_the_child() -> Option<TerminalSignals> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
-    let streams = {
-        let _context = runtime.enter();
-        [SignalKind::interrupt(), SignalKind::quit()].into_iter().filter_map(|kind| signal(kind).ok()).collect()
-    };
-    Some(TerminalSignals { _streams: streams, _runtime: runtime })
+mod signals {
+    //! While the child runs, the signals that would end bckeys are passed on to it instead, and
+    //! bckeys waits to report how the child ended (as `system()` and `uv run` do). A signal the
+    //! terminal sent (Ctrl-C, Ctrl-\) went to the whole foreground group, the child included, so
+    //! it is not sent a second time; one sent to bckeys alone (`kill`, a CI runner's SIGTERM) is.
+
+    use std::sync::atomic::{AtomicI32, Ordering};
+    use std::sync::Arc;
+
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+    use signal_hook::iterator::exfiltrator::origin::WithOrigin;
+    use signal_hook::iterator::SignalsInfo;
+    use signal_hook::low_level::siginfo::Cause;
+
+    pub struct Forwarder {
+        child: Arc<AtomicI32>,
+        handle: signal_hook::iterator::Handle,
+        thread: Option<std::thread::JoinHandle<()>>,
+    }
+
+    impl Forwarder {
+        pub fn install() -> Option<Forwarder> {
+            let mut signals = SignalsInfo::<WithOrigin>::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT]).ok()?;
+            let handle = signals.handle();
+            let child = Arc::new(AtomicI32::new(0));
+            let target = child.clone();
+            let thread = std::thread::spawn(move || {
+                for origin in signals.forever() {
+                    let from_terminal = matches!(origin.cause, Cause::Kernel);
+                    let pid = target.load(Ordering::SeqCst);
+                    if pid > 0 && !from_terminal {
+                        // SAFETY: kill(2) with a pid this process spawned and has not reaped.
+                        unsafe {
+                            libc::kill(pid, origin.signal);
+                        }
+                    }
+                }
+            });
+            Some(Forwarder { child, handle, thread: Some(thread) })
+        }
+
+        pub fn forward_to(&self, pid: u32) {
+            self.child.store(i32::try_from(pid).unwrap_or(0), Ordering::SeqCst);
+        }
+    }
+
+    impl Drop for Forwarder {
+        fn drop(&mut self) {
+            self.child.store(0, Ordering::SeqCst);
+            self.handle.close();
+            if let Some(t) = self.thread.take() {
+                let _ = t.join();
+            }
+        }
+    }
 }

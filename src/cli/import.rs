@@ -1,13 +1,12 @@
 //! `bckeys import`: adopt an API account that already exists, from BigCommerce's credentials
 //! file. Nothing is written until the credentials are proven and the secret file is encrypted.
 
-use std::io::Read;
-
 use crate::address::Address;
 use crate::apply::record;
 use crate::config::Config;
 use crate::credentials;
 use crate::error::Error;
+use crate::fsutil;
 use crate::lock::Lock;
 use crate::state::State;
 use crate::ui::Ui;
@@ -52,23 +51,15 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     }
 
     let (text, source) = if args.credentials == "-" {
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).map_err(|error| Error::Io {
-            what: "cannot read",
-            path: "standard input".into(),
-            error,
-        })?;
-        (zeroize::Zeroizing::new(text), "standard input".to_owned())
+        let text = read_stdin().map_err(|error| Error::Io { what: "cannot read", path: "standard input".into(), error })?;
+        (text, "standard input".to_owned())
     } else {
-        let text = std::fs::read_to_string(&args.credentials).map_err(|error| Error::Io {
-            what: "cannot read",
-            path: args.credentials.clone().into(),
-            error,
-        })?;
-        (zeroize::Zeroizing::new(text), args.credentials.clone())
+        let text = fsutil::read_text_bounded(std::path::Path::new(&args.credentials), fsutil::MAX_SMALL)
+            .map(zeroize::Zeroizing::new)
+            .map_err(|error| Error::Io { what: "cannot read", path: args.credentials.clone().into(), error })?;
+        (text, args.credentials.clone())
     };
-    let issued = credentials::parse(&text, &source)?;
-    let name = issued.name.clone();
+    let issued = credentials::parse(&text, &source, &global.api_base)?;
     let client = live::client(global)?;
     let rt = live::runtime()?;
     let proven = record::prove(&client, &rt, issued, account, owner, &source).map_err(|message| Error::Refused {
@@ -82,12 +73,6 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
         "Imported {address}: the token is alive; credentials encrypted to {}.\n",
         address.secret_path().display()
     );
-    if let Some(name) = name.filter(|n| *n != account.name) {
-        out.push_str(&format!(
-            "Note: BigCommerce calls this account `{name}`; the configuration calls it `{}`.\n",
-            account.name
-        ));
-    }
     if !excess.is_empty() {
         out.push_str(&format!(
             "Granted beyond the configuration (security): {}. Recorded as granted; the next plan replaces the account.\n",
@@ -111,4 +96,12 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     }
     ui.out(&out);
     Ok(Outcome::Done)
+}
+
+/// A pasted block from standard input, bounded: a stream that never ends is refused, not read.
+fn read_stdin() -> std::io::Result<zeroize::Zeroizing<String>> {
+    let bytes = zeroize::Zeroizing::new(fsutil::read_stream_bounded(std::io::stdin().lock(), fsutil::MAX_SMALL)?);
+    std::str::from_utf8(&bytes)
+        .map(|t| zeroize::Zeroizing::new(t.to_owned()))
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "it is not UTF-8 text"))
 }

@@ -27,17 +27,28 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, Error> {
 }
 
 pub fn client(global: &Global) -> Result<Arc<Client>, Error> {
-    Ok(Arc::new(Client::new(Settings::new(&global.api_base, Duration::from_secs(global.timeout.max(1))))?))
+    let mut settings = Settings::new(&global.api_base, Duration::from_secs(global.timeout.max(1)));
+    settings.deadline = Some(std::time::Instant::now() + Duration::from_secs(global.deadline));
+    Ok(Arc::new(Client::new(settings)?))
 }
 
-pub fn identities(global: &Global) -> Result<Identities, Error> {
-    Ok(Identities::require(Identities::from_env(&global.identity)?)?)
+pub fn identities(global: &Global, ui: &Ui) -> Result<Identities, Error> {
+    Ok(Identities::require(optional_identities(global, ui)?)?)
+}
+
+/// The identities given, if any, with a warning for each identity file others may read.
+pub fn optional_identities(global: &Global, ui: &Ui) -> Result<Option<Identities>, Error> {
+    let found = Identities::from_env(&global.identity)?;
+    for warning in found.iter().flat_map(|i| &i.warnings) {
+        ui.status(&format!("warning: {warning}"));
+    }
+    Ok(found)
 }
 
 /// Refreshes every recorded credential, with a progress bar on standard error when it is a
 /// terminal.
 pub fn observe(config: &Config, state: &State, global: &Global, concurrency: usize, ui: &Ui) -> Result<Live, Error> {
-    let identities = identities(global).map_err(|e| match e {
+    let identities = identities(global, ui).map_err(|e| match e {
         Error::Identity(IdentityError::Missing) => Error::Refused {
             message: "refreshing needs an identity to decrypt the recorded credentials".into(),
             hint: "pass --identity FILE (or set BCKEYS_IDENTITY_FILE / BCKEYS_IDENTITY), or plan from the state alone with --refresh=false".into(),

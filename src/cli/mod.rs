@@ -14,6 +14,8 @@ mod reveal;
 mod sandbox;
 mod schema;
 mod scopes;
+mod state;
+mod terminal;
 mod validate;
 
 use std::path::PathBuf;
@@ -57,9 +59,13 @@ pub struct Global {
         value_name = "URL"
     )]
     pub api_base: String,
-    /// Seconds to wait for each answer from BigCommerce.
+    /// Seconds to wait for each answer from BigCommerce, its whole body included.
     #[arg(long, global = true, default_value_t = 30, value_name = "SECONDS")]
     pub timeout: u64,
+    /// Seconds this run may spend talking to BigCommerce: a rate-limit wait that would end
+    /// later fails at once, naming the wait, instead of stalling the run.
+    #[arg(long, global = true, default_value_t = 900, value_name = "SECONDS")]
+    pub deadline: u64,
     /// More detail on standard error (-v, -vv).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -79,6 +85,7 @@ pub enum Command {
     Reveal(reveal::Args),
     Exec(exec::Args),
     Rekey(rekey::Args),
+    State(state::Args),
     Completions(completions::Args),
     Demo(demo::Args),
 }
@@ -102,17 +109,27 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let ui = Ui::new();
     init_logging(cli.global.verbose);
-    match run(cli, &ui) {
-        Ok(Outcome::Done) => ExitCode::SUCCESS,
-        Ok(Outcome::Changes) => ExitCode::from(2),
-        Ok(Outcome::Incomplete) => ExitCode::from(1),
-        Ok(Outcome::GuidedLeft) => ExitCode::from(3),
-        Ok(Outcome::Exit(code)) => ExitCode::from(code),
+    let code = match run(cli, &ui) {
+        Ok(Outcome::Done) => 0,
+        Ok(Outcome::Changes) => 2,
+        Ok(Outcome::Incomplete) => 1,
+        Ok(Outcome::GuidedLeft) => 3,
+        Ok(Outcome::Exit(code)) => code,
         Err(e) => {
             report(&ui, &e);
-            ExitCode::from(1)
+            1
         }
+    };
+    // Output that could not be written is a failure, whatever the command concluded: a plan
+    // cut short must not pass for a whole one. A closed pipe (`bckeys plan | head`) ends
+    // quietly, as it does for ripgrep, but not with 0.
+    if let Some(failure) = ui.take_failure() {
+        if failure.error.kind() != std::io::ErrorKind::BrokenPipe {
+            ui.status(&format!("error: cannot write to {}: {}", failure.stream, failure.error));
+        }
+        return ExitCode::from(if code == 0 || code == 2 || code == 3 { 1 } else { code });
     }
+    ExitCode::from(code)
 }
 
 pub fn run(cli: Cli, ui: &Ui) -> Result<Outcome, Error> {
@@ -129,6 +146,7 @@ pub fn run(cli: Cli, ui: &Ui) -> Result<Outcome, Error> {
         Command::Reveal(args) => reveal::run(args, &cli.global, ui),
         Command::Exec(args) => exec::run(args, &cli.global, ui),
         Command::Rekey(args) => rekey::run(args, &cli.global, ui),
+        Command::State(args) => state::run(args, &cli.global, ui),
         Command::Completions(args) => completions::run(args, ui),
         Command::Demo(args) => demo::run(args, ui),
     }

@@ -19,12 +19,13 @@ use zeroize::Zeroizing;
 use crate::address::Address;
 use crate::config::Config;
 use crate::error::Error;
+use crate::exposure::{exposure_of, Exposure};
 use crate::lock::Lock;
 use crate::state::{Resource, SecretRecord, State};
 use crate::ui::Ui;
 use crate::vault::{self, IdentityError};
 
-use super::{live, reveal, Global, Outcome};
+use super::{live, Global, Outcome};
 
 /// Re-encrypt the secret files whose recipients changed, and list what removed recipients could read.
 ///
@@ -62,17 +63,6 @@ struct Outdated {
     plaintext: Zeroizing<Vec<u8>>,
 }
 
-/// What a removed recipient could read, for one rekeyed file.
-#[derive(Debug)]
-enum Exposure {
-    /// No recipient was removed since the file was encrypted.
-    None,
-    /// These recipients were removed (canonical text).
-    Removed(Vec<String>),
-    /// The record does not say what the file was encrypted to.
-    Unknown,
-}
-
 pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     let config = Config::load(&global.config)?;
     let _lock = Lock::acquire(&config.dir)?;
@@ -99,7 +89,7 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
         return Ok(Outcome::Done);
     }
 
-    let identities = live::identities(global).map_err(|e| match e {
+    let identities = live::identities(global, ui).map_err(|e| match e {
         Error::Identity(IdentityError::Missing) => Error::Refused {
             message: format!(
                 "rekeying {} secret file{} needs an identity (a private key) to decrypt {}, and none was given",
@@ -116,9 +106,9 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     let mut ready = Vec::with_capacity(outdated.len());
     let mut problems = Vec::new();
     for (section, address, secret) in &outdated {
-        let path = config.dir.join(&secret.file);
-        let checked = reveal::read_checked(&path, &secret.file, &secret.sha256, &state_path, address)
-            .and_then(|bytes| Ok(vault::decrypt(&path, &bytes, &identities)?));
+        let checked = vault::read_recorded(&config.dir, secret, address)
+            .map_err(Error::from)
+            .and_then(|bytes| Ok(vault::decrypt(&secret.file, &bytes, &identities)?));
         match checked {
             Ok(plaintext) => ready.push(Outdated {
                 section: *section,
@@ -149,6 +139,7 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     let mut failure = None;
     for item in ready {
         let written = match vault::write_file(
+            &config.dir,
             &config.dir.join(&item.file),
             &item.plaintext,
             recipients,
@@ -162,17 +153,7 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
             }
         };
         let Some(secret) = secret_mut(&mut state, item.section, &item.address) else { continue };
-        let exposure = match secret.known_readers() {
-            Some(before) => {
-                let removed: Vec<String> = before.iter().filter(|r| !readers.contains(r)).cloned().collect();
-                if removed.is_empty() {
-                    Exposure::None
-                } else {
-                    Exposure::Removed(removed)
-                }
-            }
-            None => Exposure::Unknown,
-        };
+        let exposure = exposure_of(secret, &readers);
         *secret = SecretRecord::encrypted_to(item.file, recipients, written.sha256);
         rekeyed.push((item.section, item.address, exposure));
     }
@@ -258,55 +239,24 @@ fn report(
             _ => None,
         })
         .collect();
-    let unknown: Vec<_> =
-        rekeyed.iter().filter(|(_, _, e)| matches!(e, Exposure::Unknown)).map(|(s, a, _)| (*s, a)).collect();
-
+    let named: Vec<(String, &Exposure)> =
+        rekeyed.iter().map(|(s, a, e)| (format!("{a}{}", label(*s)), e)).collect();
     out.push('\n');
-    if exposed.is_empty() && unknown.is_empty() {
-        out.push_str(
-            "No recipient was removed since these files were encrypted: nobody who lost access could read them.\n",
-        );
-        return out;
-    }
-    if !exposed.is_empty() {
-        let _ = writeln!(
-            out,
-            "Exposed: {} credential{} could be read by a recipient that is no longer configured:",
-            exposed.len(),
-            plural(exposed.len())
-        );
-        for (section, address, removed) in &exposed {
-            let _ = writeln!(out, "  {address}{}  readable by the removed {}", label(*section), removed.join(", "));
+    match crate::render::exposure(&named) {
+        None => {
+            out.push_str(
+                "No recipient was removed since these files were encrypted: nobody who lost access could read them.\n",
+            );
+            return out;
         }
+        Some(text) => out.push_str(&text),
     }
-    if !unknown.is_empty() {
-        let _ = writeln!(
-            out,
-            "Unknown: {} credential{} recorded before bckeys kept readers, so bckeys can't tell whether a removed recipient could read {}:",
-            unknown.len(),
-            plural(unknown.len()),
-            if unknown.len() == 1 { "it" } else { "them" }
-        );
-        for (section, address) in &unknown {
-            let _ = writeln!(out, "  {address}{}", label(*section));
-        }
-        out.push_str(
-            "If a recipient was removed from the configuration since they were encrypted, treat them as exposed.\n",
-        );
-    }
-    out.push_str(
-        "\nRemoving a recipient revokes nothing already in git history: whoever holds a removed key can still \
-         decrypt every earlier version of these files from git. Re-encrypting protects only what is written from \
-         now on: ",
-    );
     if exposed.is_empty() {
-        out.push_str("a credential a removed recipient could read must be rotated.\n");
         if rotate {
             out.push_str("Nothing was marked for replacement: no credential is known to be exposed.\n");
         }
         return out;
     }
-    out.push_str("the exposed credentials must be rotated.\n");
     if !rotate {
         out.push_str(
             "This run did not mark them for replacement. To have `bckeys apply` replace them, restore the state and \

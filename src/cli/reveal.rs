@@ -5,8 +5,6 @@
 //! out), decrypting it, and the `BIGCOMMERCE_*` variables of each kind of credential. Secret
 //! values stay in `SecretString` and zeroizing buffers until they are written out.
 
-use std::path::{Path, PathBuf};
-
 use secrecy::ExposeSecret;
 use zeroize::Zeroizing;
 
@@ -53,7 +51,7 @@ pub enum RevealFormat {
 }
 
 pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
-    let opened = open(&args.address, global, "reveal")?;
+    let opened = open(&args.address, global, ui, "reveal")?;
     let text = match args.format {
         RevealFormat::Env => env_lines(&opened.variables()),
         RevealFormat::Json => opened.credential.to_json(),
@@ -139,7 +137,7 @@ impl Opened {
 
 /// Finds the record of `text`, checks its secret file against the state and decrypts it.
 /// `command` names the caller in messages.
-pub(super) fn open(text: &str, global: &Global, command: &str) -> Result<Opened, Error> {
+pub(super) fn open(text: &str, global: &Global, ui: &Ui, command: &str) -> Result<Opened, Error> {
     let address: Address = text.parse()?;
     let config = Config::load(&global.config)?;
     let state_path = State::path_for(&config.dir);
@@ -164,7 +162,7 @@ pub(super) fn open(text: &str, global: &Global, command: &str) -> Result<Opened,
         }
     };
 
-    let identities = live::identities(global).map_err(|e| match e {
+    let identities = live::identities(global, ui).map_err(|e| match e {
         Error::Identity(IdentityError::Missing) => Error::Refused {
             message: format!(
                 "`bckeys {command}` needs an identity (a private key) to decrypt {}, and none was given",
@@ -175,67 +173,13 @@ pub(super) fn open(text: &str, global: &Global, command: &str) -> Result<Opened,
         other => other,
     })?;
 
-    let path = config.dir.join(&secret.file);
-    let ciphertext = read_checked(&path, &secret.file, &secret.sha256, &state_path, &address)?;
-    let plaintext = vault::decrypt(&path, &ciphertext, &identities)?;
-    let credential = Credential::from_yaml(&plaintext).map_err(|e| Error::Refused {
-        message: format!("{}: {e}", secret.file.display()),
-        hint: "the file decrypts but does not hold a credential: restore it from git".into(),
-    })?;
-    let expected = address.to_string();
-    if credential.address != expected {
-        return Err(Error::Refused {
-            message: format!(
-                "{} holds the credential of `{}`, not of `{address}`",
-                secret.file.display(),
-                credential.address
-            ),
-            hint: format!("restore it from git (`git checkout -- {}`)", secret.file.display()),
-        });
-    }
+    let credential = vault::open_recorded(&config.dir, secret, &address, &identities)?;
     Ok(Opened {
         kind,
         store_hash: credential.store_hash.clone().or(store_hash),
         account_uuid: credential.account_uuid.clone().or(account_uuid),
         credential,
     })
-}
-
-/// Reads a secret file and refuses it unless its SHA-256 is the one the state recorded.
-pub(super) fn read_checked(
-    path: &Path,
-    relative: &Path,
-    sha256: &str,
-    state_path: &Path,
-    address: &Address,
-) -> Result<Vec<u8>, Error> {
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(Error::Refused {
-                message: format!("{}, the secret file of `{address}`, is missing", relative.display()),
-                hint: format!(
-                    "restore it from git (`git checkout -- {}`); if it is lost, `bckeys plan` plans a replacement, since BigCommerce never shows a credential twice",
-                    relative.display()
-                ),
-            })
-        }
-        Err(error) => return Err(Error::Io { what: "cannot read", path: PathBuf::from(path), error }),
-    };
-    if crate::fsutil::sha256_hex(&bytes) != sha256 {
-        return Err(Error::Refused {
-            message: format!(
-                "{} does not match the SHA-256 recorded in {}: the file was changed outside bckeys, so bckeys will not trust what it holds",
-                relative.display(),
-                state_path.display()
-            ),
-            hint: format!(
-                "restore it from git (`git checkout -- {}`), or find out who changed it; `bckeys plan` reports it as drift",
-                relative.display()
-            ),
-        });
-    }
-    Ok(bytes)
 }
 
 /// `NAME='value'` lines for a POSIX shell. A value is single-quoted, and each `'` in it becomes

@@ -99,7 +99,8 @@ pub struct StorefrontToken {
 impl Config {
     /// Reads and validates a configuration file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let bytes = std::fs::read(path).map_err(|error| ConfigError::Read { path: path.to_path_buf(), error })?;
+        let bytes = crate::fsutil::read_bounded(path, crate::fsutil::MAX_DOCUMENT)
+            .map_err(|error| ConfigError::Read { path: path.to_path_buf(), error })?;
         Config::parse(path, &bytes)
     }
 

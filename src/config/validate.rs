@@ -27,7 +27,8 @@ const MAX_TOKEN_LIFETIME: u64 = 10 * 366 * 86_400;
 pub fn validate(path: &Path, bytes: &[u8]) -> Result<Config, ConfigError> {
     let mut v = Validator { file: path.to_path_buf(), source: "", locs: OnceCell::new(), problems: Vec::new() };
     let text = match std::str::from_utf8(bytes) {
-        Ok(text) => text,
+        // Some editors on Windows start a UTF-8 file with a byte order mark.
+        Ok(text) => text.strip_prefix('\u{feff}').unwrap_or(text),
         Err(e) => {
             let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
             v.at(Pos { line, column: 1 }, "the file is not valid UTF-8", Some("save it as UTF-8 text"));
@@ -76,11 +77,61 @@ pub fn validate(path: &Path, bytes: &[u8]) -> Result<Config, ConfigError> {
             return Err(v.finish());
         }
     };
+    v.control_characters(text);
     let config = v.config(raw, path, bytes);
     if v.problems.is_empty() {
         Ok(config)
     } else {
         Err(v.finish())
+    }
+}
+
+impl Validator<'_> {
+    /// Refuses values with control characters: bckeys shows configuration values on terminals,
+    /// where one could rewrite what a person reads. Walked only when the text could hold one (a
+    /// raw control character, or a backslash escape in a quoted string).
+    fn control_characters(&mut self, text: &str) {
+        if !text.chars().any(|c| (c.is_control() && c != '\n' && c != '\r' && c != '\t') || c == '\\') {
+            return;
+        }
+        let Ok(value) = serde_yaml::from_str::<serde_yaml::Value>(text) else { return };
+        let mut found: Vec<(Vec<String>, String)> = Vec::new();
+        walk(&value, &mut Vec::new(), &mut found);
+        for (path, shown) in found {
+            let pos = self.locs().value(&path);
+            self.at(
+                pos,
+                format!("`{}` holds a control character ({shown})", path.join(".")),
+                Some("write printable text only: bckeys shows these values on terminals"),
+            );
+        }
+
+        fn walk(value: &serde_yaml::Value, path: &mut Vec<String>, found: &mut Vec<(Vec<String>, String)>) {
+            match value {
+                serde_yaml::Value::String(s) if s.chars().any(char::is_control) => {
+                    found.push((path.clone(), crate::text::escape_controls(s).into_owned()));
+                }
+                serde_yaml::Value::Sequence(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        path.push(i.to_string());
+                        walk(item, path, found);
+                        path.pop();
+                    }
+                }
+                serde_yaml::Value::Mapping(map) => {
+                    for (k, v) in map {
+                        let key = match k {
+                            serde_yaml::Value::String(s) => s.clone(),
+                            other => serde_yaml::to_string(other).unwrap_or_default().trim().to_owned(),
+                        };
+                        path.push(key);
+                        walk(v, path, found);
+                        path.pop();
+                    }
+                }
+                _ => {}
+            }
+        }
     }
 }
 
@@ -273,10 +324,10 @@ impl Validator<'_> {
             let pos = self.locs().value(&["encryption".into(), "recipients_files".into(), i.to_string()]);
             match vault::read_recipients_file(dir, name) {
                 Err(e) => {
-                    let why = if e.kind() == std::io::ErrorKind::NotFound {
-                        "does not exist".to_owned()
-                    } else {
-                        format!("can't be read: {e}")
+                    let why = match e.kind() {
+                        std::io::ErrorKind::NotFound => "does not exist".to_owned(),
+                        std::io::ErrorKind::PermissionDenied if e.get_ref().is_some() => e.to_string(),
+                        _ => format!("can't be read: {e}"),
                     };
                     self.at_hint(
                         pos,

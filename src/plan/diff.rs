@@ -270,7 +270,7 @@ impl Differ<'_> {
             let live = OffsetDateTime::parse(&intent.expires_at, &Rfc3339).map_or(true, |e| e > self.now);
             if live {
                 let reason = format!(
-                    "a token may have been created at {} without being recorded (the run stopped before it was); BigCommerce can't list storefront tokens, so it stays valid until {} unless its issuer is replaced",
+                    "a token may have been created at {} without being recorded (the run stopped before it was); BigCommerce can't list storefront tokens, so it stays valid until {} unless its issuer is replaced; once looked into, `bckeys state dismiss-intent {address}` stops reporting it",
                     intent.started_at, intent.expires_at
                 );
                 let target = String::new();

@@ -59,8 +59,14 @@ pub fn save(plan: &Plan, path: &Path) -> Result<(), SavedPlanError> {
 }
 
 pub fn load(path: &Path) -> Result<Plan, SavedPlanError> {
-    let text = std::fs::read(path).map_err(|error| SavedPlanError::Read { path: path.to_path_buf(), error })?;
-    let saved: SavedPlan = serde_json::from_slice(&text)
+    let text = crate::fsutil::read_bounded(path, crate::fsutil::MAX_DOCUMENT)
+        .map_err(|error| SavedPlanError::Read { path: path.to_path_buf(), error })?;
+    parse(path, &text)
+}
+
+/// Reads a saved plan's bytes; `path` names it in errors.
+pub fn parse(path: &Path, text: &[u8]) -> Result<Plan, SavedPlanError> {
+    let saved: SavedPlan = serde_json::from_slice(text)
         .map_err(|e| SavedPlanError::Invalid { path: path.to_path_buf(), reason: e.to_string() })?;
     if saved.kind != KIND || saved.format_version != crate::render::FORMAT_VERSION {
         return Err(SavedPlanError::Invalid {

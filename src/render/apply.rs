@@ -53,6 +53,9 @@ fn text(report: &ApplyReport, p: Paint) -> String {
     for r in &report.review {
         let _ = writeln!(out, "{} {r}", p.red("review:"));
     }
+    if let Some(text) = exposure(report) {
+        let _ = writeln!(out, "\n{text}");
+    }
     let summary = format!(
         "Apply {}: {} done, {} failed, {} left to a person.",
         if report.aborted { "aborted" } else { "finished" },
@@ -100,5 +103,15 @@ fn markdown(report: &ApplyReport) -> String {
             let _ = writeln!(out, "{}. {}", i + 1, step.replace('\n', "\n   "));
         }
     }
+    if let Some(text) = exposure(report) {
+        let _ = writeln!(out, "\n```text\n{text}```");
+    }
     out
+}
+
+/// What removed recipients could read of the files this apply re-encrypted, as `rekey` says it.
+fn exposure(report: &ApplyReport) -> Option<String> {
+    let files: Vec<(String, &crate::exposure::Exposure)> =
+        report.rekeyed.iter().map(|r| (r.address.to_string(), &r.exposure)).collect();
+    super::exposure(&files)
 }

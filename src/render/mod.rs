@@ -3,6 +3,7 @@
 
 mod apply;
 mod drift;
+mod exposure;
 mod json;
 mod markdown;
 mod paint;
@@ -11,6 +12,7 @@ mod text;
 
 pub use apply::apply;
 pub use drift::drift;
+pub use exposure::exposure;
 pub use paint::Paint;
 
 use crate::plan::Plan;

@@ -54,6 +54,8 @@ impl IdentityError {
 pub struct Identities {
     keys: Vec<Box<dyn age::Identity + Send + Sync>>,
     pub sources: Vec<IdentitySource>,
+    /// Identity files that others on this machine may read, as ssh warns of them.
+    pub warnings: Vec<String>,
 }
 
 impl std::fmt::Debug for Identities {
@@ -70,12 +72,24 @@ impl Identities {
         env_file: Option<&Path>,
         env_key: Option<&SecretString>,
     ) -> Result<Option<Identities>, IdentityError> {
-        let mut identities = Identities { keys: Vec::new(), sources: Vec::new() };
+        let mut identities = Identities { keys: Vec::new(), sources: Vec::new(), warnings: Vec::new() };
         for file in files.iter().map(PathBuf::as_path).chain(env_file) {
             let source = IdentitySource::File(file.to_path_buf());
-            let text = std::fs::read(file)
+            let text = crate::fsutil::read_bounded(file, crate::fsutil::MAX_SMALL)
                 .map(Zeroizing::new)
                 .map_err(|error| IdentityError::Unreadable { source_name: source.clone(), error })?;
+            #[cfg(unix)]
+            if let Ok(meta) = std::fs::metadata(file) {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = meta.permissions().mode() & 0o777;
+                if mode & 0o077 != 0 {
+                    identities.warnings.push(format!(
+                        "identity file {} can be read by others on this machine (mode {mode:04o}): run `chmod 600 {}`",
+                        file.display(),
+                        file.display()
+                    ));
+                }
+            }
             identities.add(&text, source)?;
         }
         if let Some(key) = env_key {

@@ -7,6 +7,7 @@
 mod credential;
 mod identity;
 mod recipient;
+mod recorded;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use zeroize::Zeroizing;
 
 pub use credential::{Credential, CredentialError};
 pub use identity::{generate_x25519, Identities, IdentityError, IdentitySource};
+pub use recorded::{open_recorded, read_recorded, OpenError};
 pub use recipient::{
     fingerprint, parse_recipients_file, read_recipients_file, Recipient, RecipientError, RecipientsFileProblem,
 };
@@ -76,9 +78,10 @@ pub fn decrypt(path: &Path, ciphertext: &[u8], identities: &Identities) -> Resul
     Ok(plaintext)
 }
 
-/// Reads and decrypts a secret file.
+/// Reads and decrypts a file that no record vouches for (a captured credential).
 pub fn read_file(path: &Path, identities: &Identities) -> Result<Zeroizing<Vec<u8>>, VaultError> {
-    let ciphertext = std::fs::read(path).map_err(|error| VaultError::Read { path: path.to_path_buf(), error })?;
+    let ciphertext = crate::fsutil::read_bounded(path, crate::fsutil::MAX_SECRET)
+        .map_err(|error| VaultError::Read { path: path.to_path_buf(), error })?;
     decrypt(path, &ciphertext, identities)
 }
 
@@ -91,12 +94,14 @@ pub struct Written {
     pub rewritten: bool,
 }
 
-/// Encrypts `plaintext` into `path` atomically (mode 0600).
+/// Encrypts `plaintext` into `path`, inside the repository at `root`, atomically (mode 0600);
+/// a symbolic link on the way is refused.
 ///
 /// When `unchanged` gives identities and the recipient fingerprint the existing file was
 /// recorded with, and that fingerprint is the current one, and the file decrypts to the same
 /// plaintext, the file is kept as it is.
 pub fn write_file(
+    root: &Path,
     path: &Path,
     plaintext: &[u8],
     recipients: &[Recipient],
@@ -105,7 +110,7 @@ pub fn write_file(
 ) -> Result<Written, VaultError> {
     if let Some((identities, recorded)) = unchanged {
         if recorded == fingerprint(recipients) {
-            if let Ok(existing) = std::fs::read(path) {
+            if let Ok(existing) = crate::fsutil::read_bounded(path, crate::fsutil::MAX_SECRET) {
                 if let Ok(old) = decrypt(path, &existing, identities) {
                     if old.as_slice() == plaintext {
                         return Ok(Written { sha256: crate::fsutil::sha256_hex(&existing), rewritten: false });
@@ -115,7 +120,7 @@ pub fn write_file(
         }
     }
     let ciphertext = encrypt(path, plaintext, recipients, armor)?;
-    crate::fsutil::write_atomic(path, &ciphertext, true)
+    crate::fsutil::write_inside(root, path, &ciphertext, true)
         .map_err(|error| VaultError::Write { path: path.to_path_buf(), error })?;
     Ok(Written { sha256: crate::fsutil::sha256_hex(&ciphertext), rewritten: true })
 }

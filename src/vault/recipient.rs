@@ -35,7 +35,14 @@ impl fmt::Display for RecipientError {
 
 impl Recipient {
     pub fn parse(text: &str) -> Result<Recipient, RecipientError> {
+        Recipient::parse_shown(text, true)
+    }
+
+    /// Parses a recipient; with `show` false, no message quotes the text (a line of a file that
+    /// may not be a recipients file at all, such as a private key named by mistake).
+    fn parse_shown(text: &str, show: bool) -> Result<Recipient, RecipientError> {
         let text = text.trim();
+        let shorten = |t: &str| if show { shorten(t) } else { "this line".to_owned() };
         if text.starts_with("age1") {
             return match text.parse::<age::x25519::Recipient>() {
                 Ok(r) => Ok(Recipient { canonical: r.to_string(), key: Key::X25519(r) }),
@@ -148,7 +155,7 @@ pub fn parse_recipients_file(text: &str) -> (Vec<Recipient>, Vec<RecipientsFileP
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        match Recipient::parse(line) {
+        match Recipient::parse_shown(line, false) {
             Ok(r) => recipients.push(r),
             Err(error) => problems.push(RecipientsFileProblem { line: index + 1, error }),
         }
@@ -165,9 +172,22 @@ pub fn fingerprint(recipients: &[Recipient]) -> String {
     format!("sha256:{}", &digest[..32])
 }
 
-/// Reads a recipients file relative to `base`.
+/// Reads a recipients file relative to `base`, which it must not leave (no `..` out of it, no
+/// absolute path, no symbolic link that leads out of it); bounded.
 pub fn read_recipients_file(base: &Path, name: &str) -> std::io::Result<String> {
-    std::fs::read_to_string(base.join(name))
+    let outside = || {
+        std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            "it is outside the configuration's directory; bckeys reads recipients files only from inside the repository",
+        )
+    };
+    let path = base.join(name);
+    let root = base.canonicalize()?;
+    let real = path.canonicalize()?;
+    if !real.starts_with(&root) {
+        return Err(outside());
+    }
+    crate::fsutil::read_text_bounded(&real, crate::fsutil::MAX_SMALL)
 }
 
 #[cfg(test)]
@@ -209,5 +229,14 @@ mod tests {
         assert_eq!(ok.len(), 1);
         assert_eq!(bad.len(), 1);
         assert_eq!(bad[0].line, 4);
+    }
+
+    #[test]
+    fn a_recipients_file_line_is_never_quoted() {
+        let (_, bad) = parse_recipients_file("root:$6$secret-hash:19000:0:99999:7:::\nage1notakeysecretish\n");
+        assert_eq!(bad.len(), 2);
+        for p in bad {
+            assert!(!p.error.message.contains("secret"), "{:?}", p.error);
+        }
     }
 }

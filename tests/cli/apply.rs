@@ -147,10 +147,10 @@ fn saved_plans_apply_exactly_and_refuse_when_stale() {
     let saved = repo.read("plan.json");
     assert!(saved.contains("\"kind\": \"bckeys-saved-plan\"") && saved.contains("store/production/erp-sync"));
     // The sandbox's control panel carries the guided creation out.
-    bckeys(&repo, &sandbox).args(["apply", "plan.json", "--auto-approve"]).assert().code(0);
+    bckeys(&repo, &sandbox).args(["apply", "plan.json", "--auto-approve", "--sandbox-panel"]).assert().code(0);
     // Applying the same file again: the state moved on.
     bckeys(&repo, &sandbox)
-        .args(["apply", "plan.json", "--auto-approve"])
+        .args(["apply", "plan.json", "--auto-approve", "--sandbox-panel"])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("is stale").and(predicate::str::contains("serial")));
@@ -158,7 +158,7 @@ fn saved_plans_apply_exactly_and_refuse_when_stale() {
     bckeys(&repo, &sandbox).args(["plan", "--out", "plan2.json"]).assert().success();
     repo.write("bckeys.yaml", &format!("{}# edited\n", repo.read("bckeys.yaml")));
     bckeys(&repo, &sandbox)
-        .args(["apply", "plan2.json", "--auto-approve"])
+        .args(["apply", "plan2.json", "--auto-approve", "--sandbox-panel"])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("configuration changed"));
@@ -172,13 +172,13 @@ fn a_second_apply_is_refused_while_the_first_holds_the_lock() {
         .unwrap_or_else(|_| "localhost".into());
     repo.write("bckeys.lock", &format!("{} {host}\n", std::process::id()));
     bckeys(&repo, &sandbox)
-        .args(["apply", "--auto-approve"])
+        .args(["apply", "--auto-approve", "--sandbox-panel"])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("another bckeys"));
     // A lock left by a process that is gone is taken over.
     repo.write("bckeys.lock", &format!("4194303999 {host}\n"));
-    bckeys(&repo, &sandbox).args(["apply", "--auto-approve"]).assert().code(0);
+    bckeys(&repo, &sandbox).args(["apply", "--auto-approve", "--sandbox-panel"]).assert().code(0);
     assert!(!repo.path("bckeys.lock").exists());
 }
 

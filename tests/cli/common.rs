@@ -22,6 +22,8 @@ impl Repo {
         let (key, recipient) = vault::generate_x25519();
         let identity = dir.path().join("identity.agekey");
         std::fs::write(&identity, key.as_bytes()).unwrap();
+        #[cfg(unix)]
+        std::fs::set_permissions(&identity, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
         Repo { dir, identity, recipient }
     }
 
@@ -95,7 +97,7 @@ impl Repo {
         };
         let rel = address.secret_path();
         let written =
-            vault::write_file(&self.dir.path().join(&rel), credential.to_yaml().as_bytes(), recipients, true, None)
+            vault::write_file(self.dir.path(), &self.dir.path().join(&rel), credential.to_yaml().as_bytes(), recipients, true, None)
                 .unwrap();
         SecretRecord::encrypted_to(rel, recipients, written.sha256)
     }

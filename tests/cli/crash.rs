@@ -255,7 +255,7 @@ impl Run {
 fn apply(repo: &Repo, sandbox: &Sandbox, at: Option<At>) -> Run {
     let start = Instant::now();
     let mut child = bckeys(repo, sandbox)
-        .args(["apply", "--auto-approve"])
+        .args(["apply", "--auto-approve", "--sandbox-panel"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -748,7 +748,7 @@ fn planted_temp_files(template: &Template) -> Result<(), String> {
     for (args, expected) in [
         (&["plan", "--refresh=false"][..], "No changes"),
         (&["validate"][..], "serial 4, 4 resources recorded"),
-        (&["apply", "--auto-approve"][..], "No changes"),
+        (&["apply", "--auto-approve", "--sandbox-panel"][..], "No changes"),
     ] {
         let (code, text) = run(&repo, &sandbox, args);
         if code != Some(0) || !text.contains(expected) {

@@ -300,13 +300,14 @@ fn the_person_follows_the_steps_and_pastes_the_credentials() {
     assert!(scopes.contains("Orders: read-only"), "{scopes}");
     person.expect("5. Click \"Save\"");
     person.expect("6. Give bckeys the credentials of store/production/erp-sync");
-    person.expect("Paste the credentials of store/production/erp-sync and finish with an empty line, or type the path of the downloaded .txt file.");
-    person.expect("(An empty line now aborts; what is already recorded stays recorded.)");
+    person.expect("Paste the credentials of store/production/erp-sync and finish with an empty line, or type the path of the downloaded .txt file; what you paste is not shown.");
+    person.expect("(Type `abort` to stop; what is already recorded stays recorded.)");
     person.expect("> ");
 
     // The person creates the account in the control panel and pastes what it shows.
     let credentials = sandbox.create_account("erp-sync", SCOPES);
     person.paste(&credentials);
+    person.expect("lines, not shown)");
     person.expect(&format!("Recorded {ADDRESS}: credentials proven and encrypted to {SECRET}"));
     person.expect(&format!("done: created {ADDRESS}"));
     person.expect("Apply finished: 1 done, 0 failed, 0 left to a person.");
@@ -317,8 +318,9 @@ fn the_person_follows_the_steps_and_pastes_the_credentials() {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, format!("{}\n", transcript.trim_end())).unwrap();
 
-    // Only the terminal's echo of the paste shows the secrets: bckeys itself never prints them.
-    person.assert_secrets_shown_at_most(&credentials, 1);
+    // The terminal's echo is off while the block is pasted, and bckeys never prints a secret:
+    // nothing of it stays in the scrollback.
+    person.assert_secrets_shown_at_most(&credentials, 0);
     let state = repo.read(STATE);
     assert!(state.contains(&format!("{ADDRESS}:")), "{state}");
     assert!(state.contains(field(&credentials, "CLIENT ID")), "{state}");
@@ -422,10 +424,12 @@ fn scope_mismatch_abort_writes_nothing() {
 }
 
 #[test]
-fn an_empty_line_at_the_credentials_prompt_aborts_with_nothing_half_written() {
+fn leading_blank_lines_are_skipped_and_abort_aborts_with_nothing_half_written() {
     let (repo, sandbox) = setup();
     let mut person = up_to_the_credentials_prompt(&repo, &sandbox, false);
     person.line("");
+    person.line("  ");
+    person.line("abort");
     person.expect("Apply aborted: 0 done, 0 failed, 0 left to a person.");
     assert_eq!(person.exit_code(), 1, "{}", person.screen());
     nothing_written(&repo);

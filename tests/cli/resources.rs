@@ -56,7 +56,7 @@ fn bckeys(repo: &Repo, sandbox: &Sandbox) -> assert_cmd::Command {
 }
 
 fn apply(repo: &Repo, sandbox: &Sandbox) -> assert_cmd::assert::Assert {
-    bckeys(repo, sandbox).args(["apply", "--auto-approve"]).assert()
+    bckeys(repo, sandbox).args(["apply", "--auto-approve", "--sandbox-panel"]).assert()
 }
 
 fn tokens(sandbox: &Sandbox) -> Vec<serde_json::Value> {
@@ -302,7 +302,7 @@ fn a_failed_token_replacement_keeps_the_old_token_recorded() {
     sandbox.fault(serde_json::json!({"store_hash": "abc123def4", "kind": "status", "status": 422, "count": 1000}));
     // Planned from the state: the fault would fail the refresh itself.
     bckeys(&repo, &sandbox)
-        .args(["apply", "--auto-approve", "--refresh=false"])
+        .args(["apply", "--auto-approve", "--sandbox-panel", "--refresh=false"])
         .assert()
         .code(1)
         .stdout(predicate::str::contains("failed: store/production/storefront-token/server"));

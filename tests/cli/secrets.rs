@@ -26,7 +26,7 @@ fn seal(repo: &Repo, credential: &Credential, recipients: &[Recipient]) -> Secre
     let address: Address = credential.address.parse().unwrap();
     let rel = address.secret_path();
     let written =
-        vault::write_file(&repo.path(rel.to_str().unwrap()), credential.to_yaml().as_bytes(), recipients, true, None)
+        vault::write_file(repo.dir.path(), &repo.path(rel.to_str().unwrap()), credential.to_yaml().as_bytes(), recipients, true, None)
             .unwrap();
     SecretRecord::encrypted_to(rel, recipients, written.sha256)
 }
@@ -276,6 +276,7 @@ fn reveal_refuses_a_file_changed_outside_bckeys() {
     // A valid age file for the right recipient, but not the one the state recorded.
     let forged = credential("store/prod/erp-sync", "store_api_account", "forged-token");
     vault::write_file(
+        repo.dir.path(),
         &repo.path("secrets/store/prod/erp-sync.age"),
         forged.to_yaml().as_bytes(),
         &repo.recipients(&[]),
@@ -346,7 +347,7 @@ fn exec_passes_the_variables_and_the_exit_code() {
 
 #[cfg(unix)]
 #[test]
-fn exec_reports_a_signal_as_128_plus_it_and_leaves_ctrl_c_to_the_command() {
+fn exec_reports_a_signal_as_128_plus_it_and_passes_signals_on_to_the_command() {
     let repo = recorded();
     let run = |script: &str| {
         repo.bckeys()
@@ -356,8 +357,29 @@ fn exec_reports_a_signal_as_128_plus_it_and_leaves_ctrl_c_to_the_command() {
             .assert()
     };
     run("kill -TERM $$").code(128 + 15);
-    // Ctrl-C reaches bckeys too: it waits for the command and ends as it ends.
-    run("kill -INT $PPID; sleep 1; exit 5").code(5);
+    // SIGINT and SIGTERM sent to bckeys (a CI runner cancelling the job) reach the command, and
+    // bckeys waits for it and ends with its code: no command is left running behind it.
+    run("trap 'exit 7' INT; kill -INT $PPID; sleep 5 & wait").code(7);
+    run("trap 'exit 9' TERM; kill -TERM $PPID; sleep 5 & wait").code(9);
+    // A command that does not catch them ends by them, and bckeys says so.
+    run("kill -TERM $PPID; sleep 5").code(128 + 15);
+}
+
+#[test]
+fn exec_hands_the_command_no_identity() {
+    let repo = recorded();
+    let key = std::fs::read_to_string(&repo.identity).unwrap();
+    repo.bckeys()
+        .env("BCKEYS_IDENTITY_FILE", &repo.identity)
+        .env("BCKEYS_IDENTITY", key.lines().find(|l| l.starts_with("AGE-SECRET-KEY-")).unwrap())
+        .args(["exec", "store/prod/erp-sync", "--", "sh", "-c", "env"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("BIGCOMMERCE_ACCESS_TOKEN=")
+                .and(predicate::str::contains("BCKEYS_IDENTITY").not())
+                .and(predicate::str::contains("AGE-SECRET-KEY").not()),
+        );
 }
 
 #[test]

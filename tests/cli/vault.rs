@@ -34,7 +34,7 @@ fn age_decrypts_what_bckeys_wrote() {
     }
     let repo = Repo::new();
     let file = repo.path("secrets/store/p/erp-sync.age");
-    vault::write_file(&file, PLAINTEXT, &repo.recipients(&[]), true, None).unwrap();
+    vault::write_file(repo.dir.path(), &file, PLAINTEXT, &repo.recipients(&[]), true, None).unwrap();
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(text.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"), "armored by default: {text}");
     assert!(!text.contains("tok-123"));
@@ -84,7 +84,7 @@ fn every_recipient_kind_decrypts_and_others_do_not() {
     let config = bckeys::config::Config::load(&repo.path("bckeys.yaml")).unwrap();
     assert_eq!(config.encryption.recipients.len(), 4);
     let file = repo.path("secrets/x.age");
-    vault::write_file(&file, PLAINTEXT, &config.encryption.recipients, true, None).unwrap();
+    vault::write_file(repo.dir.path(), &file, PLAINTEXT, &config.encryption.recipients, true, None).unwrap();
     for key in [&repo.identity, &ed_key, &rsa_key, &other.identity] {
         let out = Std::new("age").arg("-d").arg("-i").arg(key).arg(&file).output().unwrap();
         assert!(out.status.success(), "{} can't decrypt: {}", key.display(), String::from_utf8_lossy(&out.stderr));
@@ -103,7 +103,7 @@ fn every_recipient_kind_decrypts_and_others_do_not() {
 fn identity_from_the_environment_value() {
     let repo = Repo::new();
     let file = repo.path("s.age");
-    vault::write_file(&file, PLAINTEXT, &repo.recipients(&[]), true, None).unwrap();
+    vault::write_file(repo.dir.path(), &file, PLAINTEXT, &repo.recipients(&[]), true, None).unwrap();
     let key = SecretString::from(std::fs::read_to_string(&repo.identity).unwrap());
     let ids = Identities::load(&[], None, Some(&key)).unwrap().unwrap();
     assert_eq!(vault::read_file(&file, &ids).unwrap().as_slice(), PLAINTEXT);
@@ -132,21 +132,21 @@ fn unchanged_plaintext_is_not_rewritten() {
     let file = repo.path("secrets/s.age");
     let recipients = repo.recipients(&[]);
     let ids = repo.identities();
-    let first = vault::write_file(&file, PLAINTEXT, &recipients, true, None).unwrap();
+    let first = vault::write_file(repo.dir.path(), &file, PLAINTEXT, &recipients, true, None).unwrap();
     let before = std::fs::read(&file).unwrap();
     let fp = vault::fingerprint(&recipients);
 
-    let again = vault::write_file(&file, PLAINTEXT, &recipients, true, Some((&ids, &fp))).unwrap();
+    let again = vault::write_file(repo.dir.path(), &file, PLAINTEXT, &recipients, true, Some((&ids, &fp))).unwrap();
     assert!(!again.rewritten);
     assert_eq!(again.sha256, first.sha256);
     assert_eq!(std::fs::read(&file).unwrap(), before, "the bytes must not change");
 
-    let changed = vault::write_file(&file, b"other", &recipients, true, Some((&ids, &fp))).unwrap();
+    let changed = vault::write_file(repo.dir.path(), &file, b"other", &recipients, true, Some((&ids, &fp))).unwrap();
     assert!(changed.rewritten);
 
     // A new recipient set means a rewrite even for the same plaintext.
     let more = repo.recipients(&[&Repo::new().recipient]);
-    let rekeyed = vault::write_file(&file, b"other", &more, true, Some((&ids, &fp))).unwrap();
+    let rekeyed = vault::write_file(repo.dir.path(), &file, b"other", &more, true, Some((&ids, &fp))).unwrap();
     assert!(rekeyed.rewritten);
     #[cfg(unix)]
     {

@@ -1,0 +1,84 @@
+//! `bckeys state`: look after the state file by hand, under the repository lock.
+
+use crate::address::Address;
+use crate::config::Config;
+use crate::error::Error;
+use crate::lock::Lock;
+use crate::state::State;
+use crate::ui::Ui;
+
+use super::{Global, Outcome};
+
+/// Look after bckeys.state.yaml by hand.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: StateCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum StateCommand {
+    /// Stop reporting that a storefront token may exist unrecorded.
+    ///
+    /// An apply that stopped between asking BigCommerce for a storefront token and recording it
+    /// leaves an intent, and every plan reports that a token may exist unrecorded (BigCommerce
+    /// can't list storefront tokens). Once a person has looked into it, this forgets the intent
+    /// (all intents of ADDRESS, or the one that started at --started-at). Nothing is sent to
+    /// BigCommerce: a token that was created stays valid until its expiry.
+    DismissIntent(DismissArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DismissArgs {
+    /// The storefront token's address, such as store/production/storefront-token/catalyst.
+    pub address: String,
+    /// Only the intent that started at this time (as the plan shows it).
+    #[arg(long, value_name = "TIME")]
+    pub started_at: Option<String>,
+}
+
+pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
+    match args.command {
+        StateCommand::DismissIntent(args) => dismiss(args, global, ui),
+    }
+}
+
+fn dismiss(args: DismissArgs, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
+    let address: Address = args.address.parse()?;
+    let config = Config::load(&global.config)?;
+    let _lock = Lock::acquire(&config.dir)?;
+    let path = State::path_for(&config.dir);
+    let mut state = State::load(&path)?;
+    let Some(list) = state.intents.get_mut(&address) else {
+        return Err(Error::Refused {
+            message: format!("no intent is recorded for `{address}` in {}", path.display()),
+            hint: "`bckeys plan` lists the storefront tokens that may exist unrecorded, with their addresses".into(),
+        });
+    };
+    let (gone, kept): (Vec<_>, Vec<_>) =
+        list.drain(..).partition(|i| args.started_at.as_deref().is_none_or(|t| t == i.started_at));
+    if gone.is_empty() {
+        return Err(Error::Refused {
+            message: format!(
+                "no intent of `{address}` started at {}",
+                crate::text::escape_controls(args.started_at.as_deref().unwrap_or_default())
+            ),
+            hint: format!("the intents of `{address}` started at: {}", kept.iter().map(|i| i.started_at.as_str()).collect::<Vec<_>>().join(", ")),
+        });
+    }
+    if kept.is_empty() {
+        state.intents.remove(&address);
+    } else {
+        state.intents.insert(address.clone(), kept);
+    }
+    state.save(&path)?;
+    let mut out = String::new();
+    for intent in &gone {
+        out.push_str(&format!(
+            "Dismissed the intent of {address} started at {}: a token created then, if any, stays valid until {}.\n",
+            intent.started_at, intent.expires_at
+        ));
+    }
+    ui.out(&out);
+    Ok(Outcome::Done)
+}

@@ -1,0 +1,46 @@
+//! Text from outside (configuration values, names in credentials files, what BigCommerce answers)
+//! made safe for a terminal: control characters are shown escaped, so an answer can't move the
+//! cursor, clear the screen, retitle the window or hide a line behind another.
+
+use std::borrow::Cow;
+
+/// Every control character (C0, DEL, C1, newlines included) as a visible escape: for values that
+/// belong on one line.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    escape(text, |_| false)
+}
+
+/// Control characters escaped except line feeds and tabs: for whole messages.
+pub fn escape_terminal(text: &str) -> Cow<'_, str> {
+    escape(text, |c| c == '\n' || c == '\t')
+}
+
+fn escape(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && !keep(c)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            c if !c.is_control() || keep(c) => out.push(c),
+            '\r' => out.push_str("\\r"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x100 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_shown_not_obeyed() {
+        assert_eq!(escape_controls("erp-sync"), "erp-sync");
+        assert_eq!(escape_controls("a\u{1b}[2Jb\r\n\u{7}\u{9b}"), "a\\x1b[2Jb\\r\\n\\x07\\x9b");
+        assert_eq!(escape_terminal("line one\n\tline \u{1b}]0;title\u{7}"), "line one\n\tline \\x1b]0;title\\x07");
+    }
+}
