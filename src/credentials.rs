@@ -199,7 +199,8 @@ mod tests {
 
     #[test]
     fn the_api_path_must_be_bigcommerces_or_the_api_bases() {
-        let with = |path: &str, base: &str| parse(&format!("ACCESS TOKEN: t\nCLIENT ID: c\nAPI PATH: {path}\n"), "f", base);
+        let with =
+            |path: &str, base: &str| parse(&format!("ACCESS TOKEN: t\nCLIENT ID: c\nAPI PATH: {path}\n"), "f", base);
         let b = BIGCOMMERCE_API;
         assert!(with("https://api.bigcommerce.com/stores/abc123/v3/", b).is_ok());
         assert!(with("https://api.bigcommerce.com/stores/abc123/v3", b).is_ok());

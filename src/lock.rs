@@ -51,7 +51,8 @@ impl Lock {
                     return Ok(Lock { path });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let text = std::fs::read_to_string(&path).unwrap_or_default();
+                    // Bounded, and never a wait on a FIFO someone put in its place.
+                    let text = crate::fsutil::read_text_bounded(&path, 4096).unwrap_or_default();
                     let mut parts = text.split_whitespace();
                     let pid: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
                     let owner_host = parts.next().unwrap_or("").to_owned();

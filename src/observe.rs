@@ -6,6 +6,7 @@ use std::path::Path;
 
 use crate::address::Address;
 use crate::state::State;
+use crate::vault::OpenError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileStatus {
@@ -25,10 +26,11 @@ pub fn secret_files(dir: &Path, state: &State) -> BTreeMap<Address, FileStatus> 
         .iter()
         .filter_map(|(address, resource)| {
             let secret = resource.secret()?;
-            let status = match std::fs::read(dir.join(&secret.file)) {
-                Ok(bytes) if crate::fsutil::sha256_hex(&bytes) == secret.sha256 => FileStatus::Intact,
-                Ok(_) => FileStatus::Modified,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileStatus::Missing,
+            // The same check every command makes before it uses a secret file.
+            let status = match crate::vault::read_recorded(dir, secret, address) {
+                Ok(_) => FileStatus::Intact,
+                Err(OpenError::Modified { .. }) => FileStatus::Modified,
+                Err(OpenError::Missing { .. }) => FileStatus::Missing,
                 Err(e) => FileStatus::Unreadable(e.to_string()),
             };
             Some((address.clone(), status))

@@ -231,7 +231,10 @@ impl State {
                         let key = address.to_string();
                         return Err(invalid(
                             locs().value(&["intents", key.as_str(), &i.to_string(), field]),
-                            format!("`{address}`: intent {field} `{}` is not an RFC 3339 timestamp", crate::text::escape_controls(stamp)),
+                            format!(
+                                "`{address}`: intent {field} `{}` is not an RFC 3339 timestamp",
+                                crate::text::escape_controls(stamp)
+                            ),
                         ));
                     }
                 }
@@ -292,19 +295,28 @@ impl State {
                 if parse_time(stamp).is_none() {
                     return Err(invalid(
                         at(field),
-                        format!("`{address}`: {field} `{}` is not an RFC 3339 timestamp", crate::text::escape_controls(stamp)),
+                        format!(
+                            "`{address}`: {field} `{}` is not an RFC 3339 timestamp",
+                            crate::text::escape_controls(stamp)
+                        ),
                     ));
                 }
             }
             if let Some((field, value)) = target {
                 let valid = match field {
-                    "store_hash" => !value.is_empty() && value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()),
+                    "store_hash" => {
+                        !value.is_empty() && value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                    }
                     _ => value.len() == 36 && value.chars().all(|c| c.is_ascii_hexdigit() || c == '-'),
                 };
                 if !valid {
                     return Err(invalid(
                         at(field),
-                        format!("`{address}`: {field} `{}` is not a valid {}", crate::text::escape_controls(value), field.replace('_', " ")),
+                        format!(
+                            "`{address}`: {field} `{}` is not a valid {}",
+                            crate::text::escape_controls(value),
+                            field.replace('_', " ")
+                        ),
                     ));
                 }
             }

@@ -392,9 +392,8 @@ impl Applier<'_> {
     /// different accounts, the earlier one's client ID is put up for review: that account exists
     /// at BigCommerce and nothing records it.
     fn set_aside_capture(&mut self, address: &Address, given: &std::path::Path, earlier: Option<&str>) {
-        let client_id = |text: &str| {
-            credentials::parse(text, "", self.client.api_base()).ok().and_then(|c| c.client_id)
-        };
+        let client_id =
+            |text: &str| credentials::parse(text, "", self.client.api_base()).ok().and_then(|c| c.client_id);
         let now = crate::fsutil::read_text_bounded(given, crate::fsutil::MAX_SMALL).ok().map(Zeroizing::new);
         let earlier_id = earlier.and_then(client_id);
         let same = match (&earlier_id, now.as_deref().and_then(|t| client_id(t))) {
@@ -442,8 +441,10 @@ impl Applier<'_> {
             let from = self.config.dir.join(&secret.file);
             let to_rel = address.retiring_secret_path();
             match crate::fsutil::read_bounded(&from, crate::fsutil::MAX_SECRET) {
-                Ok(bytes) => crate::fsutil::write_inside(&self.config.dir, &self.config.dir.join(&to_rel), &bytes, true)
-                    .map_err(|error| Error::Io { what: "cannot write", path: to_rel.clone(), error })?,
+                Ok(bytes) => {
+                    crate::fsutil::write_inside(&self.config.dir, &self.config.dir.join(&to_rel), &bytes, true)
+                        .map_err(|error| Error::Io { what: "cannot write", path: to_rel.clone(), error })?
+                }
                 // A lost file is already a finding of its own; the record still moves aside.
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(error) => return Err(Error::Io { what: "cannot read", path: from, error }),

@@ -437,8 +437,7 @@ struct Scrubber {
 
 impl Scrubber {
     fn new(secrets: impl Iterator<Item = SecretString>) -> Scrubber {
-        let mut secrets: Vec<SecretString> =
-            secrets.filter(|s| s.expose_secret().len() >= MIN_SCRUBBED).collect();
+        let mut secrets: Vec<SecretString> = secrets.filter(|s| s.expose_secret().len() >= MIN_SCRUBBED).collect();
         let escaped: Vec<SecretString> = secrets
             .iter()
             .filter_map(|s| {
@@ -566,9 +565,7 @@ mod tests {
     use super::*;
 
     fn tok() -> Scrubber {
-        Scrubber::new(
-            ["tok-secret-1234", "header\"value/9876"].into_iter().map(|s| SecretString::from(s.to_owned())),
-        )
+        Scrubber::new(["tok-secret-1234", "header\"value/9876"].into_iter().map(|s| SecretString::from(s.to_owned())))
     }
 
     #[test]

@@ -78,7 +78,10 @@ pub fn run(_args: Args, ui: &Ui) -> Result<Outcome, Error> {
     ui.out(&format!("(declared two store-level API accounts and one account-level one in {})\n", config.display()));
     step("Check the configuration", &["validate"])?;
     step("Plan: BigCommerce has no API to create API accounts, so these steps are guided", &["plan"])?;
-    step("Apply: the sandbox's simulated control panel does what a person would", &["apply", "--auto-approve", "--sandbox-panel"])?;
+    step(
+        "Apply: the sandbox's simulated control panel does what a person would",
+        &["apply", "--auto-approve", "--sandbox-panel"],
+    )?;
     step("Drift: everything recorded is alive and has exactly its scopes", &["drift"])?;
 
     // Someone deletes an API account in the control panel, behind the tool's back.

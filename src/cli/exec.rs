@@ -68,19 +68,12 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     drop(command);
     let name = program.to_string_lossy();
     let code = match spawned {
-        Ok(mut child) => match {
+        Ok(mut child) => match wait(&mut child, {
             #[cfg(unix)]
-            if let Some(f) = &forwarder {
-                f.forward_to(child.id());
+            {
+                forwarder.as_ref()
             }
-            let status = child.wait();
-            // Once reaped, its pid may be another process's: nothing more is sent to it.
-            #[cfg(unix)]
-            if let Some(f) = &forwarder {
-                f.forward_to(0);
-            }
-            status
-        } {
+        }) {
             Ok(status) => exit_code(status),
             Err(error) => {
                 ui.error(&format!("lost track of `{name}`: {error}"), None);
@@ -100,6 +93,25 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
         }
     };
     Ok(if code == 0 { Outcome::Done } else { Outcome::Exit(u8::try_from(code).unwrap_or(1)) })
+}
+
+/// Waits for the child, passing signals on to it meanwhile.
+#[cfg(unix)]
+fn wait(child: &mut std::process::Child, forwarder: Option<&signals::Forwarder>) -> std::io::Result<ExitStatus> {
+    if let Some(f) = forwarder {
+        f.forward_to(child.id());
+    }
+    let status = child.wait();
+    // Once reaped, its pid may be another process's: nothing more is sent to it.
+    if let Some(f) = forwarder {
+        f.forward_to(0);
+    }
+    status
+}
+
+#[cfg(not(unix))]
+fn wait(child: &mut std::process::Child, _: ()) -> std::io::Result<ExitStatus> {
+    child.wait()
 }
 
 /// The child's exit code, or 128+N when signal N ended it, as shells report it.

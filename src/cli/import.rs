@@ -51,7 +51,8 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     }
 
     let (text, source) = if args.credentials == "-" {
-        let text = read_stdin().map_err(|error| Error::Io { what: "cannot read", path: "standard input".into(), error })?;
+        let text =
+            read_stdin().map_err(|error| Error::Io { what: "cannot read", path: "standard input".into(), error })?;
         (text, "standard input".to_owned())
     } else {
         let text = fsutil::read_text_bounded(std::path::Path::new(&args.credentials), fsutil::MAX_SMALL)

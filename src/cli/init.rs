@@ -87,7 +87,7 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
             wanted.push(format!("/{relative}"));
         }
     }
-    let current = std::fs::read_to_string(&gitignore).unwrap_or_default();
+    let current = crate::fsutil::read_text_bounded(&gitignore, fsutil::MAX_SMALL).unwrap_or_default();
     let missing: Vec<&String> = wanted.iter().filter(|l| !current.lines().any(|c| c.trim() == l.as_str())).collect();
     if !missing.is_empty() {
         let mut text = current.clone();

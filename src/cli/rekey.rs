@@ -239,8 +239,7 @@ fn report(
             _ => None,
         })
         .collect();
-    let named: Vec<(String, &Exposure)> =
-        rekeyed.iter().map(|(s, a, e)| (format!("{a}{}", label(*s)), e)).collect();
+    let named: Vec<(String, &Exposure)> = rekeyed.iter().map(|(s, a, e)| (format!("{a}{}", label(*s)), e)).collect();
     out.push('\n');
     match crate::render::exposure(&named) {
         None => {

@@ -56,14 +56,17 @@ fn dismiss(args: DismissArgs, global: &Global, ui: &Ui) -> Result<Outcome, Error
         });
     };
     let (gone, kept): (Vec<_>, Vec<_>) =
-        list.drain(..).partition(|i| args.started_at.as_deref().is_none_or(|t| t == i.started_at));
+        list.drain(..).partition(|i| args.started_at.as_deref().map_or(true, |t| t == i.started_at));
     if gone.is_empty() {
         return Err(Error::Refused {
             message: format!(
                 "no intent of `{address}` started at {}",
                 crate::text::escape_controls(args.started_at.as_deref().unwrap_or_default())
             ),
-            hint: format!("the intents of `{address}` started at: {}", kept.iter().map(|i| i.started_at.as_str()).collect::<Vec<_>>().join(", ")),
+            hint: format!(
+                "the intents of `{address}` started at: {}",
+                kept.iter().map(|i| i.started_at.as_str()).collect::<Vec<_>>().join(", ")
+            ),
         });
     }
     if kept.is_empty() {

@@ -324,16 +324,18 @@ impl Validator<'_> {
             let pos = self.locs().value(&["encryption".into(), "recipients_files".into(), i.to_string()]);
             match vault::read_recipients_file(dir, name) {
                 Err(e) => {
+                    let outside = e.kind() == std::io::ErrorKind::PermissionDenied && e.get_ref().is_some();
                     let why = match e.kind() {
                         std::io::ErrorKind::NotFound => "does not exist".to_owned(),
-                        std::io::ErrorKind::PermissionDenied if e.get_ref().is_some() => e.to_string(),
+                        _ if outside => e.to_string(),
                         _ => format!("can't be read: {e}"),
                     };
-                    self.at_hint(
-                        pos,
-                        format!("recipients file `{name}` {why}"),
-                        format!("the path is relative to the configuration's directory ({})", dir.display()),
-                    )
+                    let hint = if outside {
+                        "move the file into the repository, next to the configuration, and name it relative to it".to_owned()
+                    } else {
+                        format!("the path is relative to the configuration's directory ({})", dir.display())
+                    };
+                    self.at_hint(pos, format!("recipients file `{name}` {why}"), hint)
                 }
                 Ok(text) => {
                     let (found, problems) = vault::parse_recipients_file(&text);

@@ -83,7 +83,8 @@ impl Seed {
 
     /// Reads and parses a seed file.
     pub fn load(path: &Path) -> Result<Seed, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let text = crate::fsutil::read_text_bounded(path, crate::fsutil::MAX_DOCUMENT)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         Seed::from_yaml(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 

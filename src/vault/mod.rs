@@ -16,10 +16,10 @@ use zeroize::Zeroizing;
 
 pub use credential::{Credential, CredentialError};
 pub use identity::{generate_x25519, Identities, IdentityError, IdentitySource};
-pub use recorded::{open_recorded, read_recorded, OpenError};
 pub use recipient::{
     fingerprint, parse_recipients_file, read_recipients_file, Recipient, RecipientError, RecipientsFileProblem,
 };
+pub use recorded::{open_recorded, read_recorded, OpenError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {

@@ -42,13 +42,13 @@ impl Recipient {
     /// may not be a recipients file at all, such as a private key named by mistake).
     fn parse_shown(text: &str, show: bool) -> Result<Recipient, RecipientError> {
         let text = text.trim();
-        let shorten = |t: &str| if show { shorten(t) } else { "this line".to_owned() };
+        let subject = if show { format!("`{}`", shorten(text)) } else { "this line".to_owned() };
         if text.starts_with("age1") {
             return match text.parse::<age::x25519::Recipient>() {
                 Ok(r) => Ok(Recipient { canonical: r.to_string(), key: Key::X25519(r) }),
-                Err(_) if is_plugin_recipient(text) => unreachable_plugin(text),
+                Err(_) if is_plugin_recipient(text) => unreachable_plugin(&subject),
                 Err(_) => Err(RecipientError {
-                    message: format!("`{}` is not a valid age X25519 recipient", shorten(text)),
+                    message: format!("{subject} is not a valid age X25519 recipient"),
                     hint: "copy the whole `age1...` line that `age-keygen` printed as the public key".into(),
                 }),
             };
@@ -56,7 +56,7 @@ impl Recipient {
         if text.starts_with("ssh-") || text.starts_with("ecdsa-") || text.starts_with("sk-") {
             return match text.parse::<age::ssh::Recipient>() {
                 Ok(r) => Ok(Recipient { canonical: r.to_string(), key: Key::Ssh(Box::new(r)) }),
-                Err(e) => Err(ssh_error(text, e)),
+                Err(e) => Err(ssh_error(&subject, e)),
             };
         }
         if text.starts_with("AGE-SECRET-KEY-") || text.contains("PRIVATE KEY") {
@@ -66,7 +66,7 @@ impl Recipient {
             });
         }
         Err(RecipientError {
-            message: format!("`{}` is not an age recipient", shorten(text)),
+            message: format!("{subject} is not an age recipient"),
             hint: "write an `age1...` public key, an `ssh-ed25519 ...` key or an `ssh-rsa ...` key".into(),
         })
     }
@@ -100,14 +100,14 @@ fn is_plugin_recipient(text: &str) -> bool {
     text.starts_with("age1") && text[4..].contains('1')
 }
 
-fn unreachable_plugin(text: &str) -> Result<Recipient, RecipientError> {
+fn unreachable_plugin(subject: &str) -> Result<Recipient, RecipientError> {
     Err(RecipientError {
-        message: format!("`{}` is an age plugin recipient, which bckeys does not support", shorten(text)),
+        message: format!("{subject} is an age plugin recipient, which bckeys does not support"),
         hint: "use an X25519 (`age1...`), ssh-ed25519 or ssh-rsa recipient".into(),
     })
 }
 
-fn ssh_error(text: &str, e: ParseRecipientKeyError) -> RecipientError {
+fn ssh_error(subject: &str, e: ParseRecipientKeyError) -> RecipientError {
     let (message, hint) = match e {
         ParseRecipientKeyError::RsaModulusTooSmall => (
             "this ssh-rsa key is shorter than 2048 bits, too weak for age".to_owned(),
@@ -121,7 +121,7 @@ fn ssh_error(text: &str, e: ParseRecipientKeyError) -> RecipientError {
             (format!("ssh key type `{kind}` is not supported by age"), "use an ssh-ed25519 or ssh-rsa key".to_owned())
         }
         _ => (
-            format!("`{}` is not a valid ssh public key", shorten(text)),
+            format!("{subject} is not a valid ssh public key"),
             "copy the whole line of the `.pub` file, such as `ssh-ed25519 AAAA... user@host`".to_owned(),
         ),
     };
@@ -178,7 +178,7 @@ pub fn read_recipients_file(base: &Path, name: &str) -> std::io::Result<String> 
     let outside = || {
         std::io::Error::new(
             std::io::ErrorKind::PermissionDenied,
-            "it is outside the configuration's directory; bckeys reads recipients files only from inside the repository",
+            "is outside the configuration's directory: bckeys reads recipients files only from inside the repository",
         )
     };
     let path = base.join(name);

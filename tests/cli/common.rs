@@ -96,9 +96,15 @@ impl Repo {
             headers: Default::default(),
         };
         let rel = address.secret_path();
-        let written =
-            vault::write_file(self.dir.path(), &self.dir.path().join(&rel), credential.to_yaml().as_bytes(), recipients, true, None)
-                .unwrap();
+        let written = vault::write_file(
+            self.dir.path(),
+            &self.dir.path().join(&rel),
+            credential.to_yaml().as_bytes(),
+            recipients,
+            true,
+            None,
+        )
+        .unwrap();
         SecretRecord::encrypted_to(rel, recipients, written.sha256)
     }
 }

@@ -436,6 +436,24 @@ fn leading_blank_lines_are_skipped_and_abort_aborts_with_nothing_half_written() 
 }
 
 #[test]
+fn a_paste_bckeys_gives_up_on_is_drained_not_read_line_by_line() {
+    let (repo, sandbox) = setup();
+    let mut person = up_to_the_credentials_prompt(&repo, &sandbox, false);
+    let credentials = sandbox.create_account("erp-sync", SCOPES);
+    // A paste that starts with a stray line: bckeys gives up on it, and none of the rest may be
+    // taken as answers (nor left for the shell once bckeys exits).
+    person.paste(&format!("stray words\n{credentials}"));
+    person.expect("That line is neither the path of a file nor a `KEY: value` line.");
+    person.expect("> ");
+    person.line("abort");
+    person.expect("Apply aborted: 0 done, 0 failed, 0 left to a person.");
+    assert_eq!(person.exit_code(), 1, "{}", person.screen());
+    assert_eq!(person.shown().matches("neither the path").count(), 1, "{}", person.screen());
+    person.assert_secrets_shown_at_most(&credentials, 0);
+    nothing_written(&repo);
+}
+
+#[test]
 fn anything_but_yes_at_the_confirmation_cancels() {
     for answer in ["y", "YES", "no", ""] {
         let (repo, sandbox) = setup();

@@ -6,6 +6,8 @@ mod completions;
 mod contract;
 mod crash;
 mod guided;
+mod hardening;
+mod hostile;
 mod init;
 mod live;
 mod plan;

@@ -172,6 +172,33 @@ fn a_token_created_but_not_recorded_is_reported_not_forgotten() {
             "a token may have been created at 2026-11-01T00:00:00Z without being recorded",
         ))
         .stdout(predicate::str::contains("2099-01-01T00:00:00Z"));
+    // A person who looked into it dismisses it; the plan stops reporting it.
+    let serial = |text: String| text.lines().find_map(|l| l.strip_prefix("serial: ").map(str::to_owned)).unwrap();
+    let before = serial(repo.read("bckeys.state.yaml"));
+    bckeys(&repo, &sandbox)
+        .args([
+            "state",
+            "dismiss-intent",
+            "store/production/storefront-token/web",
+            "--started-at",
+            "2026-11-01T00:00:00Z",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("stays valid until 2099-01-01T00:00:00Z"));
+    let state = repo.read("bckeys.state.yaml");
+    assert!(!state.contains("intents:"), "{state}");
+    assert_eq!(serial(state).parse::<u64>().unwrap(), before.parse::<u64>().unwrap() + 1);
+    bckeys(&repo, &sandbox)
+        .args(["plan", "--refresh=false"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("may have been created").not());
+    bckeys(&repo, &sandbox)
+        .args(["state", "dismiss-intent", "store/production/storefront-token/web"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no intent is recorded"));
 }
 
 #[test]
@@ -306,6 +333,9 @@ fn a_failed_token_replacement_keeps_the_old_token_recorded() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("failed: store/production/storefront-token/server"));
+    // BigCommerce refused the creation, so nothing was created: no intent reports a token that
+    // may exist.
+    assert!(!repo.read("bckeys.state.yaml").contains("intents:"), "{}", repo.read("bckeys.state.yaml"));
     sandbox.panel("DELETE", "/__sandbox/faults", serde_json::Value::Null);
     // The old token is still the recorded one, and still valid.
     assert_eq!(reveal_token(&repo, &sandbox, "server"), before);

@@ -25,9 +25,15 @@ fn configure(repo: &Repo, recipients: &[&str]) {
 fn seal(repo: &Repo, credential: &Credential, recipients: &[Recipient]) -> SecretRecord {
     let address: Address = credential.address.parse().unwrap();
     let rel = address.secret_path();
-    let written =
-        vault::write_file(repo.dir.path(), &repo.path(rel.to_str().unwrap()), credential.to_yaml().as_bytes(), recipients, true, None)
-            .unwrap();
+    let written = vault::write_file(
+        repo.dir.path(),
+        &repo.path(rel.to_str().unwrap()),
+        credential.to_yaml().as_bytes(),
+        recipients,
+        true,
+        None,
+    )
+    .unwrap();
     SecretRecord::encrypted_to(rel, recipients, written.sha256)
 }
 
@@ -363,23 +369,6 @@ fn exec_reports_a_signal_as_128_plus_it_and_passes_signals_on_to_the_command() {
     run("trap 'exit 9' TERM; kill -TERM $PPID; sleep 5 & wait").code(9);
     // A command that does not catch them ends by them, and bckeys says so.
     run("kill -TERM $PPID; sleep 5").code(128 + 15);
-}
-
-#[test]
-fn exec_hands_the_command_no_identity() {
-    let repo = recorded();
-    let key = std::fs::read_to_string(&repo.identity).unwrap();
-    repo.bckeys()
-        .env("BCKEYS_IDENTITY_FILE", &repo.identity)
-        .env("BCKEYS_IDENTITY", key.lines().find(|l| l.starts_with("AGE-SECRET-KEY-")).unwrap())
-        .args(["exec", "store/prod/erp-sync", "--", "sh", "-c", "env"])
-        .assert()
-        .success()
-        .stdout(
-            predicate::str::contains("BIGCOMMERCE_ACCESS_TOKEN=")
-                .and(predicate::str::contains("BCKEYS_IDENTITY").not())
-                .and(predicate::str::contains("AGE-SECRET-KEY").not()),
-        );
 }
 
 #[test]
