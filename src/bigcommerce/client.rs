@@ -87,7 +87,7 @@ pub enum ApiError {
     TooLarge { what: String, limit_mib: usize },
     #[error("{what}: the store's rate limit asks to wait {wait_s} s, which would outlast this run's deadline ({deadline_s} s left)")]
     Deadline { what: String, wait_s: u64, deadline_s: u64 },
-    #[error("invalid API base `{0}`: it must start with https:// (or http:// for a local sandbox)")]
+    #[error("invalid API base `{0}`: it must start with https:// (or http://127.0.0.1 or http://localhost, for a local sandbox), with no user or password in it")]
     BadBase(String),
     #[error("could not set up the HTTP client: {0}")]
     Setup(String),
@@ -155,7 +155,19 @@ pub struct Client {
 
 impl Client {
     pub fn new(settings: Settings) -> Result<Client, ApiError> {
-        if !(settings.api_base.starts_with("https://") || settings.api_base.starts_with("http://")) {
+        // Plain HTTP would carry tokens readable on the way: only to this machine (a sandbox).
+        let acceptable = reqwest::Url::parse(&settings.api_base).is_ok_and(|url| {
+            let host = url.host_str().unwrap_or_default();
+            let local = match host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>() {
+                Ok(ip) => ip.is_loopback(),
+                Err(_) => host == "localhost",
+            };
+            url.username().is_empty()
+                && url.password().is_none()
+                && url.query().is_none()
+                && (url.scheme() == "https" || (url.scheme() == "http" && local))
+        });
+        if !acceptable {
             return Err(ApiError::BadBase(settings.api_base.clone()));
         }
         let http = reqwest::Client::builder()
@@ -566,6 +578,23 @@ mod tests {
 
     fn tok() -> Scrubber {
         Scrubber::new(["tok-secret-1234", "header\"value/9876"].into_iter().map(|s| SecretString::from(s.to_owned())))
+    }
+
+    #[test]
+    fn tokens_go_over_plain_http_only_to_this_machine() {
+        let base = |b: &str| Client::new(Settings::new(b, Duration::from_secs(1))).is_ok();
+        assert!(base("https://api.bigcommerce.com") && base("http://127.0.0.1:8080") && base("http://localhost:1"));
+        assert!(base("http://[::1]:9"));
+        for bad in [
+            "http://api.bigcommerce.com",
+            "http://127.0.0.1.evil.example",
+            "https://user:pw@api.bigcommerce.com",
+            "ftp://x",
+            "api.bigcommerce.com",
+            "https://api.bigcommerce.com?x=1",
+        ] {
+            assert!(!base(bad), "{bad}");
+        }
     }
 
     #[test]

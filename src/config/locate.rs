@@ -181,6 +181,46 @@ impl MarkedEventReceiver for Builder {
     }
 }
 
+/// The values of a YAML document that hold a control character, by path, with the value shown
+/// escaped. Walked only when the text could hold one (a raw control character, or a backslash
+/// escape in a quoted string), so a plain document costs one scan.
+pub fn control_characters(text: &str) -> Vec<(Vec<String>, String)> {
+    if !text.chars().any(|c| (c.is_control() && c != '\n' && c != '\r' && c != '\t') || c == '\\') {
+        return Vec::new();
+    }
+    let Ok(value) = serde_yaml::from_str::<serde_yaml::Value>(text) else { return Vec::new() };
+    let mut found = Vec::new();
+    walk(&value, &mut Vec::new(), &mut found);
+    return found;
+
+    fn walk(value: &serde_yaml::Value, path: &mut Vec<String>, found: &mut Vec<(Vec<String>, String)>) {
+        match value {
+            serde_yaml::Value::String(s) if s.chars().any(char::is_control) => {
+                found.push((path.clone(), crate::text::escape_controls(s).into_owned()));
+            }
+            serde_yaml::Value::Sequence(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    path.push(i.to_string());
+                    walk(item, path, found);
+                    path.pop();
+                }
+            }
+            serde_yaml::Value::Mapping(map) => {
+                for (k, v) in map {
+                    let key = match k {
+                        serde_yaml::Value::String(s) => s.clone(),
+                        other => serde_yaml::to_string(other).unwrap_or_default().trim().to_owned(),
+                    };
+                    path.push(key);
+                    walk(v, path, found);
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -91,46 +91,13 @@ impl Validator<'_> {
     /// where one could rewrite what a person reads. Walked only when the text could hold one (a
     /// raw control character, or a backslash escape in a quoted string).
     fn control_characters(&mut self, text: &str) {
-        if !text.chars().any(|c| (c.is_control() && c != '\n' && c != '\r' && c != '\t') || c == '\\') {
-            return;
-        }
-        let Ok(value) = serde_yaml::from_str::<serde_yaml::Value>(text) else { return };
-        let mut found: Vec<(Vec<String>, String)> = Vec::new();
-        walk(&value, &mut Vec::new(), &mut found);
-        for (path, shown) in found {
+        for (path, shown) in super::locate::control_characters(text) {
             let pos = self.locs().value(&path);
             self.at(
                 pos,
                 format!("`{}` holds a control character ({shown})", path.join(".")),
                 Some("write printable text only: bckeys shows these values on terminals"),
             );
-        }
-
-        fn walk(value: &serde_yaml::Value, path: &mut Vec<String>, found: &mut Vec<(Vec<String>, String)>) {
-            match value {
-                serde_yaml::Value::String(s) if s.chars().any(char::is_control) => {
-                    found.push((path.clone(), crate::text::escape_controls(s).into_owned()));
-                }
-                serde_yaml::Value::Sequence(items) => {
-                    for (i, item) in items.iter().enumerate() {
-                        path.push(i.to_string());
-                        walk(item, path, found);
-                        path.pop();
-                    }
-                }
-                serde_yaml::Value::Mapping(map) => {
-                    for (k, v) in map {
-                        let key = match k {
-                            serde_yaml::Value::String(s) => s.clone(),
-                            other => serde_yaml::to_string(other).unwrap_or_default().trim().to_owned(),
-                        };
-                        path.push(key);
-                        walk(v, path, found);
-                        path.pop();
-                    }
-                }
-                _ => {}
-            }
         }
     }
 }

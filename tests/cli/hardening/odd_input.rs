@@ -48,6 +48,21 @@ fn control_characters_in_the_configuration_are_refused_with_their_place() {
 }
 
 #[test]
+fn control_characters_in_the_state_are_refused_with_their_place() {
+    let repo = recorded();
+    let state = repo.read("bckeys.state.yaml");
+    let line = state.lines().position(|l| l.contains("name: erp-sync")).unwrap() + 1;
+    repo.write("bckeys.state.yaml", &state.replace("name: erp-sync", "name: \"erp-sync\\e[2J\""));
+    repo.bckeys()
+        .args(["plan", "--refresh=false"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(format!(
+            "bckeys.state.yaml:{line}:11: `resources.{ADDRESS}.name` holds a control character (erp-sync\\x1b[2J)"
+        )));
+}
+
+#[test]
 fn control_characters_from_the_api_are_escaped() {
     let hostile = Hostile::start(|_| {
         Reply::status(422, &[], r#"{"status":422,"title":"\u001b[2J\u001b]0;owned\u0007 \u009b31m red","errors":{}}"#)
