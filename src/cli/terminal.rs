@@ -59,12 +59,44 @@ pub fn drain() {
 
 /// While it lives, what is typed or pasted on the terminal is not echoed. The terminal's
 /// settings come back when it is dropped, and also when a signal ends bckeys meanwhile (Ctrl-C
-/// must not leave the person's shell without echo).
+/// must not leave the person's shell without echo); the signals' own handling comes back too.
 pub struct EchoOff {
     #[cfg(unix)]
     saved: Option<libc::termios>,
     #[cfg(unix)]
-    handlers: Vec<signal_hook::SigId>,
+    previous: Vec<(libc::c_int, libc::sigaction)>,
+}
+
+#[cfg(unix)]
+mod restore {
+    //! What the signal handler needs: the settings to put back, written before it is installed.
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    static mut SAVED: std::mem::MaybeUninit<libc::termios> = std::mem::MaybeUninit::uninit();
+    static SET: AtomicBool = AtomicBool::new(false);
+
+    pub fn remember(termios: libc::termios) {
+        // SAFETY: written only here, before `SET` publishes it and before any handler runs.
+        unsafe { (*std::ptr::addr_of_mut!(SAVED)).write(termios) };
+        SET.store(true, Ordering::SeqCst);
+    }
+
+    pub fn forget() {
+        SET.store(false, Ordering::SeqCst);
+    }
+
+    /// Puts the terminal back, then dies of the signal as bckeys would have.
+    pub extern "C" fn and_die(signal: libc::c_int) {
+        // SAFETY: tcsetattr, signal and raise are async-signal-safe; SAVED was written before
+        // SET was set.
+        unsafe {
+            if SET.load(Ordering::SeqCst) {
+                libc::tcsetattr(0, libc::TCSANOW, (*std::ptr::addr_of!(SAVED)).as_ptr());
+            }
+            libc::signal(signal, libc::SIG_DFL);
+            libc::raise(signal);
+        }
+    }
 }
 
 impl EchoOff {
@@ -72,27 +104,22 @@ impl EchoOff {
         #[cfg(unix)]
         {
             use std::io::IsTerminal;
-            let mut off = EchoOff { saved: None, handlers: Vec::new() };
+            let mut off = EchoOff { saved: None, previous: Vec::new() };
             if !std::io::stdin().is_terminal() {
                 return off;
             }
-            // SAFETY: termios is plain data; tcgetattr fills it for a terminal fd.
+            // SAFETY: termios and sigaction are plain data, filled by the calls below.
             let mut saved: libc::termios = unsafe { std::mem::zeroed() };
             if unsafe { libc::tcgetattr(0, &mut saved) } != 0 {
                 return off;
             }
+            restore::remember(saved);
             for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
-                let restore = saved;
-                // SAFETY: the handler calls only async-signal-safe functions (tcsetattr, and
-                // signal-hook's emulation of the default action).
-                let id = unsafe {
-                    signal_hook::low_level::register(signal, move || {
-                        libc::tcsetattr(0, libc::TCSANOW, &restore);
-                        let _ = signal_hook::low_level::emulate_default_handler(signal);
-                    })
-                };
-                if let Ok(id) = id {
-                    off.handlers.push(id);
+                let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
+                action.sa_sigaction = restore::and_die as extern "C" fn(libc::c_int) as libc::sighandler_t;
+                let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
+                if unsafe { libc::sigaction(signal, &action, &mut old) } == 0 {
+                    off.previous.push((signal, old));
                 }
             }
             let mut quiet = saved;
@@ -117,9 +144,13 @@ impl Drop for EchoOff {
                     libc::tcsetattr(0, libc::TCSANOW, &saved);
                 }
             }
-            for id in self.handlers.drain(..) {
-                signal_hook::low_level::unregister(id);
+            for (signal, old) in self.previous.drain(..) {
+                // SAFETY: puts back the action that was there before.
+                unsafe {
+                    libc::sigaction(signal, &old, std::ptr::null_mut());
+                }
             }
+            restore::forget();
         }
     }
 }

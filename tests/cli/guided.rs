@@ -454,6 +454,31 @@ fn a_paste_bckeys_gives_up_on_is_drained_not_read_line_by_line() {
 }
 
 #[test]
+fn the_echo_is_off_only_while_pasting_and_comes_back_when_ctrl_c_ends_bckeys() {
+    let (repo, sandbox) = setup();
+    let mut person = up_to_the_credentials_prompt(&repo, &sandbox, true);
+    let deadline = Instant::now() + PATIENCE;
+    while person.session.get_process().get_echo().unwrap() {
+        assert!(Instant::now() < deadline, "the echo stays on at the paste prompt");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    person.session.send(expectrl::ControlCode::EndOfText).unwrap();
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        person.pump();
+        if let Ok(WaitStatus::Signaled(_, signal, _)) = person.session.get_process().status() {
+            assert_eq!(signal, expectrl::process::unix::Signal::SIGINT);
+            break;
+        }
+        assert!(Instant::now() < deadline, "Ctrl-C did not end bckeys:\n{}", person.screen());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(person.session.get_process().get_echo().unwrap(), "the echo is back on after Ctrl-C");
+    // Killed, it leaves its lock, which the next run takes over (its process is gone).
+    assert!(!repo.path(STATE).exists() && !repo.path("secrets").exists());
+}
+
+#[test]
 fn anything_but_yes_at_the_confirmation_cancels() {
     for answer in ["y", "YES", "no", ""] {
         let (repo, sandbox) = setup();
