@@ -68,6 +68,11 @@ pub fn parse(text: &str, source_name: &str, api_base: &str) -> Result<Issued, Cr
         let Some((key, value)) = line.split_once(':') else {
             return Err(err(Some(index + 1), "this line is not `KEY: value`".into()));
         };
+        // Values are shown (names, client IDs) and recorded: none may steer a terminal. The
+        // value itself is not quoted: it may be a secret.
+        if line.chars().any(crate::text::is_unsafe) {
+            return Err(err(Some(index + 1), "this line holds a control character".into()));
+        }
         let key = key.split_whitespace().collect::<Vec<_>>().join(" ").to_ascii_uppercase();
         let key = match key.as_str() {
             "ACCESS TOKEN" | "CLIENT ID" | "CLIENT SECRET" | "API PATH" => key,
@@ -132,7 +137,7 @@ pub fn parse(text: &str, source_name: &str, api_base: &str) -> Result<Issued, Cr
 }
 
 /// Whether `api_path` is exactly the API path of `target`, under BigCommerce's API or `api_base`.
-fn is_api_path(api_path: &str, target: &ApiTarget, api_base: &str) -> bool {
+pub fn is_api_path(api_path: &str, target: &ApiTarget, api_base: &str) -> bool {
     let bases = [BIGCOMMERCE_API, api_base.trim_end_matches('/')];
     bases.iter().any(|base| match target {
         ApiTarget::Store(hash) => {
@@ -219,6 +224,15 @@ mod tests {
             assert!(e.message.contains("bckeys uses no other"), "{e}");
         }
         assert!(with("http://127.0.0.1:9/stores/abc123/v3/", "http://127.0.0.1:9").is_ok());
+    }
+
+    #[test]
+    fn control_characters_are_refused_without_quoting_the_line() {
+        let text = "ACCESS TOKEN: secret-tok\nCLIENT ID: cid\u{1b}]0;x\u{7}\nAPI PATH: https://api.bigcommerce.com/stores/abc/v3/\n";
+        let e = parse(text, "f", BIGCOMMERCE_API).unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert!(e.message.contains("control character") && !e.to_string().contains("cid"), "{e}");
+        assert!(parse("ACCESS TOKEN: tok\u{202e}en\n", "f", BIGCOMMERCE_API).is_err());
     }
 
     #[test]

@@ -56,7 +56,13 @@ impl Lock {
                     let mut parts = text.split_whitespace();
                     let pid: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
                     let owner_host = parts.next().unwrap_or("").to_owned();
-                    if owner_host == host() && !alive(pid) {
+                    // A lock with no owner in it is one whose creator died before writing it, once
+                    // it is older than the moment between the two.
+                    let unwritten = text.trim().is_empty()
+                        && std::fs::metadata(&path)
+                            .and_then(|m| m.modified())
+                            .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > std::time::Duration::from_secs(5)));
+                    if unwritten || (owner_host == host() && !alive(pid)) {
                         // The owner died (killed, crashed): its lock is stale.
                         let _ = std::fs::remove_file(&path);
                         continue;

@@ -242,7 +242,10 @@ impl State {
         }
         // Values reach the terminal in plans and reports: none may steer it.
         if let Some((path, shown)) = crate::config::locate::control_characters(text).into_iter().next() {
-            return Err(invalid(locs().value(&path), format!("`{}` holds a control character ({shown})", path.join("."))));
+            return Err(invalid(
+                locs().value(&path),
+                format!("`{}` holds a control character ({shown})", path.join(".")),
+            ));
         }
         if state.version != STATE_VERSION {
             return Err(invalid(

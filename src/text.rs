@@ -1,6 +1,16 @@
 //! Text from outside (configuration values, names in credentials files, what BigCommerce answers)
 //! made safe for a terminal: control characters are shown escaped, so an answer can't move the
-//! cursor, clear the screen, retitle the window or hide a line behind another.
+//! cursor, clear the screen, retitle the window or hide a line behind another; so are the
+//! invisible Unicode characters that reorder or hide text (bidirectional overrides and isolates,
+//! zero-width characters, line and paragraph separators).
+
+/// Whether a character must not reach a terminal as it is.
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{61c}' | '\u{180e}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}'
+            | '\u{2060}'..='\u{2069}' | '\u{feff}')
+}
 
 use std::borrow::Cow;
 
@@ -16,13 +26,13 @@ pub fn escape_terminal(text: &str) -> Cow<'_, str> {
 }
 
 fn escape(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
-    if !text.chars().any(|c| c.is_control() && !keep(c)) {
+    if !text.chars().any(|c| is_unsafe(c) && !keep(c)) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
         match c {
-            c if !c.is_control() || keep(c) => out.push(c),
+            c if !is_unsafe(c) || keep(c) => out.push(c),
             '\r' => out.push_str("\\r"),
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
@@ -42,5 +52,6 @@ mod tests {
         assert_eq!(escape_controls("erp-sync"), "erp-sync");
         assert_eq!(escape_controls("a\u{1b}[2Jb\r\n\u{7}\u{9b}"), "a\\x1b[2Jb\\r\\n\\x07\\x9b");
         assert_eq!(escape_terminal("line one\n\tline \u{1b}]0;title\u{7}"), "line one\n\tline \\x1b]0;title\\x07");
+        assert_eq!(escape_controls("abc\u{202e}fed\u{200b}"), "abc\\u{202e}fed\\u{200b}");
     }
 }

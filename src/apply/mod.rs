@@ -415,7 +415,8 @@ impl Applier<'_> {
 
     fn release(&self, address: &Address) {
         let path = self.captured_path(address);
-        if std::fs::remove_file(&path).is_ok() {
+        // Never a removal through a link that leads out of the repository.
+        if crate::fsutil::refuse_links(&self.config.dir, &path).is_ok() && std::fs::remove_file(&path).is_ok() {
             // Leave no empty directories behind either: an aborted apply leaves the tree as it was.
             let mut dir = path.parent();
             while let Some(d) = dir.filter(|d| d.starts_with(self.config.dir.join("secrets"))) {
@@ -431,26 +432,34 @@ impl Applier<'_> {
     /// so that the new one can be recorded while the old one waits for deletion. The credential
     /// is copied first and the state saved second: a crash between leaves only a spare file.
     fn retire(&mut self, address: &Address) -> Result<(), Error> {
-        let Some(mut resource) = self.state.resources.remove(address) else { return Ok(()) };
+        let Some(mut resource) = self.state.resources.get(address).cloned() else { return Ok(()) };
+        // The new credential goes where this one is: a link there is refused before anything
+        // moves, and the old file is copied only once it is proven to be the recorded one.
+        let current = address.secret_path();
+        crate::fsutil::refuse_links(&self.config.dir, &self.config.dir.join(&current)).map_err(|error| Error::Io {
+            what: "cannot write",
+            path: current,
+            error,
+        })?;
         let secret = match &mut resource {
             Resource::StoreApiAccount(r) | Resource::AccountApiAccount(r) => Some(&mut r.secret),
             Resource::StorefrontToken(t) => Some(&mut t.secret),
             Resource::Webhook(_) => None,
         };
         if let Some(secret) = secret {
-            let from = self.config.dir.join(&secret.file);
             let to_rel = address.retiring_secret_path();
-            match crate::fsutil::read_bounded(&from, crate::fsutil::MAX_SECRET) {
+            match vault::read_recorded(&self.config.dir, secret, address) {
                 Ok(bytes) => {
                     crate::fsutil::write_inside(&self.config.dir, &self.config.dir.join(&to_rel), &bytes, true)
                         .map_err(|error| Error::Io { what: "cannot write", path: to_rel.clone(), error })?
                 }
                 // A lost file is already a finding of its own; the record still moves aside.
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(error) => return Err(Error::Io { what: "cannot read", path: from, error }),
+                Err(vault::OpenError::Missing { .. }) => {}
+                Err(e) => return Err(e.into()),
             }
             secret.file = to_rel;
         }
+        self.state.resources.remove(address);
         self.state.retiring.insert(address.clone(), resource);
         self.state.save(&self.state_path)?;
         Ok(())
@@ -577,7 +586,10 @@ impl Applier<'_> {
             self.state.resources.remove(address);
         }
         self.state.save(&self.state_path)?;
-        let _ = std::fs::remove_file(self.config.dir.join(file));
+        let path = self.config.dir.join(file);
+        if crate::fsutil::refuse_links(&self.config.dir, &path).is_ok() {
+            let _ = std::fs::remove_file(path);
+        }
         Ok(())
     }
 

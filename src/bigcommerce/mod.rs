@@ -1,7 +1,7 @@
 //! BigCommerce's API: the only user of reqwest. Requests, pacing by rate-limit headers, retries,
 //! and the probe table.
 
-mod client;
+pub(crate) mod client;
 pub mod pacing;
 pub mod panel;
 pub mod probes;

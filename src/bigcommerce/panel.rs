@@ -17,8 +17,7 @@ impl Panel {
     /// asked: a real API base is never sent a request that is not in the plan.
     pub async fn detect(api_base: &str) -> Option<Panel> {
         let base = api_base.trim_end_matches('/').to_owned();
-        let host = base.split("://").nth(1)?.split('/').next()?;
-        if !(host.starts_with("127.") || host.starts_with("localhost") || host.starts_with("[::1]")) {
+        if !crate::bigcommerce::client::is_local(&base) {
             return None;
         }
         let http = reqwest::Client::builder()
@@ -41,10 +40,16 @@ impl Panel {
             .await
             .map_err(|e| e.to_string())?;
         let status = response.status();
-        let text = response.text().await.map_err(|e| e.to_string())?;
-        if text.len() as u64 > crate::fsutil::MAX_SMALL {
-            return Err("the simulated control panel's answer is too large".into());
+        let mut bytes = Vec::new();
+        let mut response = response;
+        while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
+            if (bytes.len() + chunk.len()) as u64 > crate::fsutil::MAX_SMALL {
+                return Err("the simulated control panel's answer is too large".into());
+            }
+            bytes.extend_from_slice(&chunk);
         }
+        let text =
+            String::from_utf8(bytes).map_err(|_| "the simulated control panel's answer is not text".to_owned())?;
         if status.is_success() {
             Ok(text)
         } else {
@@ -54,6 +59,9 @@ impl Panel {
 
     /// Deletes an API account as a person would.
     pub async fn delete(&self, client_id: &str) -> Result<(), String> {
+        if !client_id.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err("the client ID is not one the simulated control panel issues".into());
+        }
         let url = format!("{}/__sandbox/api-accounts/{client_id}", self.base);
         let status = self.http.delete(url).send().await.map_err(|e| e.to_string())?.status();
         if status.is_success() || status.as_u16() == 404 {

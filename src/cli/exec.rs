@@ -149,6 +149,8 @@ mod signals {
 
     pub struct Forwarder {
         child: Arc<AtomicI32>,
+        /// A signal that came before the child existed, sent to it as soon as it does.
+        pending: Arc<AtomicI32>,
         handle: signal_hook::iterator::Handle,
         thread: Option<std::thread::JoinHandle<()>>,
     }
@@ -158,12 +160,17 @@ mod signals {
             let mut signals = SignalsInfo::<WithOrigin>::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT]).ok()?;
             let handle = signals.handle();
             let child = Arc::new(AtomicI32::new(0));
-            let target = child.clone();
+            let pending = Arc::new(AtomicI32::new(0));
+            let (target, early) = (child.clone(), pending.clone());
             let thread = std::thread::spawn(move || {
                 for origin in signals.forever() {
-                    let from_terminal = matches!(origin.cause, Cause::Kernel);
+                    if matches!(origin.cause, Cause::Kernel) {
+                        // From the terminal: the child, in the same foreground group, has it.
+                        continue;
+                    }
+                    early.store(origin.signal, Ordering::SeqCst);
                     let pid = target.load(Ordering::SeqCst);
-                    if pid > 0 && !from_terminal {
+                    if pid > 0 && early.swap(0, Ordering::SeqCst) != 0 {
                         // SAFETY: kill(2) with a pid this process spawned and has not reaped.
                         unsafe {
                             libc::kill(pid, origin.signal);
@@ -171,11 +178,20 @@ mod signals {
                     }
                 }
             });
-            Some(Forwarder { child, handle, thread: Some(thread) })
+            Some(Forwarder { child, pending, handle, thread: Some(thread) })
         }
 
+        /// From now on signals go to `pid` (0: to nobody); one that came before is sent now.
         pub fn forward_to(&self, pid: u32) {
-            self.child.store(i32::try_from(pid).unwrap_or(0), Ordering::SeqCst);
+            let pid = i32::try_from(pid).unwrap_or(0);
+            self.child.store(pid, Ordering::SeqCst);
+            let early = self.pending.swap(0, Ordering::SeqCst);
+            if pid > 0 && early != 0 {
+                // SAFETY: as above.
+                unsafe {
+                    libc::kill(pid, early);
+                }
+            }
         }
     }
 

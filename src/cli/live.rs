@@ -28,7 +28,8 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, Error> {
 
 pub fn client(global: &Global) -> Result<Arc<Client>, Error> {
     let mut settings = Settings::new(&global.api_base, Duration::from_secs(global.timeout.max(1)));
-    settings.deadline = Some(std::time::Instant::now() + Duration::from_secs(global.deadline));
+    // A deadline too far to represent is no deadline.
+    settings.deadline = std::time::Instant::now().checked_add(Duration::from_secs(global.deadline));
     Ok(Arc::new(Client::new(settings)?))
 }
 

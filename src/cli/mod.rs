@@ -106,20 +106,41 @@ pub enum Outcome {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
     let ui = Ui::new();
-    init_logging(cli.global.verbose);
-    let code = match run(cli, &ui) {
+    let code = match Cli::try_parse() {
+        Ok(cli) => {
+            init_logging(cli.global.verbose);
+            run_reported(cli, &ui)
+        }
+        // --help and --version are output like any other, and their write can fail too.
+        Err(e) if !e.use_stderr() => {
+            ui.out(&e.render().to_string());
+            0
+        }
+        // A usage error is an error: exit 1, never 2 (which says that changes were found).
+        Err(e) => {
+            ui.prompt(&e.render().to_string());
+            1
+        }
+    };
+    finish(&ui, code)
+}
+
+fn run_reported(cli: Cli, ui: &Ui) -> u8 {
+    match run(cli, ui) {
         Ok(Outcome::Done) => 0,
         Ok(Outcome::Changes) => 2,
         Ok(Outcome::Incomplete) => 1,
         Ok(Outcome::GuidedLeft) => 3,
         Ok(Outcome::Exit(code)) => code,
         Err(e) => {
-            report(&ui, &e);
+            report(ui, &e);
             1
         }
-    };
+    }
+}
+
+fn finish(ui: &Ui, code: u8) -> ExitCode {
     // Output that could not be written is a failure, whatever the command concluded: a plan
     // cut short must not pass for a whole one. A closed pipe (`bckeys plan | head`) ends
     // quietly, as it does for ripgrep, but not with 0.

@@ -174,6 +174,20 @@ pub(super) fn open(text: &str, global: &Global, ui: &Ui, command: &str) -> Resul
     })?;
 
     let credential = vault::open_recorded(&config.dir, secret, &address, &identities)?;
+    // What a script is pointed at is checked again: a path recorded against another API base
+    // (a sandbox, or an older bckeys) must not send its token there.
+    if let Some(path) = &credential.api_path {
+        let target = crate::credentials::target_of(path);
+        if !target.is_some_and(|t| crate::credentials::is_api_path(path, &t, &global.api_base)) {
+            return Err(Error::Refused {
+                message: format!(
+                    "the API path recorded for `{address}` is not BigCommerce's ({}/stores/{{store_hash}}/v3/ or .../accounts/{{account_uuid}}/graphql) nor under --api-base",
+                    crate::credentials::BIGCOMMERCE_API
+                ),
+                hint: "a credential recorded against a sandbox is handed out only with that sandbox as --api-base (BCKEYS_API_BASE); otherwise import it again".into(),
+            });
+        }
+    }
     Ok(Opened {
         kind,
         store_hash: credential.store_hash.clone().or(store_hash),

@@ -185,7 +185,7 @@ impl MarkedEventReceiver for Builder {
 /// escaped. Walked only when the text could hold one (a raw control character, or a backslash
 /// escape in a quoted string), so a plain document costs one scan.
 pub fn control_characters(text: &str) -> Vec<(Vec<String>, String)> {
-    if !text.chars().any(|c| (c.is_control() && c != '\n' && c != '\r' && c != '\t') || c == '\\') {
+    if !text.chars().any(|c| (crate::text::is_unsafe(c) && c != '\n' && c != '\r' && c != '\t') || c == '\\') {
         return Vec::new();
     }
     let Ok(value) = serde_yaml::from_str::<serde_yaml::Value>(text) else { return Vec::new() };
@@ -195,7 +195,7 @@ pub fn control_characters(text: &str) -> Vec<(Vec<String>, String)> {
 
     fn walk(value: &serde_yaml::Value, path: &mut Vec<String>, found: &mut Vec<(Vec<String>, String)>) {
         match value {
-            serde_yaml::Value::String(s) if s.chars().any(char::is_control) => {
+            serde_yaml::Value::String(s) if s.chars().any(crate::text::is_unsafe) => {
                 found.push((path.clone(), crate::text::escape_controls(s).into_owned()));
             }
             serde_yaml::Value::Sequence(items) => {
@@ -211,6 +211,12 @@ pub fn control_characters(text: &str) -> Vec<(Vec<String>, String)> {
                         serde_yaml::Value::String(s) => s.clone(),
                         other => serde_yaml::to_string(other).unwrap_or_default().trim().to_owned(),
                     };
+                    if key.chars().any(crate::text::is_unsafe) {
+                        // Named by its parent: the key itself can't be shown as it is.
+                        let shown = crate::text::escape_controls(&key).into_owned();
+                        found.push((path.clone(), format!("in the key `{shown}`")));
+                        continue;
+                    }
                     path.push(key);
                     walk(v, path, found);
                     path.pop();
@@ -226,6 +232,15 @@ mod tests {
     use super::*;
 
     const DOC: &str = "version: 1\nstores:\n  prod:\n    store_hash: abc\n    list:\n      - a\n      - b: 1\n";
+
+    #[test]
+    fn control_characters_are_found_in_values_and_keys() {
+        let found = control_characters("a:\n  b: \"x\\e[2J\"\n  \"k\\u202e\": 1\nc: plain\n");
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[0], (vec!["a".to_owned(), "b".to_owned()], "x\\x1b[2J".to_owned()));
+        assert_eq!(found[1].0, vec!["a".to_owned()]);
+        assert!(control_characters("a: b\n").is_empty());
+    }
 
     #[test]
     fn keys_and_values_are_located() {

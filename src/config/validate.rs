@@ -298,7 +298,8 @@ impl Validator<'_> {
                         _ => format!("can't be read: {e}"),
                     };
                     let hint = if outside {
-                        "move the file into the repository, next to the configuration, and name it relative to it".to_owned()
+                        "move the file into the repository, next to the configuration, and name it relative to it"
+                            .to_owned()
                     } else {
                         format!("the path is relative to the configuration's directory ({})", dir.display())
                     };

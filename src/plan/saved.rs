@@ -66,8 +66,13 @@ pub fn load(path: &Path) -> Result<Plan, SavedPlanError> {
 
 /// Reads a saved plan's bytes; `path` names it in errors.
 pub fn parse(path: &Path, text: &[u8]) -> Result<Plan, SavedPlanError> {
-    let saved: SavedPlan = serde_json::from_slice(text)
-        .map_err(|e| SavedPlanError::Invalid { path: path.to_path_buf(), reason: e.to_string() })?;
+    let invalid = |reason: String| SavedPlanError::Invalid { path: path.to_path_buf(), reason };
+    let value: serde_json::Value = serde_json::from_slice(text).map_err(|e| invalid(e.to_string()))?;
+    // Its texts are shown before apply carries it out: none may steer the terminal.
+    if holds_unsafe(&value) {
+        return Err(invalid("it holds a control character".into()));
+    }
+    let saved: SavedPlan = serde_json::from_value(value).map_err(|e| invalid(e.to_string()))?;
     if saved.kind != KIND || saved.format_version != crate::render::FORMAT_VERSION {
         return Err(SavedPlanError::Invalid {
             path: path.to_path_buf(),
@@ -80,6 +85,17 @@ pub fn parse(path: &Path, text: &[u8]) -> Result<Plan, SavedPlanError> {
         config_sha256: saved.config_sha256,
         actions: saved.actions,
     })
+}
+
+fn holds_unsafe(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::String(s) => s.chars().any(|c| c != '\n' && crate::text::is_unsafe(c)),
+        serde_json::Value::Array(items) => items.iter().any(holds_unsafe),
+        serde_json::Value::Object(map) => {
+            map.iter().any(|(k, v)| k.chars().any(crate::text::is_unsafe) || holds_unsafe(v))
+        }
+        _ => false,
+    }
 }
 
 /// Refuses a saved plan computed from another state or configuration.

@@ -90,3 +90,9 @@ fn oversized_files_are_refused_not_read() {
     repo.write("bckeys.yaml", &huge.repeat(10));
     repo.bckeys().arg("validate").assert().code(1).stderr(predicate::str::contains("larger than 64 MiB"));
 }
+
+#[test]
+fn a_deadline_too_far_to_represent_is_no_deadline_not_a_panic() {
+    let repo = recorded();
+    repo.bckeys().args(["--deadline", "18446744073709551615", "plan", "--refresh=false"]).assert().code(0);
+}

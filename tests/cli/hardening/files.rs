@@ -139,3 +139,31 @@ fn a_fifo_or_a_device_where_bckeys_reads_is_an_error_not_a_hang() {
         .stderr(predicate::str::contains("FIFO"));
     assert!(started.elapsed() < Duration::from_secs(30));
 }
+
+#[cfg(unix)]
+#[test]
+fn a_replacement_never_copies_a_linked_secret_file_into_the_repository() {
+    use crate::live::Sandbox;
+    let sandbox = Sandbox::start("stores: {abc123def4: {}}\n");
+    let repo = Repo::new();
+    repo.write_config(CONFIG);
+    repo.write("old.txt", &sandbox.create_account("erp-sync", &["store_v2_products_read_only"]));
+    repo.bckeys_on(&sandbox.url).args(["import", ADDRESS, "--credentials", "old.txt"]).assert().success();
+    // The scopes change (a replacement), and the recorded file is now a link to a file elsewhere.
+    repo.write_config(&CONFIG.replace("products: read-only", "products: modify"));
+    repo.write("new.txt", &sandbox.create_account("erp-sync", &["store_v2_products"]));
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("victim.txt"), "AGE-SECRET-KEY-1VICTIM\n").unwrap();
+    let file = repo.path("secrets/store/production/erp-sync.age");
+    std::fs::remove_file(&file).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("victim.txt"), &file).unwrap();
+    let state = repo.read("bckeys.state.yaml");
+    repo.bckeys_on(&sandbox.url)
+        .args(["apply", "--auto-approve", "--non-interactive", "--refresh=false"])
+        .args(["--credentials", &format!("{ADDRESS}=new.txt")])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("erp-sync.age is a symbolic link"));
+    assert!(!repo.path("secrets/store/production/erp-sync.retiring.age").exists(), "nothing copied");
+    assert_eq!(repo.read("bckeys.state.yaml"), state, "the state is as it was");
+}

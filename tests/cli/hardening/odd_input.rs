@@ -53,13 +53,9 @@ fn control_characters_in_the_state_are_refused_with_their_place() {
     let state = repo.read("bckeys.state.yaml");
     let line = state.lines().position(|l| l.contains("name: erp-sync")).unwrap() + 1;
     repo.write("bckeys.state.yaml", &state.replace("name: erp-sync", "name: \"erp-sync\\e[2J\""));
-    repo.bckeys()
-        .args(["plan", "--refresh=false"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains(format!(
-            "bckeys.state.yaml:{line}:11: `resources.{ADDRESS}.name` holds a control character (erp-sync\\x1b[2J)"
-        )));
+    repo.bckeys().args(["plan", "--refresh=false"]).assert().code(1).stderr(predicate::str::contains(format!(
+        "bckeys.state.yaml:{line}:11: `resources.{ADDRESS}.name` holds a control character (erp-sync\\x1b[2J)"
+    )));
 }
 
 #[test]
@@ -110,4 +106,20 @@ fn an_api_base_that_answers_like_a_sandbox_is_not_trusted_as_one() {
         .code(3)
         .stdout(predicate::str::contains("a person must create it in the control panel"));
     assert!(hostile.seen().iter().all(|r| !r.target.starts_with("/__sandbox")), "{:?}", hostile.seen());
+}
+
+#[test]
+fn a_saved_plan_with_control_characters_is_refused() {
+    let repo = Repo::new();
+    repo.write_config(CONFIG);
+    repo.bckeys().args(["plan", "--refresh=false", "--out", "plan.json"]).assert().success();
+    let plan = repo.read("plan.json");
+    let reason = plan.find("\"reason\": \"").unwrap() + 11;
+    repo.write("plan.json", &format!("{}\\u001b]0;owned\\u0007{}", &plan[..reason], &plan[reason..]));
+    repo.bckeys()
+        .args(["apply", "plan.json", "--non-interactive", "--auto-approve"])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains("plan.json is not a bckeys saved plan: it holds a control character"));
 }

@@ -80,3 +80,23 @@ fn apply_refuses_pasted_credentials_whose_api_path_points_elsewhere() {
         .stdout(predicate::str::contains("the API PATH is neither"));
     assert!(!repo.path("bckeys.state.yaml").exists());
 }
+
+#[test]
+fn reveal_and_exec_hand_out_an_api_path_only_under_bigcommerce_or_the_api_base() {
+    let sandbox = crate::live::Sandbox::start("stores: {abc123def4: {}}\n");
+    let repo = Repo::new();
+    repo.write_config(CONFIG);
+    repo.write("creds.txt", &sandbox.create_account("erp-sync", &["store_v2_products_read_only"]));
+    repo.bckeys_on(&sandbox.url).args(["import", ADDRESS, "--credentials", "creds.txt"]).assert().success();
+    repo.bckeys_on(&sandbox.url).args(["reveal", ADDRESS]).assert().success();
+    // Against BigCommerce, the sandbox's API path would point a script (and its token) at it.
+    for args in [&["reveal", ADDRESS][..], &["exec", ADDRESS, "--", "true"]] {
+        repo.bckeys()
+            .env("BCKEYS_IDENTITY_FILE", &repo.identity)
+            .args(args)
+            .assert()
+            .code(1)
+            .stdout("")
+            .stderr(predicate::str::contains(format!("the API path recorded for `{ADDRESS}` is not BigCommerce's")));
+    }
+}

@@ -43,3 +43,29 @@ fn a_closed_pipe_ends_quietly_but_never_with_0() {
     assert_eq!(status.code(), Some(1), "{stderr}");
     assert_eq!(stderr, "", "a closed pipe is not worth a message");
 }
+
+#[test]
+fn a_usage_error_exits_1_never_the_2_of_found_changes() {
+    let repo = recorded();
+    for args in [&["drift", "--bogus"][..], &["plan", "--detailed-exitcode", "--timeout", "abc"], &["nonsense"]] {
+        let out = repo.bckeys().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("error:"), "{args:?}");
+    }
+    repo.bckeys().arg("--help").assert().code(0).stdout(predicates::str::contains("Usage: bckeys"));
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn help_and_version_that_can_not_be_written_exit_1() {
+    for arg in ["--help", "--version"] {
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+        let status = std::process::Command::new(assert_cmd::cargo::cargo_bin("bckeys"))
+            .arg(arg)
+            .stdout(full)
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(1), "{arg}");
+    }
+}
