@@ -205,8 +205,26 @@ impl Drop for SandboxProcess {
     }
 }
 
+/// Whether the `age` tool is here. Under CI (`CI` set) it must be: a test that would check
+/// interoperability fails rather than skip silently.
 pub fn age_available() -> bool {
-    std::process::Command::new("age").arg("--version").output().is_ok_and(|o| o.status.success())
+    let here = std::process::Command::new("age").arg("--version").output().is_ok_and(|o| o.status.success());
+    required(here, "the `age` command (Debian's `age` package), to check interoperability")
+}
+
+/// A path under ../shared (BigCommerce's specs and facts), when it is there; under CI it must be.
+#[allow(dead_code)]
+pub fn shared(relative: &str) -> Option<PathBuf> {
+    let path = manifest_dir().join("../shared").join(relative);
+    required(path.exists(), &format!("{}", path.display())).then_some(path)
+}
+
+fn required(here: bool, what: &str) -> bool {
+    if !here {
+        assert!(std::env::var_os("CI").is_none(), "{what} is required under CI, and is missing");
+        eprintln!("SKIPPED: {what} is missing");
+    }
+    here
 }
 
 #[allow(dead_code)]

@@ -1,7 +1,7 @@
 //! Every request bckeys sends exists, with its method, in BigCommerce's official OpenAPI specs
 //! (../shared/bigcommerce-openapi/). When that folder is absent the test says why it skipped.
 
-use crate::common::manifest_dir;
+use crate::common::shared;
 
 /// Does `template` (such as `/channels/{channel_id}/listings`) match `path` (`/channels/1/listings`)?
 fn matches(template: &str, path: &str) -> bool {
@@ -11,11 +11,7 @@ fn matches(template: &str, path: &str) -> bool {
 
 #[test]
 fn every_request_is_in_the_official_specs() {
-    let specs = manifest_dir().join("../shared/bigcommerce-openapi");
-    if !specs.is_dir() {
-        eprintln!("SKIPPED: {} is absent, so requests can't be checked against the official specs", specs.display());
-        return;
-    }
+    let Some(specs) = shared("bigcommerce-openapi") else { return };
     let requests = bckeys::bigcommerce::probes::rest_requests();
     assert!(requests.len() > 10);
     for (method, path, file) in requests {
@@ -136,14 +132,7 @@ fn every_request_body_matches_the_official_schemas() {
     use bckeys::bigcommerce::resources::{token_path, HookRequest, TokenRequest};
     use bckeys::config::{AccessScope, TokenType};
 
-    let specs = manifest_dir().join("../shared/bigcommerce-openapi");
-    if !specs.is_dir() {
-        eprintln!(
-            "SKIPPED: {} is absent, so request bodies can't be checked against the official schemas",
-            specs.display()
-        );
-        return;
-    }
+    let Some(specs) = shared("bigcommerce-openapi") else { return };
     let load = |file: &str| -> serde_yaml::Value {
         serde_yaml::from_str(&std::fs::read_to_string(specs.join(file)).unwrap()).unwrap()
     };

@@ -1,6 +1,6 @@
 //! `bckeys scopes` and the catalogue against BigCommerce's facts in ../shared/scopes.yaml.
 
-use crate::common::manifest_dir;
+use crate::common::shared;
 
 fn run(args: &[&str]) -> String {
     let out = assert_cmd::Command::cargo_bin("bckeys").unwrap().env("NO_COLOR", "1").args(args).output().unwrap();
@@ -33,11 +33,8 @@ fn json_is_versioned_and_complete() {
 /// levels, parameters and multi-select families.
 #[test]
 fn catalogue_matches_the_shared_scope_facts() {
-    let path = manifest_dir().join("../shared/scopes.yaml");
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        eprintln!("SKIPPED: {} is absent, so the catalogue can't be compared with it", path.display());
-        return;
-    };
+    let Some(path) = shared("scopes.yaml") else { return };
+    let text = std::fs::read_to_string(&path).unwrap();
     let doc: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
     let shared = doc["families"].as_sequence().unwrap();
     assert_eq!(shared.len(), bckeys::scopes::FAMILIES.len());
