@@ -5,6 +5,11 @@
 //! rendering turns each result into text, JSON or Markdown. The CLI layer (`cli`) parses
 //! arguments and calls the core; the core never prints.
 
+pub use bckeys_catalogue::{scopes, suggest};
+/// The local BigCommerce API the tests and `bckeys demo` run against: a crate of its own, which
+/// uses the scope catalogue and nothing else of bckeys.
+pub use bckeys_sandbox as sandbox;
+
 pub mod address;
 pub mod apply;
 pub mod bigcommerce;
@@ -20,11 +25,8 @@ pub mod observe;
 pub mod plan;
 pub mod refresh;
 pub mod render;
-pub mod sandbox;
 pub mod scope_set;
-pub mod scopes;
 pub mod state;
-pub mod suggest;
 pub mod text;
 pub mod ui;
 pub mod vault;

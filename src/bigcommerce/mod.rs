@@ -4,7 +4,9 @@
 pub(crate) mod client;
 pub mod pacing;
 pub mod panel;
-pub mod probes;
 pub mod resources;
+
+/// The probe table lives with the scope catalogue: both are data the sandbox shares.
+pub use bckeys_catalogue::probes;
 
 pub use client::{ApiError, Client, Counters, Settings, StoreRequest, Verdict};

@@ -1,12 +1,12 @@
 //! What the control panel lets a person create, and what a token's OAuth parameters allow.
 //!
-//! Scope rules come from `crate::scopes` so that the sandbox and the rest of bckeys never disagree
+//! Scope rules come from `bckeys_catalogue::scopes` so that the sandbox and the rest of bckeys never disagree
 //! on what a parameter means: a read route of a family accepts any of its levels, a write needs
 //! the family's `modify` level.
 
 use std::collections::BTreeSet;
 
-use crate::scopes::{self, FamilyKind};
+use bckeys_catalogue::scopes::{self, FamilyKind};
 
 /// BigCommerce allows at most this many store-level API accounts per store.
 pub const MAX_STORE_ACCOUNTS: usize = 50;

@@ -83,8 +83,7 @@ impl Seed {
 
     /// Reads and parses a seed file.
     pub fn load(path: &Path) -> Result<Seed, String> {
-        let text = crate::fsutil::read_text_bounded(path, crate::fsutil::MAX_DOCUMENT)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let text = read_bounded(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         Seed::from_yaml(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 
@@ -143,6 +142,22 @@ impl Seed {
         }
         Ok(())
     }
+}
+
+/// A seed file, refused when it is not a regular file (a FIFO would never end) or is far larger
+/// than any seed.
+fn read_bounded(path: &std::path::Path) -> std::io::Result<String> {
+    use std::io::Read;
+    const LIMIT: u64 = 64 << 20;
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "it is not a regular file"));
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)?.take(LIMIT + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > LIMIT {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "it is larger than 64 MiB"));
+    }
+    Ok(text)
 }
 
 #[cfg(test)]

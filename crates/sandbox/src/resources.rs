@@ -1,4 +1,4 @@
-//! The store resources bckeys probes: every route of `crate::bigcommerce::probes::PROBES`, with
+//! The store resources bckeys probes: every route of `bckeys_catalogue::probes::PROBES`, with
 //! a small answer in the shape its spec documents, and the writes those specs document on the
 //! same path.
 //!
@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use super::auth;
 use super::reply::{self, Dialect};
-use crate::bigcommerce::probes::{Probe, PROBES};
+use bckeys_catalogue::probes::{Probe, PROBES};
 
 /// The write methods each probed path has in its spec.
 static WRITES: &[(&str, &[&str])] = &[
