@@ -24,6 +24,7 @@ pub mod lock;
 pub mod observe;
 pub mod plan;
 pub mod refresh;
+pub mod rekey;
 pub mod render;
 pub mod scope_set;
 pub mod state;

@@ -612,31 +612,28 @@ impl Applier<'_> {
         }
     }
 
-    /// Re-encrypts one secret file to the configured recipients, after checking it against its
-    /// record; what a removed recipient could read is reported as `bckeys rekey` reports it.
+    /// Re-encrypts one secret file to the configured recipients, as `bckeys rekey` does (after
+    /// checking it against its record), and reports what a removed recipient could read.
     fn rekey(&mut self, address: &Address) -> Result<(), Error> {
-        let Some(resource) = self.state.resources.get_mut(address) else { return Ok(()) };
-        let secret = match resource {
-            Resource::StoreApiAccount(r) | Resource::AccountApiAccount(r) => &mut r.secret,
-            Resource::StorefrontToken(t) => &mut t.secret,
-            Resource::Webhook(w) => match &mut w.secret {
-                Some(s) => s,
-                None => return Ok(()),
-            },
+        let Some(secret) = self.state.resources.get(address).and_then(Resource::secret).cloned() else {
+            return Ok(());
         };
         let identities = self.identities.ok_or(crate::vault::IdentityError::Missing)?;
-        let bytes = vault::read_recorded(&self.config.dir, secret, address)?;
-        let plain = vault::decrypt(&secret.file, &bytes, identities)?;
-        let recipients = &self.config.encryption.recipients;
-        let path = self.config.dir.join(&secret.file);
-        let written =
-            vault::write_file(&self.config.dir, &path, &plain, recipients, self.config.encryption.armor, None)?;
-        let exposure = crate::exposure::exposure_of(secret, &vault::readers(recipients));
-        *secret = crate::state::SecretRecord::encrypted_to(secret.file.clone(), recipients, written.sha256);
+        let item =
+            crate::rekey::Outdated { section: crate::rekey::Section::Resources, address: address.clone(), secret };
+        let ready = crate::rekey::prepare(&self.config.dir, &item, identities)?;
+        let encryption = &self.config.encryption;
+        let done = crate::rekey::reencrypt(
+            &self.config.dir,
+            &mut self.state,
+            ready,
+            &encryption.recipients,
+            encryption.armor,
+        )?;
         self.state.save(&self.state_path)?;
         self.say(&format!("Re-encrypted {} to the configured recipients.\n", address));
         self.report.done.push(format!("rekeyed {address}"));
-        self.report.rekeyed.push(Rekeyed { address: address.clone(), exposure });
+        self.report.rekeyed.push(Rekeyed { address: address.clone(), exposure: done.exposure });
         Ok(())
     }
 }

@@ -7,6 +7,7 @@ mod exposure;
 mod json;
 mod markdown;
 mod paint;
+mod rekey;
 mod scopes;
 mod text;
 
@@ -14,6 +15,7 @@ pub use apply::apply;
 pub use drift::drift;
 pub use exposure::exposure;
 pub use paint::Paint;
+pub use rekey::{rekey, rekey_nothing};
 
 use crate::plan::Plan;
 
