@@ -23,6 +23,10 @@ pub enum Error {
     #[error(transparent)]
     Open(#[from] OpenError),
     #[error(transparent)]
+    Handout(#[from] crate::handout::HandoutError),
+    #[error(transparent)]
+    Unchecked(#[from] crate::refresh::Unchecked),
+    #[error(transparent)]
     Address(#[from] AddressError),
     #[error(transparent)]
     Api(#[from] ApiError),
@@ -44,6 +48,8 @@ impl Error {
             Error::Identity(e) => e.hint().map(str::to_owned),
             Error::Vault(e) => e.hint().map(str::to_owned),
             Error::Open(e) => e.hint(),
+            Error::Handout(e) => e.hint(),
+            Error::Unchecked(e) => Some(e.hint().to_owned()),
             Error::Address(e) => Some(e.hint().to_owned()),
             Error::Api(e) => e.hint().map(str::to_owned),
             Error::Credentials(e) => Some(e.hint().to_owned()),

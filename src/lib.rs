@@ -20,6 +20,7 @@ pub mod drift;
 pub mod error;
 pub mod exposure;
 pub mod fsutil;
+pub mod handout;
 pub mod lock;
 pub mod observe;
 pub mod plan;

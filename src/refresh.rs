@@ -59,6 +59,33 @@ pub fn scope_differences(
 /// Observations by address.
 pub type Observations = BTreeMap<Address, Observation>;
 
+/// Checks that could not be made: a plan made from them can't be trusted.
+#[derive(Debug, thiserror::Error)]
+#[error("could not check {} credential(s), so no plan can be trusted:\n  {}", .0.len(), .0.join("\n  "))]
+pub struct Unchecked(pub Vec<String>);
+
+impl Unchecked {
+    pub fn hint(&self) -> &'static str {
+        "fix the cause and plan again, or plan from the state alone with --refresh=false"
+    }
+}
+
+/// Refuses observations of which any check failed, naming each.
+pub fn refuse_failed(observations: &Observations) -> Result<(), Unchecked> {
+    let failed: Vec<String> = observations
+        .iter()
+        .filter_map(|(address, o)| match o {
+            Observation::Failed { error } | Observation::Unreadable { error } => Some(format!("{address}: {error}")),
+            _ => None,
+        })
+        .collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Unchecked(failed))
+    }
+}
+
 /// One recorded credential to check; its secret is decrypted by the task that checks it, so
 /// decryption overlaps with other stores' network waits.
 struct Job {

@@ -87,7 +87,7 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
             let live =
                 if args.refresh { Some(live::observe(&config, &state, global, args.concurrency, ui)?) } else { None };
             if let Some(live) = &live {
-                super::plan::refuse_failed(&live.accounts)?;
+                crate::refresh::refuse_failed(&live.accounts)?;
             }
             plan::diff(&config, &state, &files, live.as_ref(), time::OffsetDateTime::now_utc())
         }

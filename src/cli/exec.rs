@@ -1,7 +1,7 @@
 //! `bckeys exec`: run a command with one credential in its environment, and end as it ends.
 //!
-//! The checks are `reveal`'s (a recorded address, a secret file that matches the state, an
-//! identity). The values go from the decrypted credential straight into the child's environment;
+//! The checks are `handout`'s, as for `reveal` (a recorded address, a secret file that matches
+//! the state, an API path that is BigCommerce's, an identity). The values go from the decrypted credential straight into the child's environment;
 //! bckeys itself prints nothing unless it can't start the command, and never a value.
 
 use std::ffi::OsString;
@@ -10,8 +10,8 @@ use std::process::ExitStatus;
 use crate::error::Error;
 use crate::ui::Ui;
 
-use super::reveal::{self, VARIABLES};
 use super::{Global, Outcome};
+use crate::handout::VARIABLES;
 
 /// Run a command with a credential's BIGCOMMERCE_* variables in its environment.
 ///
@@ -42,7 +42,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
-    let opened = reveal::open(&args.address, global, ui, "exec")?;
+    let opened = super::live::handout(&args.address, global, ui, "exec")?;
     let Some((program, rest)) = args.command.split_first() else {
         // clap requires CMD; this only keeps the function total.
         return Err(Error::Refused {

@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::bigcommerce::{Client, Settings};
 use crate::config::Config;
 use crate::error::Error;
+use crate::handout::{self, Handout};
 use crate::refresh::{self, Live};
 use crate::state::State;
 use crate::ui::Ui;
@@ -85,4 +86,31 @@ pub fn observe(config: &Config, state: &State, global: &Global, concurrency: usi
         "refresh finished"
     );
     Ok(Live { accounts, hooks })
+}
+
+/// The credential `reveal` and `exec` hand out: the record of `address`, checked and decrypted
+/// with the identity given. `command` names the caller in messages.
+pub fn handout(address: &str, global: &Global, ui: &Ui, command: &str) -> Result<Handout, Error> {
+    let address: crate::address::Address = address.parse()?;
+    let config = Config::load(&global.config)?;
+    let state_path = State::path_for(&config.dir);
+    let state = State::load(&state_path)?;
+    let found = handout::find(&state, &state_path, &address).map_err(|e| match e {
+        handout::HandoutError::Webhook { ref owner, .. } => Error::Refused {
+            message: e.to_string(),
+            hint: format!("the credential that manages it is its API account's: bckeys {command} {owner}"),
+        },
+        other => other.into(),
+    })?;
+    let identities = identities(global, ui).map_err(|e| match e {
+        Error::Identity(IdentityError::Missing) => Error::Refused {
+            message: format!(
+                "`bckeys {command}` needs an identity (a private key) to decrypt {}, and none was given",
+                found.secret.file.display()
+            ),
+            hint: IdentityError::Missing.hint().unwrap_or_default().to_owned(),
+        },
+        other => other,
+    })?;
+    Ok(handout::open(&config.dir, found, &address, &identities, &global.api_base)?)
 }

@@ -9,7 +9,6 @@ use crate::ui::Ui;
 use crate::{observe, plan};
 
 use super::{live, Global, Outcome};
-use crate::refresh::Observation;
 
 /// Show what apply would change: API accounts to create, replace or delete in the control
 /// panel, webhooks and storefront tokens to change through the API, secret files to re-encrypt.
@@ -39,7 +38,7 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     let files = observe::secret_files(&config.dir, &state);
     let live = if args.refresh { Some(live::observe(&config, &state, global, args.concurrency, ui)?) } else { None };
     if let Some(live) = &live {
-        refuse_failed(&live.accounts)?;
+        crate::refresh::refuse_failed(&live.accounts)?;
     }
     let plan = plan::diff(&config, &state, &files, live.as_ref(), time::OffsetDateTime::now_utc());
     if let Some(out) = &args.out {
@@ -48,26 +47,4 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     }
     ui.out(&render::plan(&plan, args.format, ui.paint()));
     Ok(if args.detailed_exitcode && plan.has_changes() { Outcome::Changes } else { Outcome::Done })
-}
-
-/// A plan made from failed checks can't be trusted: say which failed.
-pub fn refuse_failed(live: &crate::refresh::Observations) -> Result<(), Error> {
-    let failed: Vec<String> = live
-        .iter()
-        .filter_map(|(address, o)| match o {
-            Observation::Failed { error } | Observation::Unreadable { error } => Some(format!("{address}: {error}")),
-            _ => None,
-        })
-        .collect();
-    if !failed.is_empty() {
-        return Err(Error::Refused {
-            message: format!(
-                "could not check {} credential(s), so no plan can be trusted:\n  {}",
-                failed.len(),
-                failed.join("\n  ")
-            ),
-            hint: "fix the cause and plan again, or plan from the state alone with --refresh=false".into(),
-        });
-    }
-    Ok(())
 }
