@@ -46,15 +46,15 @@ impl Repo {
         std::fs::read_to_string(self.path(rel)).unwrap()
     }
 
-    /// `bckeys` run in the repository, without color and without the caller's identity.
+    /// `bckeys` run in the repository with nothing of the caller's environment but PATH (no
+    /// identity, no API base, no color, no CI): HOME is the repository, so that no file of the
+    /// person running the tests is read either.
     pub fn bckeys(&self) -> Command {
         let mut cmd = Command::cargo_bin("bckeys").unwrap();
-        cmd.current_dir(self.dir.path())
-            .env("NO_COLOR", "1")
-            .env_remove("BCKEYS_IDENTITY")
-            .env_remove("BCKEYS_IDENTITY_FILE")
-            .env_remove("BCKEYS_CONFIG")
-            .env_remove("BCKEYS_API_BASE");
+        cmd.current_dir(self.dir.path()).env_clear().env("HOME", self.dir.path()).env("NO_COLOR", "1");
+        if let Some(path) = std::env::var_os("PATH") {
+            cmd.env("PATH", path);
+        }
         cmd
     }
 
