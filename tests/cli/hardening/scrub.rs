@@ -1,7 +1,7 @@
 //! Class 2: nothing secret in any message, whatever BigCommerce sends back. A server that echoes
 //! the whole request (headers, body) in every error shape bckeys quotes gets nothing out.
 
-use super::{assert_no_secret, output, recorded, ADDRESS, SECRETS};
+use super::{assert_no_secret, output, recorded, ADDRESS, CONFIG, SECRETS};
 use crate::common::{save_state, store_account, Repo};
 use crate::hostile::{Hostile, Reply};
 
@@ -68,21 +68,9 @@ fn answers_about_webhooks_are_never_quoted() {
 
 #[test]
 fn generated_webhook_header_values_in_an_echoed_body_are_scrubbed() {
-    let config = r#"version: 1
-encryption:
-  recipients: [RECIPIENT]
-stores:
-  production:
-    store_hash: abc123def4
-    api_accounts:
-      erp-sync:
-        scopes: {products: read-only}
-        webhooks:
-          order-created:
-            scope: store/order/created
-            destination: https://erp.example.com/hooks
-            headers: {X-Webhook-Secret: {secret: generate}}
-"#;
+    let config = format!(
+        "{CONFIG}        webhooks:\n          order-created:\n            scope: store/order/created\n            destination: https://erp.example.com/hooks\n            headers: {{X-Webhook-Secret: {{secret: generate}}}}\n"
+    );
     let hostile = Hostile::start(|r| match r.method.as_str() {
         "GET" => Reply::status(200, &[], r#"{"data":[],"meta":{"pagination":{"total_pages":1}}}"#),
         // The whole body back, raw and as JSON text.
@@ -93,7 +81,7 @@ stores:
         }
     });
     let repo = Repo::new();
-    repo.write_config(config);
+    repo.write_config(&config);
     let recipients = repo.recipients(&[]);
     save_state(&repo, vec![store_account(&repo, ADDRESS, &["store_v2_products_read_only"], &recipients)]);
     let out = repo
