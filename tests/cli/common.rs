@@ -46,6 +46,21 @@ impl Repo {
         std::fs::read_to_string(self.path(rel)).unwrap()
     }
 
+    /// The state as bckeys reads it: checked by parsing, not by searching its text.
+    #[allow(dead_code)]
+    pub fn state(&self) -> State {
+        State::load(&self.path("bckeys.state.yaml")).unwrap()
+    }
+
+    /// The client ID recorded for an API account, if it is recorded.
+    #[allow(dead_code)]
+    pub fn client_id(&self, address: &str) -> Option<String> {
+        match self.state().resources.get(&addr(address))? {
+            Resource::StoreApiAccount(r) | Resource::AccountApiAccount(r) => Some(r.client_id.clone()),
+            _ => None,
+        }
+    }
+
     /// `bckeys` run in the repository with nothing of the caller's environment but PATH (no
     /// identity, no API base, no color, no CI): HOME is the repository, so that no file of the
     /// person running the tests is read either.

@@ -33,7 +33,7 @@ fn rerunning_apply_with_the_same_credentials_after_a_failed_proof_records_them()
         .stdout(predicate::str::contains(format!("done: created {ADDRESS}")))
         .stdout(predicate::str::contains("review:").not());
     assert!(!repo.path("secrets/store/production/erp-sync.captured.age").exists());
-    assert!(repo.read("bckeys.state.yaml").contains(field(&credentials, "CLIENT ID")));
+    assert_eq!(repo.client_id(ADDRESS).as_deref(), Some(field(&credentials, "CLIENT ID")));
 }
 
 #[test]
@@ -55,5 +55,5 @@ fn other_credentials_given_after_a_parked_capture_win_and_the_capture_is_named()
             "if the API account with client ID {} exists in the control panel, delete it",
             field(&first, "CLIENT ID")
         )));
-    assert!(repo.read("bckeys.state.yaml").contains(field(&second, "CLIENT ID")));
+    assert_eq!(repo.client_id(ADDRESS).as_deref(), Some(field(&second, "CLIENT ID")));
 }

@@ -37,5 +37,5 @@ fn crlf_a_byte_order_mark_and_both_name_lines_are_accepted() {
         .assert()
         .success()
         .stdout(predicate::str::contains(format!("Imported {ADDRESS}")));
-    assert!(repo.read("bckeys.state.yaml").contains(field(&downloaded, "CLIENT ID")));
+    assert_eq!(repo.client_id(ADDRESS).as_deref(), Some(field(&downloaded, "CLIENT ID")));
 }

@@ -62,7 +62,7 @@ fn apply_checks_the_file_before_using_its_token() {
     let text = output(&out);
     assert!(text.contains("does not match the SHA-256 recorded"), "{text}");
     assert!(hostile.seen().iter().all(|r| r.header("x-auth-token") != Some("access-token-forged")));
-    assert!(repo.read("bckeys.state.yaml").contains(&format!("{ADDRESS}:")), "the record stays");
+    assert!(repo.state().resources.contains_key(&crate::common::addr(ADDRESS)), "the record stays");
 }
 
 #[test]
