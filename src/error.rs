@@ -36,9 +36,29 @@ pub enum Error {
     Lock(#[from] LockError),
     #[error("{what} {}: {error}", path.display())]
     Io { what: &'static str, path: PathBuf, error: std::io::Error },
-    #[error("{message}")]
-    Refused { message: String, hint: String },
+    #[error(transparent)]
+    SavedPlan(#[from] crate::plan::saved::SavedPlanError),
+    /// A command's own refusal, typed in the command's module.
+    #[error("{0}")]
+    Command(Box<dyn Hinted>),
 }
+
+/// An error that says what to do about it.
+pub trait Hinted: std::error::Error + Send + Sync + 'static {
+    fn hint(&self) -> Option<String>;
+}
+
+/// Makes a command's error type one that a command can end with.
+macro_rules! command_error {
+    ($t:ty) => {
+        impl From<$t> for $crate::error::Error {
+            fn from(e: $t) -> Self {
+                $crate::error::Error::Command(Box::new(e))
+            }
+        }
+    };
+}
+pub(crate) use command_error;
 
 impl Error {
     pub fn hint(&self) -> Option<String> {
@@ -55,7 +75,8 @@ impl Error {
             Error::Credentials(e) => Some(e.hint().to_owned()),
             Error::Lock(e) => e.hint().map(str::to_owned),
             Error::Io { .. } => None,
-            Error::Refused { hint, .. } => Some(hint.clone()),
+            Error::SavedPlan(e) => e.hint().map(str::to_owned),
+            Error::Command(e) => e.hint(),
         }
     }
 }

@@ -16,7 +16,7 @@ pub enum HandoutError {
     #[error("`{address}` is not recorded in {}", state.display())]
     NotRecorded { address: String, state: PathBuf },
     #[error("`{address}` is a webhook, not a credential")]
-    Webhook { address: String, owner: String },
+    Webhook { address: String, owner: String, command: &'static str },
     #[error("the API path recorded for `{address}` is not BigCommerce's ({}/stores/{{store_hash}}/v3/ or .../accounts/{{account_uuid}}/graphql) nor under --api-base", crate::credentials::BIGCOMMERCE_API)]
     ApiPath { address: String },
     #[error(transparent)]
@@ -27,7 +27,9 @@ impl HandoutError {
     pub fn hint(&self) -> Option<String> {
         match self {
             HandoutError::NotRecorded { .. } => Some("bckeys hands out only the credentials it recorded: `bckeys plan` shows what is missing, `bckeys apply` creates it (or `bckeys import` adopts an existing API account)".into()),
-            HandoutError::Webhook { owner, .. } => Some(format!("the credential that manages it is its API account's: {owner}")),
+            HandoutError::Webhook { owner, command, .. } => {
+                Some(format!("the credential that manages it is its API account's: bckeys {command} {owner}"))
+            }
             HandoutError::ApiPath { .. } => Some("a credential recorded against a sandbox is handed out only with that sandbox as --api-base (BCKEYS_API_BASE); otherwise import it again".into()),
             HandoutError::Open(e) => e.hint(),
         }
@@ -42,8 +44,14 @@ pub struct Found<'a> {
     pub secret: &'a SecretRecord,
 }
 
-/// The record of `address` in `state` (read from `state_path`), if it holds a credential.
-pub fn find<'a>(state: &'a State, state_path: &Path, address: &Address) -> Result<Found<'a>, HandoutError> {
+/// The record of `address` in `state` (read from `state_path`), if it holds a credential;
+/// `command` (reveal, exec) names the caller in hints.
+pub fn find<'a>(
+    state: &'a State,
+    state_path: &Path,
+    address: &Address,
+    command: &'static str,
+) -> Result<Found<'a>, HandoutError> {
     let resource = state
         .resources
         .get(address)
@@ -56,7 +64,7 @@ pub fn find<'a>(state: &'a State, state_path: &Path, address: &Address) -> Resul
             Some(secret) => (Kind::WebhookHeaders, None, None, secret),
             None => {
                 let owner = address.owner().map(|o| o.to_string()).unwrap_or_default();
-                return Err(HandoutError::Webhook { address: address.to_string(), owner });
+                return Err(HandoutError::Webhook { address: address.to_string(), owner, command });
             }
         },
     };

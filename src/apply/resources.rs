@@ -310,9 +310,8 @@ impl Applier<'_> {
             _ => None,
         };
         if let Some(secret) = &recorded {
-            let identities = self.identities.ok_or_else(|| Error::Refused {
-                message: format!("{address}: its generated header values can't be read without an identity"),
-                hint: "pass --identity FILE (or set BCKEYS_IDENTITY_FILE / BCKEYS_IDENTITY)".into(),
+            let identities = self.identities.ok_or_else(|| crate::vault::IdentityError::Needed {
+                purpose: format!("{address}: its generated header values can't be read without an identity"),
             })?;
             let old = vault::open_recorded(&self.config.dir, secret, address, identities)?;
             self.client.hold_credential(&old);

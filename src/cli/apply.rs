@@ -12,7 +12,7 @@ use crate::address::Address;
 use crate::apply::{Applier, Choice, Options, Person};
 use crate::bigcommerce::panel::Panel;
 use crate::config::Config;
-use crate::error::Error;
+use crate::error::{command_error, Error, Hinted};
 use crate::lock::Lock;
 use crate::plan::{self, saved};
 use crate::render::{self, Format};
@@ -78,8 +78,8 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
 
     let plan = match &args.plan_file {
         Some(path) => {
-            let plan = saved::load(path).map_err(saved_error)?;
-            saved::check_current(&plan, path, state.serial, &config.sha256).map_err(saved_error)?;
+            let plan = saved::load(path)?;
+            saved::check_current(&plan, path, state.serial, &config.sha256)?;
             plan
         }
         None => {
@@ -98,10 +98,7 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     }
     if !args.auto_approve {
         if !interactive {
-            return Err(Error::Refused {
-                message: "no terminal to confirm the plan on".into(),
-                hint: "review the plan, then run `bckeys apply --auto-approve` (or save it with `plan --out FILE` and apply that file with --auto-approve)".into(),
-            });
+            return Err(NoTerminal.into());
         }
         ui.status("Do you want to carry out these actions? Only 'yes' is accepted.");
         if ask(ui, "Enter a value: ").as_deref() != Some("yes") {
@@ -152,13 +149,6 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     } else {
         Outcome::Done
     })
-}
-
-fn saved_error(e: saved::SavedPlanError) -> Error {
-    Error::Refused {
-        message: e.to_string(),
-        hint: e.hint().unwrap_or("make a new plan with `bckeys plan --out FILE`").to_owned(),
-    }
 }
 
 /// A prompt on standard error, then one line typed at it, trimmed.
@@ -312,3 +302,16 @@ fn expand_home(text: &str) -> PathBuf {
         _ => PathBuf::from(text.trim_matches(['"', '\''])),
     }
 }
+
+/// Apply was asked to confirm with no terminal to ask on.
+#[derive(Debug, thiserror::Error)]
+#[error("no terminal to confirm the plan on")]
+struct NoTerminal;
+
+impl Hinted for NoTerminal {
+    fn hint(&self) -> Option<String> {
+        Some("review the plan, then run `bckeys apply --auto-approve` (or save it with `plan --out FILE` and apply that file with --auto-approve)".into())
+    }
+}
+
+command_error!(NoTerminal);

@@ -5,7 +5,7 @@
 use clap::Parser;
 
 use crate::bigcommerce::panel::Panel;
-use crate::error::Error;
+use crate::error::{command_error, Error, Hinted};
 use crate::state::{Resource, State};
 use crate::ui::Ui;
 
@@ -40,7 +40,7 @@ pub fn run(_args: Args, ui: &Ui) -> Result<Outcome, Error> {
     // The quota of BigCommerce's Pro plan (450 requests per 30 s): the demo's ~300 requests then
     // never wait for a window, as they would on a Standard plan's 150.
     let seed: crate::sandbox::Seed = serde_yaml::from_str("stores: {abc123def4: {quota: 450, window_ms: 30000}}")
-        .map_err(|e| Error::Refused { message: format!("demo seed: {e}"), hint: "a bug in the demo".into() })?;
+        .map_err(|e| DemoBug(format!("demo seed: {e}")))?;
     let sandbox = crate::sandbox::spawn(seed).map_err(io("cannot start the sandbox in"))?;
     let config = dir.join("bckeys.yaml");
     let identity = dir.join("identity.agekey");
@@ -64,8 +64,7 @@ pub fn run(_args: Args, ui: &Ui) -> Result<Outcome, Error> {
             argv.extend(["--identity".into(), identity.display().to_string()]);
         }
         argv.extend(args.iter().map(|a| a.to_string()));
-        let cli = Cli::try_parse_from(argv)
-            .map_err(|e| Error::Refused { message: e.to_string(), hint: "a bug in the demo".into() })?;
+        let cli = Cli::try_parse_from(argv).map_err(|e| DemoBug(e.to_string()))?;
         super::run(cli, ui)
     };
 
@@ -97,8 +96,7 @@ pub fn run(_args: Args, ui: &Ui) -> Result<Outcome, Error> {
             p.cyan("=="),
             p.bold("Out of band: someone deletes `reporting` in the control panel")
         ));
-        rt.block_on(panel.revoke(&client_id))
-            .map_err(|m| Error::Refused { message: m, hint: "a bug in the demo".into() })?;
+        rt.block_on(panel.revoke(&client_id)).map_err(DemoBug)?;
     }
     step("Drift finds it (exit code 2 in CI)", &["drift"])?;
     step("Apply restores it", &["apply", "--auto-approve", "--sandbox-panel"])?;
@@ -111,3 +109,16 @@ pub fn run(_args: Args, ui: &Ui) -> Result<Outcome, Error> {
     ));
     Ok(Outcome::Done)
 }
+
+/// Something the demo itself got wrong: never the user's input.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct DemoBug(String);
+
+impl Hinted for DemoBug {
+    fn hint(&self) -> Option<String> {
+        Some("a bug in the demo".into())
+    }
+}
+
+command_error!(DemoBug);

@@ -7,7 +7,7 @@
 use std::ffi::OsString;
 use std::process::ExitStatus;
 
-use crate::error::Error;
+use crate::error::{command_error, Error, Hinted};
 use crate::ui::Ui;
 
 use super::{Global, Outcome};
@@ -45,10 +45,7 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     let opened = super::live::handout(&args.address, global, ui, "exec")?;
     let Some((program, rest)) = args.command.split_first() else {
         // clap requires CMD; this only keeps the function total.
-        return Err(Error::Refused {
-            message: "no command to run".into(),
-            hint: "bckeys exec ADDRESS -- CMD ARGS...".into(),
-        });
+        return Err(NoCommand.into());
     };
     let mut command = std::process::Command::new(program);
     command.args(rest);
@@ -205,3 +202,16 @@ mod signals {
         }
     }
 }
+
+/// `exec` without a command (clap requires one; this keeps `run` total).
+#[derive(Debug, thiserror::Error)]
+#[error("no command to run")]
+struct NoCommand;
+
+impl Hinted for NoCommand {
+    fn hint(&self) -> Option<String> {
+        Some("bckeys exec ADDRESS -- CMD ARGS...".into())
+    }
+}
+
+command_error!(NoCommand);

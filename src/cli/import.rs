@@ -5,7 +5,7 @@ use crate::address::Address;
 use crate::apply::record;
 use crate::config::Config;
 use crate::credentials;
-use crate::error::Error;
+use crate::error::{command_error, Error, Hinted};
 use crate::fsutil;
 use crate::lock::Lock;
 use crate::state::State;
@@ -35,19 +35,12 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     let _lock = Lock::acquire(&config.dir)?;
     let state_path = State::path_for(&config.dir);
     let mut state = State::load(&state_path)?;
-    let (account, owner) = config.api_accounts().find(|(a, _)| a.address == address).ok_or_else(|| Error::Refused {
-        message: format!("`{address}` is not an API account of the configuration"),
-        hint: format!(
-            "declare it in {} first; import adopts accounts the configuration already names",
-            global.config.display()
-        ),
-    })?;
+    let (account, owner) = config
+        .api_accounts()
+        .find(|(a, _)| a.address == address)
+        .ok_or_else(|| ImportError::NotDeclared { address: address.to_string(), config: global.config.clone() })?;
     if state.resources.contains_key(&address) {
-        return Err(Error::Refused {
-            message: format!("`{address}` is already recorded in {}", state_path.display()),
-            hint: "importing again would replace a recorded credential; delete the old account through apply first"
-                .into(),
-        });
+        return Err(ImportError::Recorded { address: address.to_string(), state: state_path }.into());
     }
 
     let (text, source) = if args.credentials == "-" {
@@ -63,10 +56,8 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     let issued = credentials::parse(&text, &source, &global.api_base)?;
     let client = live::client(global)?;
     let rt = live::runtime()?;
-    let proven = record::prove(&client, &rt, issued, account, owner, &source).map_err(|message| Error::Refused {
-        message: format!("{message}; nothing was written"),
-        hint: "check that these are this account's credentials (a deleted account needs `bckeys apply` to create it again), or fix the store hash / account UUID in the configuration".into(),
-    })?;
+    let proven = record::prove(&client, &rt, issued, account, owner, &source)
+        .map_err(|reason| ImportError::NotProven { reason })?;
     let (excess, missing, unverifiable) = (proven.excess.clone(), proven.missing.clone(), proven.unverifiable.clone());
     record::store(&config, &mut state, &state_path, &address, &account.name, proven)?;
 
@@ -106,3 +97,31 @@ fn read_stdin() -> std::io::Result<zeroize::Zeroizing<String>> {
         .map(|t| zeroize::Zeroizing::new(t.to_owned()))
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "it is not UTF-8 text"))
 }
+
+/// Why an import writes nothing.
+#[derive(Debug, thiserror::Error)]
+enum ImportError {
+    #[error("`{address}` is not an API account of the configuration")]
+    NotDeclared { address: String, config: std::path::PathBuf },
+    #[error("`{address}` is already recorded in {}", state.display())]
+    Recorded { address: String, state: std::path::PathBuf },
+    #[error("{reason}; nothing was written")]
+    NotProven { reason: String },
+}
+
+impl Hinted for ImportError {
+    fn hint(&self) -> Option<String> {
+        Some(match self {
+            ImportError::NotDeclared { config, .. } => format!(
+                "declare it in {} first; import adopts accounts the configuration already names",
+                config.display()
+            ),
+            ImportError::Recorded { .. } => {
+                "importing again would replace a recorded credential; delete the old account through apply first".into()
+            }
+            ImportError::NotProven { .. } => "check that these are this account's credentials (a deleted account needs `bckeys apply` to create it again), or fix the store hash / account UUID in the configuration".into(),
+        })
+    }
+}
+
+command_error!(ImportError);

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::Error;
+use crate::error::{command_error, Error, Hinted};
 use crate::ui::Ui;
 use crate::{fsutil, vault};
 
@@ -39,19 +39,11 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     }
     if !existing.is_empty() {
         let names: Vec<String> = existing.iter().map(|p| p.display().to_string()).collect();
-        return Err(Error::Refused {
-            message: format!(
-                "{} already exist{}; init writes nothing over an existing file",
-                names.join(" and "),
-                if names.len() == 1 { "s" } else { "" }
-            ),
-            hint: "move it away first, or edit it by hand".into(),
-        });
+        return Err(InitError::Exists(names).into());
     }
     let mut recipients = Vec::new();
     for text in &args.recipient {
-        let r = vault::Recipient::parse(text)
-            .map_err(|e| Error::Refused { message: format!("--recipient: {}", e.message), hint: e.hint.clone() })?;
+        let r = vault::Recipient::parse(text).map_err(InitError::Recipient)?;
         recipients.push(r.as_str().to_owned());
     }
     let identity = args.generate_identity.as_ref().map(|path| (path, vault::generate_x25519()));
@@ -155,3 +147,23 @@ encryption:
 "#
     )
 }
+
+/// Why init writes nothing.
+#[derive(Debug, thiserror::Error)]
+enum InitError {
+    #[error("{} already exist{}; init writes nothing over an existing file", .0.join(" and "), if .0.len() == 1 { "s" } else { "" })]
+    Exists(Vec<String>),
+    #[error("--recipient: {}", .0.message)]
+    Recipient(vault::RecipientError),
+}
+
+impl Hinted for InitError {
+    fn hint(&self) -> Option<String> {
+        Some(match self {
+            InitError::Exists(_) => "move it away first, or edit it by hand".into(),
+            InitError::Recipient(e) => e.hint.clone(),
+        })
+    }
+}
+
+command_error!(InitError);

@@ -34,8 +34,9 @@ pub fn client(global: &Global) -> Result<Arc<Client>, Error> {
     Ok(Arc::new(Client::new(settings)?))
 }
 
-pub fn identities(global: &Global, ui: &Ui) -> Result<Identities, Error> {
-    Ok(Identities::require(optional_identities(global, ui)?)?)
+/// The identities given, or an error that says what needed them.
+pub fn identities_for(global: &Global, ui: &Ui, missing: impl FnOnce() -> IdentityError) -> Result<Identities, Error> {
+    optional_identities(global, ui)?.ok_or_else(|| missing().into())
 }
 
 /// The identities given, if any, with a warning for each identity file others may read.
@@ -50,13 +51,7 @@ pub fn optional_identities(global: &Global, ui: &Ui) -> Result<Option<Identities
 /// Refreshes every recorded credential, with a progress bar on standard error when it is a
 /// terminal.
 pub fn observe(config: &Config, state: &State, global: &Global, concurrency: usize, ui: &Ui) -> Result<Live, Error> {
-    let identities = identities(global, ui).map_err(|e| match e {
-        Error::Identity(IdentityError::Missing) => Error::Refused {
-            message: "refreshing needs an identity to decrypt the recorded credentials".into(),
-            hint: "pass --identity FILE (or set BCKEYS_IDENTITY_FILE / BCKEYS_IDENTITY), or plan from the state alone with --refresh=false".into(),
-        },
-        other => other,
-    })?;
+    let identities = identities_for(global, ui, || IdentityError::NeededToRefresh)?;
     let client = client(global)?;
     let total = state
         .resources
@@ -90,27 +85,17 @@ pub fn observe(config: &Config, state: &State, global: &Global, concurrency: usi
 
 /// The credential `reveal` and `exec` hand out: the record of `address`, checked and decrypted
 /// with the identity given. `command` names the caller in messages.
-pub fn handout(address: &str, global: &Global, ui: &Ui, command: &str) -> Result<Handout, Error> {
+pub fn handout(address: &str, global: &Global, ui: &Ui, command: &'static str) -> Result<Handout, Error> {
     let address: crate::address::Address = address.parse()?;
     let config = Config::load(&global.config)?;
     let state_path = State::path_for(&config.dir);
     let state = State::load(&state_path)?;
-    let found = handout::find(&state, &state_path, &address).map_err(|e| match e {
-        handout::HandoutError::Webhook { ref owner, .. } => Error::Refused {
-            message: e.to_string(),
-            hint: format!("the credential that manages it is its API account's: bckeys {command} {owner}"),
-        },
-        other => other.into(),
-    })?;
-    let identities = identities(global, ui).map_err(|e| match e {
-        Error::Identity(IdentityError::Missing) => Error::Refused {
-            message: format!(
-                "`bckeys {command}` needs an identity (a private key) to decrypt {}, and none was given",
-                found.secret.file.display()
-            ),
-            hint: IdentityError::Missing.hint().unwrap_or_default().to_owned(),
-        },
-        other => other,
+    let found = handout::find(&state, &state_path, &address, command)?;
+    let identities = identities_for(global, ui, || IdentityError::Needed {
+        purpose: format!(
+            "`bckeys {command}` needs an identity (a private key) to decrypt {}",
+            found.secret.file.display()
+        ),
     })?;
     Ok(handout::open(&config.dir, found, &address, &identities, &global.api_base)?)
 }

@@ -42,8 +42,7 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     }
     let plan = plan::diff(&config, &state, &files, live.as_ref(), time::OffsetDateTime::now_utc());
     if let Some(out) = &args.out {
-        plan::saved::save(&plan, out)
-            .map_err(|e| Error::Refused { message: e.to_string(), hint: "choose a writable path".into() })?;
+        plan::saved::save(&plan, out)?;
     }
     ui.out(&render::plan(&plan, args.format, ui.paint()));
     Ok(if args.detailed_exitcode && plan.has_changes() { Outcome::Changes } else { Outcome::Done })

@@ -11,7 +11,7 @@
 //! `readers`) with the new recipients and lists the credentials a removed recipient could read.
 
 use crate::config::Config;
-use crate::error::Error;
+use crate::error::{command_error, Error, Hinted};
 use crate::lock::Lock;
 use crate::rekey;
 use crate::render;
@@ -55,17 +55,13 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
         return Ok(Outcome::Done);
     }
 
-    let identities = live::identities(global, ui).map_err(|e| match e {
-        Error::Identity(IdentityError::Missing) => Error::Refused {
-            message: format!(
-                "rekeying {} secret file{} needs an identity (a private key) to decrypt {}, and none was given",
-                outdated.len(),
-                plural(outdated.len()),
-                if outdated.len() == 1 { "it" } else { "them" }
-            ),
-            hint: IdentityError::Missing.hint().unwrap_or_default().to_owned(),
-        },
-        other => other,
+    let identities = live::identities_for(global, ui, || IdentityError::Needed {
+        purpose: format!(
+            "rekeying {} secret file{} needs an identity (a private key) to decrypt {}",
+            outdated.len(),
+            plural(outdated.len()),
+            if outdated.len() == 1 { "it" } else { "them" }
+        ),
     })?;
 
     // Everything is checked and decrypted before anything is written.
@@ -81,16 +77,7 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
         }
     }
     if !problems.is_empty() {
-        return Err(Error::Refused {
-            message: format!(
-                "nothing was rekeyed: {} of the {} outdated secret file{} can't be re-encrypted:\n  {}",
-                problems.len(),
-                outdated.len(),
-                plural(outdated.len()),
-                problems.join("\n  ")
-            ),
-            hint: "fix these (restore a changed file from git; have someone who can decrypt a file run rekey), then run `bckeys rekey` again: every outdated file is rekeyed in one go".into(),
-        });
+        return Err(RekeyRefused { problems, outdated: outdated.len() }.into());
     }
 
     let mut rekeyed = Vec::with_capacity(ready.len());
@@ -129,3 +116,19 @@ fn plural(n: usize) -> &'static str {
         "s"
     }
 }
+
+/// Some outdated files can't be re-encrypted: none is, so that one run rekeys them all.
+#[derive(Debug, thiserror::Error)]
+#[error("nothing was rekeyed: {} of the {outdated} outdated secret file{} can't be re-encrypted:\n  {}", problems.len(), plural(*outdated), problems.join("\n  "))]
+struct RekeyRefused {
+    problems: Vec<String>,
+    outdated: usize,
+}
+
+impl Hinted for RekeyRefused {
+    fn hint(&self) -> Option<String> {
+        Some("fix these (restore a changed file from git; have someone who can decrypt a file run rekey), then run `bckeys rekey` again: every outdated file is rekeyed in one go".into())
+    }
+}
+
+command_error!(RekeyRefused);

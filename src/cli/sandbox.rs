@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::error::Error;
+use crate::error::{command_error, Error, Hinted};
 use crate::sandbox::{self, Seed};
 use crate::ui::Ui;
 
@@ -26,31 +26,18 @@ pub struct Args {
 
 pub fn run(args: Args, ui: &Ui) -> Result<Outcome, Error> {
     let seed = match &args.seed {
-        Some(path) => Seed::load(path).map_err(|message| Error::Refused {
-            message,
-            hint: "docs/sandbox.md describes the seed file; every key is optional".into(),
-        })?,
+        Some(path) => Seed::load(path).map_err(SandboxError::Seed)?,
         None => Seed::default(),
     };
-    let runtime = tokio::runtime::Runtime::new().map_err(|e| Error::Refused {
-        message: format!("cannot start the sandbox: {e}"),
-        hint: "the system refused threads or sockets to the async runtime".into(),
-    })?;
+    let runtime = tokio::runtime::Runtime::new().map_err(SandboxError::Runtime)?;
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port)).await.map_err(|e| Error::Refused {
-            message: format!("cannot listen on 127.0.0.1:{}: {e}", args.port),
-            hint: "choose another --port, or --port 0 for any free one".into(),
-        })?;
-        let addr = listener.local_addr().map_err(|e| Error::Refused {
-            message: format!("cannot read the sandbox's address: {e}"),
-            hint: "try again with another --port".into(),
-        })?;
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port))
+            .await
+            .map_err(|e| SandboxError::Listen(args.port, e))?;
+        let addr = listener.local_addr().map_err(SandboxError::Address)?;
         ui.out(&format!("bckeys sandbox listening on http://{addr}\n"));
         ui.status(&format!("control panel: http://{addr}/__sandbox/ (docs/sandbox.md); stop with Ctrl-C"));
-        sandbox::serve_with_shutdown(listener, seed, stop_signal()).await.map_err(|e| Error::Refused {
-            message: format!("the sandbox stopped: {e}"),
-            hint: "start it again; its state lives in memory only".into(),
-        })
+        sandbox::serve_with_shutdown(listener, seed, stop_signal()).await.map_err(SandboxError::Stopped)
     })?;
     Ok(Outcome::Done)
 }
@@ -77,3 +64,34 @@ async fn stop_signal() {
         let _ = tokio::signal::ctrl_c().await;
     }
 }
+
+#[derive(Debug, thiserror::Error)]
+enum SandboxError {
+    #[error("{0}")]
+    Seed(String),
+    #[error("cannot start the sandbox: {0}")]
+    Runtime(std::io::Error),
+    #[error("cannot listen on 127.0.0.1:{0}: {1}")]
+    Listen(u16, std::io::Error),
+    #[error("cannot read the sandbox's address: {0}")]
+    Address(std::io::Error),
+    #[error("the sandbox stopped: {0}")]
+    Stopped(std::io::Error),
+}
+
+impl Hinted for SandboxError {
+    fn hint(&self) -> Option<String> {
+        Some(
+            match self {
+                SandboxError::Seed(_) => "docs/sandbox.md describes the seed file; every key is optional",
+                SandboxError::Runtime(_) => "the system refused threads or sockets to the async runtime",
+                SandboxError::Listen(..) => "choose another --port, or --port 0 for any free one",
+                SandboxError::Address(_) => "try again with another --port",
+                SandboxError::Stopped(_) => "start it again; its state lives in memory only",
+            }
+            .to_owned(),
+        )
+    }
+}
+
+command_error!(SandboxError);

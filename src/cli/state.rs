@@ -2,7 +2,7 @@
 
 use crate::address::Address;
 use crate::config::Config;
-use crate::error::Error;
+use crate::error::{command_error, Error, Hinted};
 use crate::lock::Lock;
 use crate::state::State;
 use crate::ui::Ui;
@@ -50,24 +50,14 @@ fn dismiss(args: DismissArgs, global: &Global, ui: &Ui) -> Result<Outcome, Error
     let path = State::path_for(&config.dir);
     let mut state = State::load(&path)?;
     let Some(list) = state.intents.get_mut(&address) else {
-        return Err(Error::Refused {
-            message: format!("no intent is recorded for `{address}` in {}", path.display()),
-            hint: "`bckeys plan` lists the storefront tokens that may exist unrecorded, with their addresses".into(),
-        });
+        return Err(DismissError::NoIntent { address: address.to_string(), state: path }.into());
     };
     let (gone, kept): (Vec<_>, Vec<_>) =
         list.drain(..).partition(|i| args.started_at.as_deref().map_or(true, |t| t == i.started_at));
     if gone.is_empty() {
-        return Err(Error::Refused {
-            message: format!(
-                "no intent of `{address}` started at {}",
-                crate::text::escape_controls(args.started_at.as_deref().unwrap_or_default())
-            ),
-            hint: format!(
-                "the intents of `{address}` started at: {}",
-                kept.iter().map(|i| i.started_at.as_str()).collect::<Vec<_>>().join(", ")
-            ),
-        });
+        let at = crate::text::escape_controls(args.started_at.as_deref().unwrap_or_default()).into_owned();
+        let started: Vec<String> = kept.iter().map(|i| i.started_at.clone()).collect();
+        return Err(DismissError::NoneAt { address: address.to_string(), at, started }.into());
     }
     if kept.is_empty() {
         state.intents.remove(&address);
@@ -85,3 +75,26 @@ fn dismiss(args: DismissArgs, global: &Global, ui: &Ui) -> Result<Outcome, Error
     ui.out(&out);
     Ok(Outcome::Done)
 }
+
+#[derive(Debug, thiserror::Error)]
+enum DismissError {
+    #[error("no intent is recorded for `{address}` in {}", state.display())]
+    NoIntent { address: String, state: std::path::PathBuf },
+    #[error("no intent of `{address}` started at {at}")]
+    NoneAt { address: String, at: String, started: Vec<String> },
+}
+
+impl Hinted for DismissError {
+    fn hint(&self) -> Option<String> {
+        Some(match self {
+            DismissError::NoIntent { .. } => {
+                "`bckeys plan` lists the storefront tokens that may exist unrecorded, with their addresses".into()
+            }
+            DismissError::NoneAt { address, started, .. } => {
+                format!("the intents of `{address}` started at: {}", started.join(", "))
+            }
+        })
+    }
+}
+
+command_error!(DismissError);

@@ -38,7 +38,10 @@ impl SavedPlanError {
             SavedPlanError::Stale { .. } => {
                 Some("make a new plan (`bckeys plan --out FILE`), review it, and apply that one")
             }
-            _ => None,
+            SavedPlanError::Write { .. } => Some("choose a writable path"),
+            SavedPlanError::Read { .. } | SavedPlanError::Invalid { .. } => {
+                Some("make a new plan with `bckeys plan --out FILE`")
+            }
         }
     }
 }

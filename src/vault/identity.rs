@@ -29,6 +29,12 @@ impl std::fmt::Display for IdentitySource {
 pub enum IdentityError {
     #[error("no identity to decrypt secret files with")]
     Missing,
+    /// No identity, for something that needs one: `purpose` says what.
+    #[error("{purpose}, and none was given")]
+    Needed { purpose: String },
+    /// No identity for a refresh, which can be done without (from the state alone).
+    #[error("refreshing needs an identity to decrypt the recorded credentials")]
+    NeededToRefresh,
     #[error("cannot read {source_name}: {error}")]
     Unreadable { source_name: IdentitySource, error: std::io::Error },
     #[error("{source_name} holds no age identity or unencrypted ssh private key")]
@@ -42,7 +48,8 @@ pub enum IdentityError {
 impl IdentityError {
     pub fn hint(&self) -> Option<&'static str> {
         match self {
-            IdentityError::Missing => Some("pass --identity FILE, or set BCKEYS_IDENTITY_FILE to a key file, or BCKEYS_IDENTITY to the key itself (for CI secrets)"),
+            IdentityError::Missing | IdentityError::Needed { .. } => Some("pass --identity FILE, or set BCKEYS_IDENTITY_FILE to a key file, or BCKEYS_IDENTITY to the key itself (for CI secrets)"),
+            IdentityError::NeededToRefresh => Some("pass --identity FILE (or set BCKEYS_IDENTITY_FILE / BCKEYS_IDENTITY), or plan from the state alone with --refresh=false"),
             IdentityError::Invalid { .. } => Some("an identity file holds `AGE-SECRET-KEY-1...` lines (from `age-keygen`) or an OpenSSH ed25519/RSA private key"),
             IdentityError::EncryptedSsh { .. } => Some("use an age identity (`age-keygen -o key.txt`) for bckeys, and add its public key to the recipients"),
             _ => None,
@@ -103,10 +110,6 @@ impl Identities {
         let env_file = std::env::var_os("BCKEYS_IDENTITY_FILE").filter(|v| !v.is_empty()).map(PathBuf::from);
         let env_key = std::env::var("BCKEYS_IDENTITY").ok().filter(|v| !v.trim().is_empty()).map(SecretString::from);
         Identities::load(files, env_file.as_deref(), env_key.as_ref())
-    }
-
-    pub fn require(found: Option<Identities>) -> Result<Identities, IdentityError> {
-        found.ok_or(IdentityError::Missing)
     }
 
     fn add(&mut self, text: &[u8], source: IdentitySource) -> Result<(), IdentityError> {
