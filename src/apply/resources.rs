@@ -11,7 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use super::{Applier, Pending};
 use crate::address::Address;
 use crate::bigcommerce::resources::{self, Hook, HookRequest, ResourceError, TokenRequest};
-use crate::config::{HeaderValue, StorefrontToken, Webhook};
+use crate::config::{same_destination, HeaderValue, StorefrontToken, Webhook};
 use crate::error::Error;
 use crate::plan::{Action, Op};
 use crate::state::{Resource, SecretRecord, TokenIntent, TokenRecord, WebhookRecord};
@@ -244,7 +244,7 @@ impl Applier<'_> {
                 // A hook bckeys did not record has unknown headers: adopting it means setting them.
                 Some(h)
                     if h.scope == hook.scope
-                        && h.destination == hook.destination
+                        && same_destination(&h.destination, &hook.destination)
                         && h.is_active == hook.active
                         && !h.deactivated()
                         && action.action != Op::Update
@@ -442,10 +442,4 @@ fn generate_secret() -> SecretString {
     let mut bytes = zeroize::Zeroizing::new([0u8; 32]);
     rand::rngs::OsRng.fill_bytes(bytes.as_mut());
     SecretString::from(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
-}
-
-/// `https://host:443/x` and `https://host/x` are one destination to BigCommerce.
-fn same_destination(a: &str, b: &str) -> bool {
-    let norm = |s: &str| s.replacen(":443/", "/", 1).trim_end_matches(":443").to_owned();
-    norm(a) == norm(b)
 }

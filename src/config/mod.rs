@@ -2,6 +2,7 @@
 //! that can't hold a wrong value (`validate`). Every problem carries its file, line and column;
 //! all of them are reported at once, not just the first.
 
+mod destination;
 mod duration;
 mod error;
 pub(crate) mod locate;
@@ -11,6 +12,7 @@ mod validate;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+pub use destination::{destination_key, same_destination};
 pub use duration::{format_duration, parse_duration};
 pub use error::{ConfigError, Problem};
 pub use locate::Pos;

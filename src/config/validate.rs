@@ -522,9 +522,7 @@ impl Validator<'_> {
             if *count == MAX_HOOKS_PER_SCOPE + 1 {
                 self.at(self.locs().value(&at("scope")), format!("more than {MAX_HOOKS_PER_SCOPE} webhooks of `{account}` on `{}`; BigCommerce allows at most {MAX_HOOKS_PER_SCOPE} per event scope and API account", hook.scope), Some("use fewer destinations for this event, or spread them over several API accounts"));
             }
-            // `https://host:443/x` and `https://host/x` are one destination to BigCommerce.
-            let destination = hook.destination.replacen(":443/", "/", 1);
-            let destination = destination.strip_suffix(":443").unwrap_or(&destination).to_owned();
+            let destination = super::destination_key(&hook.destination);
             if let Some(first) = pairs.insert((hook.scope.clone(), destination), name.as_str()) {
                 self.at(
                     self.locs().key(&base),
