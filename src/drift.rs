@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::address::Address;
@@ -216,7 +215,8 @@ pub fn drift(
                 }
             }
             Resource::StorefrontToken(record) => {
-                if let Ok(expires) = OffsetDateTime::parse(&record.expires_at, &Rfc3339) {
+                {
+                    let expires = record.expires_at.time();
                     let window = tokens.get(address).copied().unwrap_or(0);
                     let window = time::Duration::seconds(i64::try_from(window).unwrap_or(i64::MAX));
                     if expires <= now {
@@ -304,7 +304,7 @@ mod tests {
             Resource::StoreApiAccount(crate::state::ApiAccountRecord {
                 account_uuid: None,
                 client_id: "cid".into(),
-                created_at: "2026-11-01T00:00:00Z".into(),
+                created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
                 exposed: false,
                 name: "erp-sync".into(),
                 scopes: vec!["store_v2_orders_read_only".into()],

@@ -30,5 +30,6 @@ pub mod render;
 pub mod scope_set;
 pub mod state;
 pub mod text;
+pub mod timestamp;
 pub mod ui;
 pub mod vault;

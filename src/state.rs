@@ -13,6 +13,7 @@ use crate::address::Address;
 use crate::config::locate::{Locations, Pos};
 use crate::config::{AccessScope, TokenType};
 use crate::scope_set::ScopeSet;
+use crate::timestamp::Timestamp;
 
 pub const STATE_VERSION: u32 = 1;
 
@@ -65,7 +66,7 @@ pub struct ApiAccountRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_uuid: Option<String>,
     pub client_id: String,
-    pub created_at: String,
+    pub created_at: Timestamp,
     /// Set by `rekey --rotate-exposed`: a removed recipient could read this credential (git
     /// history keeps what it could read), so the plan replaces the account.
     #[serde(default, skip_serializing_if = "is_false")]
@@ -99,8 +100,8 @@ pub struct WebhookRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TokenIntent {
-    pub expires_at: String,
-    pub started_at: String,
+    pub expires_at: Timestamp,
+    pub started_at: Timestamp,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,8 +112,8 @@ pub struct TokenRecord {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allowed_cors_origins: Vec<String>,
     pub channel_ids: Vec<u64>,
-    pub created_at: String,
-    pub expires_at: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
     pub issuer: String,
     pub secret: SecretRecord,
     pub store_hash: String,
@@ -218,28 +219,17 @@ impl State {
             return Err(invalid(d.second, format!("`{}` is recorded twice", d.path.join("."))));
         }
         let state: State = serde_yaml::from_str(text).map_err(|e| {
+            // Inside tagged records serde can't tell where a bad timestamp is: find it.
+            if let Some((path, message)) = bad_timestamp(text) {
+                let at = Locations::scan(text).unwrap_or_default().value(&path);
+                return invalid(at, message);
+            }
             let (pos, message) = crate::config::locate::serde_error(&e);
             invalid(pos, message)
         })?;
         // Positions are looked up only for a problem, so a valid state never pays for indexing.
         let locs = std::cell::OnceCell::new();
         let locs = || locs.get_or_init(|| Locations::scan(text).unwrap_or_default());
-        for (address, intents) in &state.intents {
-            for (i, intent) in intents.iter().enumerate() {
-                for (field, stamp) in [("started_at", &intent.started_at), ("expires_at", &intent.expires_at)] {
-                    if parse_time(stamp).is_none() {
-                        let key = address.to_string();
-                        return Err(invalid(
-                            locs().value(&["intents", key.as_str(), &i.to_string(), field]),
-                            format!(
-                                "`{address}`: intent {field} `{}` is not an RFC 3339 timestamp",
-                                crate::text::escape_controls(stamp)
-                            ),
-                        ));
-                    }
-                }
-            }
-        }
         // Values reach the terminal in plans and reports: none may steer it.
         if let Some((path, shown)) = crate::config::locate::control_characters(text).into_iter().next() {
             return Err(invalid(
@@ -278,36 +268,17 @@ impl State {
                     return Err(invalid(at("scopes"), format!("`{address}`: {e}")));
                 }
             }
-            // Timestamps are read by plans and apply; one that can't be read is named here, at
-            // its line, rather than misread later.
-            let mut stamps: Vec<(&str, &str)> = Vec::new();
             let mut target: Option<(&str, &str)> = None;
             match resource {
                 Resource::StoreApiAccount(r) | Resource::AccountApiAccount(r) => {
-                    stamps.push(("created_at", &r.created_at));
                     target = r
                         .store_hash
                         .as_deref()
                         .map(|h| ("store_hash", h))
                         .or(r.account_uuid.as_deref().map(|u| ("account_uuid", u)));
                 }
-                Resource::StorefrontToken(t) => {
-                    stamps.push(("created_at", &t.created_at));
-                    stamps.push(("expires_at", &t.expires_at));
-                    target = Some(("store_hash", &t.store_hash));
-                }
+                Resource::StorefrontToken(t) => target = Some(("store_hash", &t.store_hash)),
                 Resource::Webhook(_) => {}
-            }
-            for (field, stamp) in stamps {
-                if parse_time(stamp).is_none() {
-                    return Err(invalid(
-                        at(field),
-                        format!(
-                            "`{address}`: {field} `{}` is not an RFC 3339 timestamp",
-                            crate::text::escape_controls(stamp)
-                        ),
-                    ));
-                }
             }
             if let Some((field, value)) = target {
                 let valid = match field {
@@ -374,9 +345,38 @@ impl<'de> Deserialize<'de> for Address {
     }
 }
 
-/// An RFC 3339 timestamp as the state records them.
-pub fn parse_time(text: &str) -> Option<time::OffsetDateTime> {
-    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
+/// The first timestamp of the state that can't be read: its path and what is wrong with it.
+fn bad_timestamp(text: &str) -> Option<(Vec<String>, String)> {
+    let doc: serde_yaml::Value = serde_yaml::from_str(text).ok()?;
+    let check = |path: Vec<String>, value: &serde_yaml::Value, field: &str| {
+        let stamp = value.get(field)?.as_str()?;
+        let e = stamp.parse::<Timestamp>().err()?;
+        let address = path[1].clone();
+        let mut path = path;
+        path.push(field.to_owned());
+        Some((path, format!("`{address}`: {field} {e}")))
+    };
+    for section in ["resources", "retiring"] {
+        for (address, record) in doc.get(section).and_then(|s| s.as_mapping()).into_iter().flatten() {
+            let path = vec![section.to_owned(), address.as_str()?.to_owned()];
+            for field in ["created_at", "expires_at"] {
+                if let Some(found) = check(path.clone(), record, field) {
+                    return Some(found);
+                }
+            }
+        }
+    }
+    for (address, list) in doc.get("intents").and_then(|i| i.as_mapping()).into_iter().flatten() {
+        for (i, intent) in list.as_sequence().into_iter().flatten().enumerate() {
+            let path = vec!["intents".to_owned(), address.as_str()?.to_owned(), i.to_string()];
+            for field in ["started_at", "expires_at"] {
+                if let Some((p, m)) = check(path.clone(), intent, field) {
+                    return Some((p, m.replacen(&format!(": {field}"), &format!(": intent {field}"), 1)));
+                }
+            }
+        }
+    }
+    None
 }
 
 fn is_false(b: &bool) -> bool {

@@ -12,6 +12,7 @@ use crate::refresh::{self, Observation};
 use crate::scope_set::ScopeSet;
 use crate::scopes;
 use crate::state::{ApiAccountRecord, Resource, SecretRecord, State};
+use crate::timestamp::Timestamp;
 use crate::vault::{self, Credential};
 
 /// Issued credentials that BigCommerce accepted, with what it showed of their scopes.
@@ -122,7 +123,7 @@ pub fn store(
     account_name: &str,
     proven: Proven,
 ) -> Result<(), Error> {
-    let created_at = now();
+    let created_at = Timestamp::now();
     let (store_hash, account_uuid, kind) = match &proven.issued.target {
         ApiTarget::Store(h) => (Some(h.clone()), None, "store_api_account"),
         ApiTarget::Account(u) => (None, Some(u.clone()), "account_api_account"),
@@ -140,7 +141,7 @@ pub fn store(
         access_token: issued.access_token,
         api_path: Some(issued.api_path),
         scopes: scopes.clone(),
-        created_at: created_at.clone(),
+        created_at: created_at.to_string(),
         headers: Default::default(),
     };
     let secret = encrypt(config, address, &credential)?;
@@ -181,9 +182,5 @@ pub fn encrypt(config: &Config, address: &Address, credential: &Credential) -> R
 }
 
 pub fn now() -> String {
-    time::OffsetDateTime::now_utc()
-        .replace_nanosecond(0)
-        .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_default()
+    Timestamp::now().to_string()
 }

@@ -15,6 +15,7 @@ use crate::config::{same_destination, HeaderValue, StorefrontToken, Webhook};
 use crate::error::Error;
 use crate::plan::{Action, Op};
 use crate::state::{Resource, SecretRecord, TokenIntent, TokenRecord, WebhookRecord};
+use crate::timestamp::Timestamp;
 use crate::vault::{self, Credential};
 
 impl Applier<'_> {
@@ -65,18 +66,17 @@ impl Applier<'_> {
             }
         };
         let replacing = action.action == Op::Replace && self.state.resources.contains_key(address);
-        let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or(time::OffsetDateTime::now_utc());
-        let expires = now + time::Duration::seconds(i64::try_from(token.lifetime).unwrap_or(i64::MAX));
-        let stamp =
-            |t: time::OffsetDateTime| t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+        let now = Timestamp::now();
+        let expires =
+            Timestamp::from(now.time() + time::Duration::seconds(i64::try_from(token.lifetime).unwrap_or(i64::MAX)));
         // Each creation has its own intent: one an earlier, interrupted run left stays reported.
-        let intent = TokenIntent { expires_at: stamp(expires), started_at: stamp(now) };
+        let intent = TokenIntent { expires_at: expires, started_at: now };
         self.state.intents.entry(address.clone()).or_default().push(intent.clone());
         self.state.save(&self.state_path)?;
 
         let request = TokenRequest {
             channel_ids: token.channel_ids.clone(),
-            expires_at: expires.unix_timestamp(),
+            expires_at: expires.time().unix_timestamp(),
             allowed_cors_origins: token.allowed_cors_origins.clone(),
             scopes: token.access_scopes.clone(),
         };
@@ -110,7 +110,7 @@ impl Applier<'_> {
             access_token: secret,
             api_path: None,
             scopes: token.access_scopes.iter().map(|s| format!("{s:?}")).collect(),
-            created_at: stamp(now),
+            created_at: now.to_string(),
             headers: Default::default(),
         };
         let secret = super::record::encrypt(self.config, address, &credential)?;
@@ -118,8 +118,8 @@ impl Applier<'_> {
             access_scopes: token.access_scopes.clone(),
             allowed_cors_origins: token.allowed_cors_origins.clone(),
             channel_ids: token.channel_ids.clone(),
-            created_at: stamp(now),
-            expires_at: stamp(expires),
+            created_at: now,
+            expires_at: expires,
             issuer: token.issuer.clone(),
             secret,
             store_hash,
@@ -128,7 +128,7 @@ impl Applier<'_> {
         self.state.resources.insert(address.clone(), Resource::StorefrontToken(record));
         self.clear_intent(address, &intent);
         self.state.save(&self.state_path)?;
-        self.report.done.push(format!("created {address} (expires {})", stamp(expires)));
+        self.report.done.push(format!("created {address} (expires {expires})"));
         if replacing {
             self.token_revoke(address, true)?;
         }
@@ -151,8 +151,7 @@ impl Applier<'_> {
             _ => return Ok(()),
         };
         let Address::StorefrontToken { store, .. } = address else { return Ok(()) };
-        let expired = time::OffsetDateTime::parse(&record.expires_at, &time::format_description::well_known::Rfc3339)
-            .is_ok_and(|e| e <= time::OffsetDateTime::now_utc());
+        let expired = record.expires_at.time() <= time::OffsetDateTime::now_utc();
         if !expired {
             let issuer_address = Address::StoreAccount { store: store.clone(), account: record.issuer.clone() };
             let revoked = self

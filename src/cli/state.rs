@@ -53,10 +53,10 @@ fn dismiss(args: DismissArgs, global: &Global, ui: &Ui) -> Result<Outcome, Error
         return Err(DismissError::NoIntent { address: address.to_string(), state: path }.into());
     };
     let (gone, kept): (Vec<_>, Vec<_>) =
-        list.drain(..).partition(|i| args.started_at.as_deref().map_or(true, |t| t == i.started_at));
+        list.drain(..).partition(|i| args.started_at.as_deref().map_or(true, |t| t == i.started_at.to_string()));
     if gone.is_empty() {
         let at = crate::text::escape_controls(args.started_at.as_deref().unwrap_or_default()).into_owned();
-        let started: Vec<String> = kept.iter().map(|i| i.started_at.clone()).collect();
+        let started: Vec<String> = kept.iter().map(|i| i.started_at.to_string()).collect();
         return Err(DismissError::NoneAt { address: address.to_string(), at, started }.into());
     }
     if kept.is_empty() {

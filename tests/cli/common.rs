@@ -107,7 +107,7 @@ impl Repo {
             access_token: SecretString::from(format!("access-token-{token}")),
             api_path: Some("https://api.bigcommerce.com/stores/abc123def4/v3/".into()),
             scopes: vec![],
-            created_at: "2026-11-01T00:00:00Z".into(),
+            created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
             headers: Default::default(),
         };
         let rel = address.secret_path();
@@ -140,7 +140,7 @@ pub fn store_account(repo: &Repo, address: &str, scopes: &[&str], recipients: &[
     let record = ApiAccountRecord {
         account_uuid: None,
         client_id: format!("client-{name}"),
-        created_at: "2026-11-01T00:00:00Z".into(),
+        created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
         exposed: false,
         name,
         scopes: scopes.iter().map(|s| s.to_string()).collect(),
@@ -170,8 +170,8 @@ pub fn token(repo: &Repo, address: &str, expires_at: &str, recipients: &[Recipie
         access_scopes: vec![],
         allowed_cors_origins: vec!["https://shop.example.com".into()],
         channel_ids: vec![1],
-        created_at: "2026-01-01T00:00:00Z".into(),
-        expires_at: expires_at.into(),
+        created_at: "2026-01-01T00:00:00Z".parse().unwrap(),
+        expires_at: expires_at.parse().unwrap(),
         issuer: "storefront-issuer".into(),
         secret,
         store_hash: "abc123def4".into(),

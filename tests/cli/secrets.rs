@@ -54,7 +54,7 @@ fn credential(address: &str, kind: &str, token: &str) -> Credential {
             "https://api.bigcommerce.com/stores/abc123def4/v3/".into()
         }),
         scopes: vec!["store_v2_products".into()],
-        created_at: "2026-11-01T00:00:00Z".into(),
+        created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
         headers: Default::default(),
     }
 }
@@ -65,7 +65,7 @@ fn api_account(repo: &Repo, address: &str, kind: &str, token: &str) -> (Address,
     let record = ApiAccountRecord {
         account_uuid: account_level.then(|| UUID.into()),
         client_id: "client-id-1".into(),
-        created_at: "2026-11-01T00:00:00Z".into(),
+        created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
         exposed: false,
         name: address.rsplit('/').next().unwrap().into(),
         scopes: vec!["store_v2_products".into()],

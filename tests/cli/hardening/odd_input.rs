@@ -31,6 +31,20 @@ fn an_unreadable_timestamp_in_the_state_is_a_located_error() {
 }
 
 #[test]
+fn an_unreadable_intent_timestamp_is_located_too() {
+    let repo = recorded();
+    let state = repo.read("bckeys.state.yaml").replace(
+        "serial:",
+        "intents:\n  store/production/storefront-token/web:\n  - expires_at: 2099-01-01T00:00:00Z\n    started_at: yesterday\nserial:",
+    );
+    let line = state.lines().position(|l| l.contains("started_at: yesterday")).unwrap() + 1;
+    repo.write("bckeys.state.yaml", &state);
+    repo.bckeys().args(["plan", "--refresh=false"]).assert().code(1).stderr(predicate::str::contains(format!(
+        "bckeys.state.yaml:{line}:17: `store/production/storefront-token/web`: intent started_at `yesterday` is not an RFC 3339 timestamp"
+    )));
+}
+
+#[test]
 fn control_characters_in_the_configuration_are_refused_with_their_place() {
     let repo = Repo::new();
     let config = CONFIG.replace(
