@@ -3,22 +3,17 @@
 //! it, and "leave every other scope at None".
 
 use crate::address::Address;
+use crate::credentials::ApiTarget;
 use crate::scope_set::ScopeSet;
 
-/// Where an API account lives, as the steps name it.
-pub enum Place<'a> {
-    Store { hash: &'a str },
-    Account { uuid: &'a str },
-}
-
-pub fn create_steps(address: &Address, name: &str, place: &Place, scopes: &ScopeSet) -> Vec<String> {
+pub fn create_steps(address: &Address, name: &str, place: &ApiTarget, scopes: &ScopeSet) -> Vec<String> {
     let mut steps = Vec::new();
     match place {
-        Place::Store { hash } => {
+        ApiTarget::Store(hash) => {
             steps.push(format!("Sign in to the BigCommerce control panel of store {hash} and open Settings > Store-level API accounts (under API)."));
             steps.push("Click \"Create API account\" and choose the token type \"V2/V3 API token\".".into());
         }
-        Place::Account { uuid } => {
+        ApiTarget::Account(uuid) => {
             steps.push(format!("Sign in to the BigCommerce control panel as the store owner of account {uuid} and open Settings > Account-level API accounts."));
             steps.push("Click \"Create API account\".".into());
         }
@@ -42,10 +37,10 @@ pub fn create_steps(address: &Address, name: &str, place: &Place, scopes: &Scope
     steps
 }
 
-pub fn delete_steps(name: &str, place: &Place, client_id: &str, previous: bool) -> Vec<String> {
+pub fn delete_steps(name: &str, place: &ApiTarget, client_id: &str, previous: bool) -> Vec<String> {
     let page = match place {
-        Place::Store { hash } => format!("Sign in to the BigCommerce control panel of store {hash} and open Settings > Store-level API accounts (under API)."),
-        Place::Account { uuid } => format!("Sign in to the BigCommerce control panel of account {uuid} and open Settings > Account-level API accounts."),
+        ApiTarget::Store(hash) => format!("Sign in to the BigCommerce control panel of store {hash} and open Settings > Store-level API accounts (under API)."),
+        ApiTarget::Account(uuid) => format!("Sign in to the BigCommerce control panel of account {uuid} and open Settings > Account-level API accounts."),
     };
     let which = if previous {
         format!("the previous `{name}` (client ID {client_id}), the one being replaced")
@@ -76,7 +71,7 @@ mod tests {
         set.grant(scopes::family("products").unwrap(), "modify");
         set.grant(scopes::family("information_and_settings").unwrap(), "read-only");
         let address: Address = "store/production/erp-sync".parse().unwrap();
-        let text = numbered(&create_steps(&address, "erp-sync", &Place::Store { hash: "abc123" }, &set));
+        let text = numbered(&create_steps(&address, "erp-sync", &ApiTarget::Store("abc123".into()), &set));
         assert!(text.contains("Settings > Store-level API accounts"), "{text}");
         assert!(text.contains("V2/V3 API token"));
         assert!(text.contains("Name: erp-sync"));
@@ -92,7 +87,7 @@ mod tests {
         set.grant(scopes::family("account_users").unwrap(), "read-only");
         set.grant(scopes::family("account_users").unwrap(), "write");
         let address: Address = "account/acme/users-sync".parse().unwrap();
-        let text = numbered(&create_steps(&address, "users-sync", &Place::Account { uuid: "u" }, &set));
+        let text = numbered(&create_steps(&address, "users-sync", &ApiTarget::Account("u".into()), &set));
         assert!(text.contains("Account Users: tick read-only and write"), "{text}");
         assert!(text.contains("Account-level API accounts"));
     }

@@ -19,13 +19,12 @@ use zeroize::Zeroizing;
 use crate::address::Address;
 use crate::bigcommerce::panel::Panel;
 use crate::bigcommerce::{probes, Client, Verdict};
-use crate::config::{Config, Owner};
-use crate::credentials;
+use crate::config::Config;
+use crate::credentials::{self, ApiTarget};
 use crate::error::Error;
 use crate::plan::{Action, Op, Plan, ResourceType};
 use crate::state::{ApiAccountRecord, Resource, SecretRecord, State};
 use crate::vault::{self, Credential, Identities};
-use guide::Place;
 
 /// What a person answers when the granted scopes differ from the declared ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -219,9 +218,10 @@ impl Applier<'_> {
             self.pending(action, "the configuration no longer declares it".into(), vec![]);
             return Ok(());
         };
-        let (place, owner_path) = match owner {
-            Owner::Store(s) => (Place::Store { hash: &s.store_hash }, format!("stores/{}", s.store_hash)),
-            Owner::Account(a) => (Place::Account { uuid: &a.account_uuid }, format!("accounts/{}", a.account_uuid)),
+        let place = owner.target();
+        let owner_path = match &place {
+            ApiTarget::Store(hash) => format!("stores/{hash}"),
+            ApiTarget::Account(uuid) => format!("accounts/{uuid}"),
         };
         let steps = guide::create_steps(&action.address, &account.name, &place, &account.scopes);
         let header = format!("Create {} ({}):\n{}", action.address, action.target, guide::numbered(&steps));
@@ -473,8 +473,8 @@ impl Applier<'_> {
             _ => return Ok(()),
         };
         let place = match (&record.store_hash, &record.account_uuid) {
-            (Some(h), _) => Place::Store { hash: h },
-            (_, Some(u)) => Place::Account { uuid: u },
+            (Some(h), _) => ApiTarget::Store(h.clone()),
+            (_, Some(u)) => ApiTarget::Account(u.clone()),
             _ => return Ok(()),
         };
         let steps = guide::delete_steps(&record.name, &place, &record.client_id, previous);
@@ -532,10 +532,10 @@ impl Applier<'_> {
         let started = Instant::now();
         loop {
             let verdict = match &place {
-                Place::Store { hash } => {
+                ApiTarget::Store(hash) => {
                     self.rt.block_on(self.client.store_get(hash, &token, probes::LIVENESS_PATH, probes::LIVENESS_QUERY))
                 }
-                Place::Account { uuid } => self.rt.block_on(self.client.account_alive(uuid, &token)),
+                ApiTarget::Account(uuid) => self.rt.block_on(self.client.account_alive(uuid, &token)),
             };
             match verdict {
                 Ok(Verdict::Unauthorized(_)) => return self.forget(address, &record, previous).map_err(Err),
@@ -560,8 +560,8 @@ impl Applier<'_> {
             }
             // Requests under /accounts are limited to 70 an hour: ask those rarely.
             let poll = match place {
-                Place::Account { .. } => self.options.poll_interval.max(Duration::from_secs(60)),
-                Place::Store { .. } => self.options.poll_interval,
+                ApiTarget::Account(_) => self.options.poll_interval.max(Duration::from_secs(60)),
+                ApiTarget::Store(_) => self.options.poll_interval,
             };
             std::thread::sleep(poll.min(left));
         }

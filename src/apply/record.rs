@@ -53,14 +53,6 @@ fn ui_list(keys: &[&str]) -> String {
         .join(", ")
 }
 
-/// The store hash or account UUID an API account must be on.
-pub fn expected_target(owner: Owner<'_>) -> ApiTarget {
-    match owner {
-        Owner::Store(s) => ApiTarget::Store(s.store_hash.clone()),
-        Owner::Account(a) => ApiTarget::Account(a.account_uuid.clone()),
-    }
-}
-
 /// Checks issued credentials: the API path's target, a live token, and the probed scopes.
 /// An `Err` is a message for a person; nothing has been written.
 pub fn prove(
@@ -71,7 +63,7 @@ pub fn prove(
     owner: Owner<'_>,
     source: &str,
 ) -> Result<Proven, String> {
-    let expected = expected_target(owner);
+    let expected = owner.target();
     if issued.target != expected {
         return Err(format!(
             "{source}: the API path is for {}, but {} is on {expected}",

@@ -126,3 +126,13 @@ pub enum Owner<'a> {
     Store(&'a Store),
     Account(&'a Account),
 }
+
+impl Owner<'_> {
+    /// The store hash or account UUID its credentials must be for.
+    pub fn target(&self) -> crate::credentials::ApiTarget {
+        match self {
+            Owner::Store(s) => crate::credentials::ApiTarget::Store(s.store_hash.clone()),
+            Owner::Account(a) => crate::credentials::ApiTarget::Account(a.account_uuid.clone()),
+        }
+    }
+}
