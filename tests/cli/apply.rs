@@ -110,21 +110,21 @@ fn credentials_files_create_replace_and_delete_create_before_destroy() {
     apply_alone(&repo, &sandbox, &[])
         .code(0)
         .stdout(predicate::str::contains("done: deleted store/production/erp-sync (previous account)"));
-    assert!(!repo.read("bckeys.state.yaml").contains("retiring:"));
+    assert!(repo.state().retiring.is_empty());
     assert!(!repo.path("secrets/store/production/erp-sync.retiring.age").exists());
     bckeys(&repo, &sandbox).arg("drift").assert().code(0);
 
     // Removed from the configuration: deleted once BigCommerce rejects it, kept until then.
     repo.write_config(&CONFIG.replace("stores:\n  production:\n    store_hash: abc123def4\n    api_accounts:\n      erp-sync:\n        scopes: {products: modify, orders: read-only}\n", "stores: {}\n"));
     apply_alone(&repo, &sandbox, &[]).code(3);
-    assert!(repo.read("bckeys.state.yaml").contains("store/production/erp-sync"), "kept until BigCommerce rejects it");
+    assert!(repo.client_id("store/production/erp-sync").is_some(), "kept until BigCommerce rejects it");
     sandbox.panel(
         "DELETE",
         &format!("/__sandbox/api-accounts/{}", field(&second, "CLIENT ID")),
         serde_json::Value::Null,
     );
     apply_alone(&repo, &sandbox, &[]).code(0);
-    assert!(!repo.read("bckeys.state.yaml").contains("store/production/erp-sync"));
+    assert!(repo.state().resources.is_empty() && repo.state().retiring.is_empty());
     assert!(!repo.path("secrets/store/production/erp-sync.age").exists());
 }
 
@@ -226,5 +226,5 @@ fn a_second_replacement_waits_for_the_first_ones_deletion() {
         .clone();
     let out = String::from_utf8_lossy(&out);
     assert!(out.contains("done: deleted store/production/erp-sync (previous account)"), "{out}");
-    assert!(repo.read("bckeys.state.yaml").contains(field(&third, "CLIENT ID")), "{out}");
+    assert_eq!(repo.client_id("store/production/erp-sync").as_deref(), Some(field(&third, "CLIENT ID")), "{out}");
 }

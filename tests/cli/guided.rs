@@ -351,7 +351,7 @@ fn the_person_types_the_path_of_the_downloaded_file() {
     person.expect(&format!("Recorded {ADDRESS}: credentials proven and encrypted to {SECRET}"));
     assert_eq!(person.exit_code(), 0, "{}", person.screen());
     person.assert_secrets_shown_at_most(&credentials, 0);
-    assert!(repo.read(STATE).contains(field(&credentials, "CLIENT ID")));
+    assert_eq!(repo.client_id(ADDRESS).as_deref(), Some(field(&credentials, "CLIENT ID")));
     assert_eq!(recorded_credential(&repo).access_token.expose_secret(), field(&credentials, "ACCESS TOKEN"));
 }
 
@@ -401,7 +401,7 @@ fn scope_mismatch_accept_records_what_was_granted_and_the_next_plan_replaces_it(
     person.expect("the next plan shows the difference");
     assert_eq!(person.exit_code(), 0, "{}", person.screen());
     person.assert_secrets_shown_at_most(&wrong, 0);
-    assert!(repo.read(STATE).contains(field(&wrong, "CLIENT ID")));
+    assert_eq!(repo.client_id(ADDRESS).as_deref(), Some(field(&wrong, "CLIENT ID")));
     assert_eq!(recorded_credential(&repo).access_token.expose_secret(), field(&wrong, "ACCESS TOKEN"));
 
     let out =
@@ -530,7 +530,7 @@ fn an_account_removed_from_the_configuration_is_deleted_by_the_person() {
     person.expect(&format!("done: deleted {ADDRESS}"));
     assert_eq!(person.exit_code(), 0, "{}", person.screen());
     person.assert_secrets_shown_at_most(&credentials, 0);
-    assert!(!repo.read(STATE).contains(ADDRESS), "the record is removed");
+    assert!(repo.client_id(ADDRESS).is_none(), "the record is removed");
     assert!(!repo.path(SECRET).exists(), "the secret file is removed");
     assert!(!repo.path("bckeys.lock").exists(), "the lock is released");
 }

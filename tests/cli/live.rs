@@ -153,7 +153,10 @@ fn import_reads_every_layout_and_records_the_credential() {
     import(&repo, &sandbox, "account/acme/user-provisioning", &account)
         .success()
         .stdout(predicate::str::contains("Unverifiable"));
-    assert!(repo.read("bckeys.state.yaml").contains("kind: account_api_account"));
+    assert!(matches!(
+        repo.state().resources.get(&crate::common::addr("account/acme/user-provisioning")),
+        Some(bckeys::state::Resource::AccountApiAccount(_))
+    ));
 }
 
 #[test]

@@ -339,7 +339,7 @@ fn a_failed_token_replacement_keeps_the_old_token_recorded() {
     sandbox.panel("DELETE", "/__sandbox/faults", serde_json::Value::Null);
     // The old token is still the recorded one, and still valid.
     assert_eq!(reveal_token(&repo, &sandbox, "server"), before);
-    assert!(!repo.read("bckeys.state.yaml").contains("retiring:"));
+    assert!(repo.state().retiring.is_empty());
     assert_eq!(tokens(&sandbox).iter().filter(|t| t["revoked"] == true).count(), 0);
     apply(&repo, &sandbox)
         .code(0)
