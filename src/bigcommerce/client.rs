@@ -16,6 +16,7 @@ use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::pacing::{Pacer, RateLimit, RetryPolicy};
+use super::scrub::{scrub, SecretSet};
 
 /// How the client talks to BigCommerce.
 #[derive(Debug, Clone)]
@@ -149,7 +150,7 @@ pub struct Client {
     settings: Settings,
     pacers: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Pacer>>>>,
     /// Every secret bckeys holds in this run, scrubbed from every answer it quotes.
-    held: Mutex<Vec<SecretString>>,
+    held: Mutex<SecretSet>,
     pub counters: Counters,
 }
 
@@ -177,7 +178,7 @@ impl Client {
             http,
             settings,
             pacers: Mutex::new(HashMap::new()),
-            held: Mutex::new(Vec::new()),
+            held: Mutex::new(SecretSet::default()),
             counters: Counters::default(),
         })
     }
@@ -185,12 +186,7 @@ impl Client {
     /// Tells the client of a secret bckeys holds (a decrypted credential's token, client secret
     /// or header value), so that no answer can bring it into a message.
     pub fn hold(&self, secret: &SecretString) {
-        if secret.expose_secret().len() >= MIN_SCRUBBED {
-            let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
-            if !held.iter().any(|h| h.expose_secret() == secret.expose_secret()) {
-                held.push(secret.clone());
-            }
-        }
+        self.held.lock().unwrap_or_else(|e| e.into_inner()).insert(secret);
     }
 
     /// Every secret of a credential, held.
@@ -259,10 +255,9 @@ impl Client {
         token: &'s SecretString,
         secret_headers: &'s [(&'static str, &'s SecretString)],
         body_secrets: &'s [SecretString],
-    ) -> Scrubber {
-        let held = self.held.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    ) -> Scrubber<'_> {
         let request = std::iter::once(token).chain(secret_headers.iter().map(|(_, v)| *v)).chain(body_secrets);
-        Scrubber::new(request.cloned().chain(held))
+        Scrubber { request: SecretSet::new(request), held: Some(&self.held) }
     }
 
     /// Sends one request, paced and retried; every secret of the request is scrubbed from what
@@ -446,40 +441,18 @@ pub(crate) fn is_local(base: &str) -> bool {
     })
 }
 
-/// Secrets shorter than this are not searched for: they would match ordinary words.
-const MIN_SCRUBBED: usize = 4;
-
-/// What makes a text from an answer safe to show: every secret replaced by `(redacted)` (also
-/// in its JSON-escaped form, as an echoed body would carry it), then control characters escaped.
-struct Scrubber {
-    secrets: Vec<SecretString>,
+/// The secrets of one request, and those the client holds.
+struct Scrubber<'a> {
+    request: SecretSet,
+    held: Option<&'a Mutex<SecretSet>>,
 }
 
-impl Scrubber {
-    fn new(secrets: impl Iterator<Item = SecretString>) -> Scrubber {
-        let mut secrets: Vec<SecretString> = secrets.filter(|s| s.expose_secret().len() >= MIN_SCRUBBED).collect();
-        let escaped: Vec<SecretString> = secrets
-            .iter()
-            .filter_map(|s| {
-                let json = serde_json::to_string(s.expose_secret()).ok()?;
-                let inner = &json[1..json.len() - 1];
-                (inner != s.expose_secret()).then(|| SecretString::from(inner.to_owned()))
-            })
-            .collect();
-        secrets.extend(escaped);
-        // The longest first, so that a secret containing another is replaced whole.
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.expose_secret().len()));
-        Scrubber { secrets }
-    }
-
+impl Scrubber<'_> {
     fn scrub(&self, text: &str) -> String {
-        let mut text = text.to_owned();
-        for secret in &self.secrets {
-            if text.contains(secret.expose_secret()) {
-                text = text.replace(secret.expose_secret(), "(redacted)");
-            }
+        match self.held {
+            Some(held) => scrub(text, &[&self.request, &held.lock().unwrap_or_else(|e| e.into_inner())]),
+            None => scrub(text, &[&self.request]),
         }
-        crate::text::escape_controls(&text).into_owned()
     }
 }
 
@@ -584,8 +557,10 @@ fn host_of(base: &str) -> String {
 mod tests {
     use super::*;
 
-    fn tok() -> Scrubber {
-        Scrubber::new(["tok-secret-1234", "header\"value/9876"].into_iter().map(|s| SecretString::from(s.to_owned())))
+    fn tok() -> Scrubber<'static> {
+        let secrets: Vec<SecretString> =
+            ["tok-secret-1234", "header\"value/9876"].into_iter().map(|s| SecretString::from(s.to_owned())).collect();
+        Scrubber { request: SecretSet::new(&secrets), held: None }
     }
 
     #[test]
@@ -627,7 +602,8 @@ mod tests {
         let m = excerpt(echoed, &tok());
         assert!(!m.contains("9876"), "{m}");
         // Scrubbed before white space is folded: a secret with spaces in it goes whole.
-        let spaced = Scrubber::new(std::iter::once(SecretString::from("sec  ret\tvalue".to_owned())));
+        let spaced =
+            Scrubber { request: SecretSet::new(&[SecretString::from("sec  ret\tvalue".to_owned())]), held: None };
         assert!(!excerpt(b"x sec  ret\tvalue y", &spaced).contains("ret"));
         // A secret where the excerpt is cut is scrubbed before the cut.
         let long = format!("{}tok-secret-1234", "x".repeat(110));

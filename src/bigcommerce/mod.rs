@@ -5,6 +5,7 @@ pub(crate) mod client;
 pub mod pacing;
 pub mod panel;
 pub mod resources;
+mod scrub;
 
 /// The probe table lives with the scope catalogue: both are data the sandbox shares.
 pub use bckeys_catalogue::probes;
