@@ -110,12 +110,12 @@ pub async fn refresh(
         let (Resource::StoreApiAccount(record) | Resource::AccountApiAccount(record)) = resource else {
             continue;
         };
-        let (target, key) = match (&record.store_hash, &record.account_uuid) {
-            (Some(h), _) => (ApiTarget::Store(h.clone()), format!("store/{h}")),
-            (_, Some(u)) => (ApiTarget::Account(u.clone()), format!("account/{u}")),
-            _ => continue,
-        };
-        groups.entry(key).or_default().push(Job { address: address.clone(), target, secret: record.secret.clone() });
+        let Some(target) = record.target() else { continue };
+        groups.entry(target.to_string()).or_default().push(Job {
+            address: address.clone(),
+            target,
+            secret: record.secret.clone(),
+        });
     }
 
     let total: usize = groups.values().map(Vec::len).sum();

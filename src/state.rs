@@ -151,6 +151,16 @@ impl Resource {
 }
 
 impl ApiAccountRecord {
+    /// The store or account it was created on.
+    pub fn target(&self) -> Option<crate::credentials::ApiTarget> {
+        use crate::credentials::ApiTarget;
+        match (&self.store_hash, &self.account_uuid) {
+            (Some(h), _) => Some(ApiTarget::Store(h.clone())),
+            (_, Some(u)) => Some(ApiTarget::Account(u.clone())),
+            _ => None,
+        }
+    }
+
     /// The granted scopes; the state was checked on load, so unknown parameters can't occur.
     pub fn scope_set(&self) -> ScopeSet {
         ScopeSet::from_parameters(&self.scopes).unwrap_or_default()

@@ -49,19 +49,14 @@ impl Ui {
 
     /// Status and errors.
     pub fn status(&self, text: &str) {
-        let text = crate::text::escape_terminal(text);
-        let mut stderr = std::io::stderr().lock();
-        let written = writeln!(stderr, "{text}").and_then(|_| stderr.flush());
-        self.note(written, "standard error");
+        self.err(&format!("{}\n", crate::text::escape_terminal(text)));
     }
 
     /// A prompt or a line redrawn in place, on standard error, without a line end.
     pub fn prompt(&self, text: &str) {
         // A carriage return is how a countdown redraws its line; anything else is escaped.
         let text: Vec<_> = text.split('\r').map(crate::text::escape_terminal).collect();
-        let mut stderr = std::io::stderr().lock();
-        let written = write!(stderr, "{}", text.join("\r")).and_then(|_| stderr.flush());
-        self.note(written, "standard error");
+        self.err(&text.join("\r"));
     }
 
     pub fn error(&self, message: &str, hint: Option<&str>) {
@@ -71,8 +66,14 @@ impl Ui {
         if let Some(hint) = hint {
             text.push_str(&format!("\n  {} {}", p.cyan("help:"), crate::text::escape_terminal(hint)));
         }
+        text.push('\n');
+        self.err(&text);
+    }
+
+    /// Writes already escaped text to standard error, noting a failure.
+    fn err(&self, text: &str) {
         let mut stderr = std::io::stderr().lock();
-        let written = writeln!(stderr, "{text}").and_then(|_| stderr.flush());
+        let written = stderr.write_all(text.as_bytes()).and_then(|_| stderr.flush());
         self.note(written, "standard error");
     }
 

@@ -472,11 +472,7 @@ impl Applier<'_> {
             Some(Resource::StoreApiAccount(r)) | Some(Resource::AccountApiAccount(r)) => r.clone(),
             _ => return Ok(()),
         };
-        let place = match (&record.store_hash, &record.account_uuid) {
-            (Some(h), _) => ApiTarget::Store(h.clone()),
-            (_, Some(u)) => ApiTarget::Account(u.clone()),
-            _ => return Ok(()),
-        };
+        let Some(place) = record.target() else { return Ok(()) };
         let steps = guide::delete_steps(&record.name, &place, &record.client_id, previous);
         let action = Action {
             address: address.clone(),

@@ -101,11 +101,7 @@ impl Differ<'_> {
                     continue;
                 }
             };
-            let recorded_target = match (&record.store_hash, &record.account_uuid) {
-                (Some(h), _) => format!("store {h}"),
-                (_, Some(u)) => format!("account {u}"),
-                _ => String::new(),
-            };
+            let recorded_target = target_of(record);
             let granted = record.scope_set();
             let replacement = if recorded_target != target {
                 Some(format!("it moved from {recorded_target} to {target}: a new API account is created there and the old one deleted"))
@@ -395,11 +391,7 @@ fn mode_of(op: Op) -> Mode {
 }
 
 fn target_of(r: &ApiAccountRecord) -> String {
-    match (&r.store_hash, &r.account_uuid) {
-        (Some(h), _) => format!("store {h}"),
-        (_, Some(u)) => format!("account {u}"),
-        _ => String::new(),
-    }
+    r.target().map(|t| t.to_string()).unwrap_or_default()
 }
 
 fn change(field: &str, before: Option<String>, after: Option<String>) -> Option<FieldChange> {
