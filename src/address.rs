@@ -37,6 +37,16 @@ impl Address {
             _ => None,
         }
     }
+
+    /// The store-level API account `account` of the store a storefront token is on: its issuer.
+    pub fn sibling_account(&self, account: &str) -> Option<Address> {
+        match self {
+            Address::StorefrontToken { store, .. } => {
+                Some(Address::StoreAccount { store: store.clone(), account: account.to_owned() })
+            }
+            _ => None,
+        }
+    }
 }
 
 /// Addresses sort as their text does, so a store's accounts, their webhooks and its tokens stay

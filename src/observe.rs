@@ -1,12 +1,17 @@
-//! Local observations: what the secret files on disk look like next to what the state recorded.
-//! Kept apart from the plan so that the plan stays a pure function of its inputs.
+//! Observations: what the secret files on disk and (with a refresh) BigCommerce show of every
+//! recorded resource, gathered into one value. Kept apart from the findings and the plan so that
+//! those stay pure functions of their inputs.
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::address::Address;
+use crate::bigcommerce::Client;
+use crate::config::Config;
+use crate::refresh::{self, HookStatus, Observation};
 use crate::state::State;
-use crate::vault::OpenError;
+use crate::vault::{Identities, OpenError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileStatus {
@@ -17,6 +22,35 @@ pub enum FileStatus {
     Modified,
     /// The file exists but could not be read.
     Unreadable(String),
+}
+
+/// What BigCommerce showed, when it was asked.
+#[derive(Debug, Default)]
+pub struct Live {
+    pub accounts: BTreeMap<Address, Observation>,
+    pub hooks: BTreeMap<Address, HookStatus>,
+}
+
+/// Everything observed for one run: the secret files always, BigCommerce when refreshed.
+#[derive(Debug, Default)]
+pub struct Observations {
+    pub files: BTreeMap<Address, FileStatus>,
+    pub live: Option<Live>,
+}
+
+impl Observations {
+    /// The secret files alone: a plan with `--refresh=false`.
+    pub fn local(dir: &Path, state: &State) -> Observations {
+        Observations { files: secret_files(dir, state), live: None }
+    }
+
+    pub fn account(&self, address: &Address) -> Option<&Observation> {
+        self.live.as_ref()?.accounts.get(address)
+    }
+
+    pub fn hook(&self, address: &Address) -> Option<HookStatus> {
+        self.live.as_ref()?.hooks.get(address).copied()
+    }
 }
 
 /// The status of every recorded secret file.
@@ -36,4 +70,19 @@ pub fn secret_files(dir: &Path, state: &State) -> BTreeMap<Address, FileStatus> 
             Some((address.clone(), status))
         })
         .collect()
+}
+
+/// Asks BigCommerce about every recorded credential, then lists the webhooks of each account
+/// that owns recorded ones. `progress` is called with (done, total) as credentials are checked.
+pub async fn live(
+    config: &Config,
+    state: &State,
+    identities: Arc<Identities>,
+    client: Arc<Client>,
+    concurrency: usize,
+    progress: Arc<dyn Fn(usize, usize) + Send + Sync>,
+) -> Live {
+    let accounts = refresh::refresh(config, state, identities.clone(), client.clone(), concurrency, progress).await;
+    let hooks = refresh::hook_statuses(config, state, &identities, &client).await;
+    Live { accounts, hooks }
 }

@@ -56,9 +56,6 @@ pub fn scope_differences(
     (pick(FamilyStatus::Granted, false), pick(FamilyStatus::NotGranted, true))
 }
 
-/// Observations by address.
-pub type Observations = BTreeMap<Address, Observation>;
-
 /// Checks that could not be made: a plan made from them can't be trusted.
 #[derive(Debug, thiserror::Error)]
 #[error("could not check {} credential(s), so no plan can be trusted:\n  {}", .0.len(), .0.join("\n  "))]
@@ -71,8 +68,10 @@ impl Unchecked {
 }
 
 /// Refuses observations of which any check failed, naming each.
-pub fn refuse_failed(observations: &Observations) -> Result<(), Unchecked> {
-    let failed: Vec<String> = observations
+pub fn refuse_failed(observations: &crate::observe::Observations) -> Result<(), Unchecked> {
+    let Some(live) = &observations.live else { return Ok(()) };
+    let failed: Vec<String> = live
+        .accounts
         .iter()
         .filter_map(|(address, o)| match o {
             Observation::Failed { error } | Observation::Unreadable { error } => Some(format!("{address}: {error}")),
@@ -103,8 +102,8 @@ pub async fn refresh(
     client: Arc<Client>,
     concurrency: usize,
     progress: Arc<dyn Fn(usize, usize) + Send + Sync>,
-) -> Observations {
-    let mut observations = Observations::new();
+) -> BTreeMap<Address, Observation> {
+    let mut observations = BTreeMap::new();
     let mut groups: BTreeMap<String, Vec<Job>> = BTreeMap::new();
     for (address, resource) in &state.resources {
         let (Resource::StoreApiAccount(record) | Resource::AccountApiAccount(record)) = resource else {
@@ -150,9 +149,7 @@ pub async fn refresh(
         }
     }
     for (address, resource) in &state.resources {
-        if matches!(resource, Resource::StoreApiAccount(_) | Resource::AccountApiAccount(_))
-            && !observations.contains_key(address)
-        {
+        if resource.is_api_account() && !observations.contains_key(address) {
             observations
                 .insert(address.clone(), Observation::Failed { error: "the check stopped unexpectedly".into() });
         }
@@ -228,13 +225,6 @@ fn unexpected(route: &str, verdict: &Verdict) -> String {
         Verdict::Unauthorized(m) => format!("{route}: BigCommerce answered 401 ({m})"),
         Verdict::Allowed(_) => format!("{route}: unexpected success"),
     }
-}
-
-/// Everything a refresh saw.
-#[derive(Debug, Default)]
-pub struct Live {
-    pub accounts: Observations,
-    pub hooks: BTreeMap<Address, HookStatus>,
 }
 
 /// What BigCommerce shows of a recorded webhook.

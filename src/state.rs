@@ -131,6 +131,18 @@ impl Resource {
         }
     }
 
+    /// The API account record, for either kind of API account.
+    pub fn api_account(&self) -> Option<&ApiAccountRecord> {
+        match self {
+            Resource::StoreApiAccount(r) | Resource::AccountApiAccount(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    pub fn is_api_account(&self) -> bool {
+        self.api_account().is_some()
+    }
+
     pub fn secret(&self) -> Option<&SecretRecord> {
         match self {
             Resource::StoreApiAccount(r) | Resource::AccountApiAccount(r) => Some(&r.secret),

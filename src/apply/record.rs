@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::address::Address;
 use crate::bigcommerce::Client;
-use crate::config::{ApiAccount, Config, Owner};
+use crate::config::{ApiAccount, Config};
 use crate::credentials::{ApiTarget, Issued};
 use crate::error::Error;
 use crate::refresh::{self, Observation};
@@ -60,11 +60,10 @@ pub fn prove(
     rt: &tokio::runtime::Runtime,
     issued: Issued,
     account: &ApiAccount,
-    owner: Owner<'_>,
+    expected: &ApiTarget,
     source: &str,
 ) -> Result<Proven, String> {
-    let expected = owner.target();
-    if issued.target != expected {
+    if issued.target != *expected {
         return Err(format!(
             "{source}: the API path is for {}, but {} is on {expected}",
             issued.target, account.address

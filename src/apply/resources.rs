@@ -8,22 +8,16 @@ use std::collections::BTreeMap;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{Applier, Pending};
+use super::{Applier, Outcome};
 use crate::address::Address;
 use crate::bigcommerce::resources::{self, Hook, HookRequest, ResourceError, TokenRequest};
 use crate::config::{same_destination, HeaderValue, StorefrontToken, Webhook};
 use crate::error::Error;
-use crate::plan::{Action, Op};
 use crate::state::{Resource, SecretRecord, TokenIntent, TokenRecord, WebhookRecord};
 use crate::timestamp::Timestamp;
 use crate::vault::{self, Credential};
 
 impl Applier<'_> {
-    /// An automated step that could not be done: a failure, not a step for a person.
-    fn left(&mut self, address: &Address, action: Op, previous: bool, reason: String) {
-        self.report.failed.push(Pending { address: address.clone(), action, previous, reason, steps: vec![] });
-    }
-
     /// The access token of a recorded API account (a current record, or with `previous` the
     /// one being replaced).
     pub(super) fn account_token(&self, address: &Address, previous: bool) -> Result<SecretString, String> {
@@ -40,32 +34,23 @@ impl Applier<'_> {
             .ok_or_else(|| format!("the credential of {address} is missing"))
     }
 
-    fn declared_token(&self, address: &Address) -> Option<(String, &StorefrontToken)> {
-        self.config
-            .stores
-            .iter()
-            .find_map(|s| s.storefront_tokens.iter().find(|t| t.address == *address).map(|t| (s.store_hash.clone(), t)))
-    }
-
-    /// Creates a storefront token (and, for a replacement, revokes the previous one after the
-    /// new one is recorded).
-    pub(super) fn token_create(&mut self, action: &Action) -> Result<(), Error> {
-        let address = &action.address;
-        let Some((store_hash, token)) = self.declared_token(address) else {
-            self.left(address, action.action, false, "the configuration no longer declares it".into());
-            return Ok(());
+    /// Creates a storefront token. For a replacement the current one moves aside once the new
+    /// one exists; revoking it is the replacement's follow-up.
+    pub(super) fn token_create(
+        &mut self,
+        address: &Address,
+        token: &StorefrontToken,
+        store_hash: &str,
+        replacing: bool,
+    ) -> Result<Outcome, Error> {
+        let Some(issuer_address) = address.sibling_account(&token.issuer) else {
+            return Ok(Outcome::Failed(format!("{address} is not a storefront token's address")));
         };
-        let token = token.clone();
-        let Address::StorefrontToken { store, .. } = address else { return Ok(()) };
-        let issuer_address = Address::StoreAccount { store: store.clone(), account: token.issuer.clone() };
         let issuer = match self.account_token(&issuer_address, false) {
             Ok(t) => t,
-            Err(reason) => {
-                self.left(address, action.action, false, format!("its issuer: {reason}"));
-                return Ok(());
-            }
+            Err(reason) => return Ok(Outcome::Failed(format!("its issuer: {reason}"))),
         };
-        let replacing = action.action == Op::Replace && self.state.resources.contains_key(address);
+        let replacing = replacing && self.state.resources.contains_key(address);
         let now = Timestamp::now();
         let expires =
             Timestamp::from(now.time() + time::Duration::seconds(i64::try_from(token.lifetime).unwrap_or(i64::MAX)));
@@ -80,8 +65,7 @@ impl Applier<'_> {
             allowed_cors_origins: token.allowed_cors_origins.clone(),
             scopes: token.access_scopes.clone(),
         };
-        let created =
-            self.rt.block_on(resources::create_token(self.client, &store_hash, &issuer, token.kind, &request));
+        let created = self.rt.block_on(resources::create_token(self.client, store_hash, &issuer, token.kind, &request));
         let secret = match created {
             Ok(secret) => secret,
             Err(e) => {
@@ -90,8 +74,7 @@ impl Applier<'_> {
                     self.clear_intent(address, &intent);
                     self.state.save(&self.state_path)?;
                 }
-                self.left(address, action.action, false, e.to_string());
-                return Ok(());
+                return Ok(Outcome::Failed(e.to_string()));
             }
         };
         // The old token moves aside only now that the new one exists; the intent covers the
@@ -102,7 +85,7 @@ impl Applier<'_> {
         let credential = Credential {
             address: address.to_string(),
             kind: "storefront_token".into(),
-            store_hash: Some(store_hash.clone()),
+            store_hash: Some(store_hash.to_owned()),
             account_uuid: None,
             name: token.name.clone(),
             client_id: None,
@@ -122,17 +105,13 @@ impl Applier<'_> {
             expires_at: expires,
             issuer: token.issuer.clone(),
             secret,
-            store_hash,
+            store_hash: store_hash.to_owned(),
             token_type: token.kind,
         };
         self.state.resources.insert(address.clone(), Resource::StorefrontToken(record));
         self.clear_intent(address, &intent);
         self.state.save(&self.state_path)?;
-        self.report.done.push(format!("created {address} (expires {expires})"));
-        if replacing {
-            self.token_revoke(address, true)?;
-        }
-        Ok(())
+        Ok(Outcome::Done(format!("created {address} (expires {expires})")))
     }
 
     fn clear_intent(&mut self, address: &Address, intent: &TokenIntent) {
@@ -145,15 +124,17 @@ impl Applier<'_> {
     }
 
     /// Revokes a recorded token through the API and drops its record and file.
-    pub(super) fn token_revoke(&mut self, address: &Address, previous: bool) -> Result<(), Error> {
+    pub(super) fn token_revoke(&mut self, address: &Address, previous: bool) -> Result<Outcome, Error> {
+        let which = if previous { format!("{address} (previous token)") } else { address.to_string() };
         let record = match if previous { self.state.retiring.get(address) } else { self.state.resources.get(address) } {
             Some(Resource::StorefrontToken(t)) => t.clone(),
-            _ => return Ok(()),
+            _ => return Ok(Outcome::Done(format!("{which}: already gone from the state"))),
         };
-        let Address::StorefrontToken { store, .. } = address else { return Ok(()) };
+        let Some(issuer_address) = address.sibling_account(&record.issuer) else {
+            return Ok(Outcome::Failed(format!("{address} is not a storefront token's address")));
+        };
         let expired = record.expires_at.time() <= time::OffsetDateTime::now_utc();
         if !expired {
-            let issuer_address = Address::StoreAccount { store: store.clone(), account: record.issuer.clone() };
             let revoked = self
                 .account_token(&issuer_address, false)
                 .and_then(|issuer| Ok((issuer, self.secret_token(address, &record.secret)?)))
@@ -163,61 +144,44 @@ impl Applier<'_> {
                         .map_err(|e| e.to_string())
                 });
             if let Err(reason) = revoked {
-                self.left(
-                    address,
-                    Op::Delete,
-                    previous,
-                    format!("the token could not be revoked ({reason}); it stays valid until {}", record.expires_at),
-                );
-                return Ok(());
+                let until = &record.expires_at;
+                return Ok(Outcome::Failed(format!(
+                    "the token could not be revoked ({reason}); it stays valid until {until}"
+                )));
             }
         }
         self.drop_record(address, &record.secret.file, previous)?;
-        let which = if previous { format!("{address} (previous token)") } else { address.to_string() };
-        self.report.done.push(if expired {
+        Ok(Outcome::Done(if expired {
             format!("dropped {which} (already expired)")
         } else {
             format!("revoked {which}")
-        });
-        Ok(())
+        }))
     }
 
-    fn declared_hook(&self, address: &Address) -> Option<(String, Webhook)> {
-        self.config.stores.iter().find_map(|s| {
-            s.api_accounts
-                .iter()
-                .flat_map(|a| &a.webhooks)
-                .find(|w| w.address == *address)
-                .map(|w| (s.store_hash.clone(), w.clone()))
-        })
-    }
-
-    /// Creates, adopts, updates or reactivates one webhook with its account's token.
-    pub(super) fn webhook_put(&mut self, action: &Action) -> Result<(), Error> {
-        let address = &action.address;
-        let Some((store_hash, hook)) = self.declared_hook(address) else {
-            self.left(address, action.action, false, "the configuration no longer declares it".into());
-            return Ok(());
+    /// Creates, adopts, updates or reactivates one webhook with its account's token. `update`:
+    /// the plan asks for an update, so a hook found as configured is still written.
+    pub(super) fn webhook_put(
+        &mut self,
+        address: &Address,
+        hook: &Webhook,
+        store_hash: &str,
+        update: bool,
+    ) -> Result<Outcome, Error> {
+        let Some(owner) = address.owner() else {
+            return Ok(Outcome::Failed(format!("{address} is not a webhook's address")));
         };
-        let Some(owner) = address.owner() else { return Ok(()) };
         let token = match self.account_token(&owner, false) {
             Ok(t) => t,
-            Err(reason) => {
-                self.left(address, action.action, false, format!("its API account: {reason}"));
-                return Ok(());
-            }
+            Err(reason) => return Ok(Outcome::Failed(format!("its API account: {reason}"))),
         };
         let headers: BTreeMap<String, String> = hook
             .headers
             .iter()
             .filter_map(|(k, v)| if let HeaderValue::Plain(v) = v { Some((k.clone(), v.clone())) } else { None })
             .collect();
-        let (secret, generated) = match self.header_secrets(address, &store_hash, &hook) {
+        let (secret, generated) = match self.header_secrets(address, store_hash, hook) {
             Ok(found) => found,
-            Err(e) => {
-                self.left(address, action.action, false, e.to_string());
-                return Ok(());
-            }
+            Err(e) => return Ok(Outcome::Failed(e.to_string())),
         };
         let mut all_headers = headers.clone();
         if let Some(credential) = &generated {
@@ -231,7 +195,7 @@ impl Applier<'_> {
             headers: all_headers,
         };
         let result = self.rt.block_on(async {
-            let existing = resources::list_hooks(self.client, &store_hash, &token).await?;
+            let existing = resources::list_hooks(self.client, store_hash, &token).await?;
             let recorded_id = match self.state.resources.get(address) {
                 Some(Resource::Webhook(w)) => Some(w.id),
                 _ => None,
@@ -246,12 +210,12 @@ impl Applier<'_> {
                         && same_destination(&h.destination, &hook.destination)
                         && h.is_active == hook.active
                         && !h.deactivated()
-                        && action.action != Op::Update
+                        && !update
                         && (recorded || request.headers.is_empty()) =>
                 {
                     Ok::<_, ResourceError>((h.id, "adopted"))
                 }
-                Some(h) => resources::update_hook(self.client, &store_hash, &token, h.id, &request).await.map(|u| {
+                Some(h) => resources::update_hook(self.client, store_hash, &token, h.id, &request).await.map(|u| {
                     (
                         u.id,
                         if h.deactivated() {
@@ -264,7 +228,7 @@ impl Applier<'_> {
                     )
                 }),
                 None => {
-                    resources::create_hook(self.client, &store_hash, &token, &request).await.map(|c| (c.id, "created"))
+                    resources::create_hook(self.client, store_hash, &token, &request).await.map(|c| (c.id, "created"))
                 }
             }
         });
@@ -281,11 +245,10 @@ impl Applier<'_> {
                 };
                 self.state.resources.insert(address.clone(), Resource::Webhook(record));
                 self.state.save(&self.state_path)?;
-                self.report.done.push(format!("{what} {address} (id {id})"));
+                Ok(Outcome::Done(format!("{what} {address} (id {id})")))
             }
-            Err(e) => self.left(address, action.action, false, e.to_string()),
+            Err(e) => Ok(Outcome::Failed(e.to_string())),
         }
-        Ok(())
     }
 
     /// The generated header values of a webhook: the recorded ones kept, missing ones generated
@@ -346,9 +309,13 @@ impl Applier<'_> {
 
     /// Deletes a recorded webhook with its account's token. When the account is gone, so is the
     /// webhook (BigCommerce drops an account's webhooks with it): the record just goes.
-    pub(super) fn webhook_delete(&mut self, address: &Address) -> Result<(), Error> {
-        let Some(Resource::Webhook(record)) = self.state.resources.get(address).cloned() else { return Ok(()) };
-        let Some(owner) = address.owner() else { return Ok(()) };
+    pub(super) fn webhook_delete(&mut self, address: &Address) -> Result<Outcome, Error> {
+        let Some(Resource::Webhook(record)) = self.state.resources.get(address).cloned() else {
+            return Ok(Outcome::Done(format!("{address}: already gone from the state")));
+        };
+        let Some(owner) = address.owner() else {
+            return Ok(Outcome::Failed(format!("{address} is not a webhook's address")));
+        };
         // The hook belongs to the account recorded now, or (mid-replacement) to the previous one.
         let (owner_record, previous) = match (self.state.resources.get(&owner), self.state.retiring.get(&owner)) {
             (Some(Resource::StoreApiAccount(r)), _) => (Some(r.clone()), false),
@@ -359,75 +326,50 @@ impl Applier<'_> {
             let store_hash = owner_record.store_hash.clone().unwrap_or_default();
             let token = match self.account_token(&owner, previous) {
                 Ok(t) => t,
-                Err(reason) => {
-                    self.left(address, Op::Delete, false, format!("its API account: {reason}"));
-                    return Ok(());
-                }
+                Err(reason) => return Ok(Outcome::Failed(format!("its API account: {reason}"))),
             };
             if let Err(e) = self.rt.block_on(resources::delete_hook(self.client, &store_hash, &token, record.id)) {
-                self.left(address, Op::Delete, false, e.to_string());
-                return Ok(());
+                return Ok(Outcome::Failed(e.to_string()));
             }
         }
         // Without any recorded owner the account is gone, and BigCommerce dropped its hooks with it.
         self.state.resources.remove(address);
         self.state.save(&self.state_path)?;
-        self.report.done.push(format!("deleted {address} (id {})", record.id));
-        Ok(())
+        Ok(Outcome::Done(format!("deleted {address} (id {})", record.id)))
     }
 
     /// On a replacement: the account's webhooks are created under the new account, then the old
-    /// account's copies are deleted with its token while it still works.
-    pub(super) fn move_webhooks(&mut self, account: &Address) -> Result<(), Error> {
-        let hooks: Vec<Address> = self
-            .config
-            .stores
-            .iter()
-            .flat_map(|s| {
-                s.api_accounts
-                    .iter()
-                    .filter(|a| a.address == *account)
-                    .flat_map(|a| a.webhooks.iter().map(|w| w.address.clone()))
-            })
-            .collect();
+    /// account's copies are deleted with its token while it still works. Each webhook's own step
+    /// then reports how its move went.
+    pub(super) fn move_webhooks(
+        &mut self,
+        account: &Address,
+        hooks: &[Webhook],
+        store_hash: &str,
+    ) -> Result<(), Error> {
         let mut superseded = Vec::new();
-        for hook in &hooks {
+        for hook in hooks {
+            let address = &hook.address;
             // The new account has none yet: whatever id was recorded belongs to the old one.
-            let old_id = match self.state.resources.get_mut(hook) {
+            let old_id = match self.state.resources.get_mut(address) {
                 Some(Resource::Webhook(w)) => Some(std::mem::replace(&mut w.id, 0)),
                 _ => None,
             };
-            let action = Action {
-                address: hook.clone(),
-                action: Op::Create,
-                mode: crate::plan::Mode::Automated,
-                resource_type: crate::plan::ResourceType::Webhook,
-                target: String::new(),
-                reason: String::new(),
-                scopes: None,
-                changes: vec![],
-                previous: false,
-            };
-            self.webhook_put(&action)?;
-            match self.state.resources.get_mut(hook) {
+            let outcome = self.webhook_put(address, hook, store_hash, false)?;
+            match self.state.resources.get_mut(address) {
                 // Moved: the old account's copy can go.
-                Some(Resource::Webhook(w)) if w.id != 0 => {
-                    self.moved.insert(hook.clone());
-                    superseded.extend(old_id);
-                }
+                Some(Resource::Webhook(w)) if w.id != 0 => superseded.extend(old_id),
                 // Not moved: the old copy keeps delivering until the old account is deleted.
                 Some(Resource::Webhook(w)) => w.id = old_id.unwrap_or(0),
                 _ => {}
             }
+            self.moved.insert(address.clone(), outcome);
         }
         if !superseded.is_empty() {
-            if let (Ok(token), Some(Resource::StoreApiAccount(r))) =
-                (self.account_token(account, true), self.state.retiring.get(account))
-            {
-                let store_hash = r.store_hash.clone().unwrap_or_default();
+            if let Ok(token) = self.account_token(account, true) {
                 for id in superseded {
                     // Best effort: BigCommerce drops them with the old account anyway.
-                    let _ = self.rt.block_on(resources::delete_hook(self.client, &store_hash, &token, id));
+                    let _ = self.rt.block_on(resources::delete_hook(self.client, store_hash, &token, id));
                 }
             }
         }

@@ -77,19 +77,11 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     let interactive = !args.non_interactive && std::io::stdin().is_terminal();
 
     let plan = match &args.plan_file {
-        Some(path) => {
-            let plan = saved::load(path)?;
-            saved::check_current(&plan, path, state.serial, &config.sha256)?;
-            plan
-        }
+        Some(path) => saved::load(path, &config, state.serial)?,
         None => {
-            let files = crate::observe::secret_files(&config.dir, &state);
-            let live =
-                if args.refresh { Some(live::observe(&config, &state, global, args.concurrency, ui)?) } else { None };
-            if let Some(live) = &live {
-                crate::refresh::refuse_failed(&live.accounts)?;
-            }
-            plan::diff(&config, &state, &files, live.as_ref(), time::OffsetDateTime::now_utc())
+            let observations = live::observe(&config, &state, global, args.refresh, args.concurrency, ui)?;
+            crate::refresh::refuse_failed(&observations)?;
+            plan::diff(&config, &state, &observations, time::OffsetDateTime::now_utc())
         }
     };
     ui.out(&render::plan(&plan, Format::Text, ui.paint()));

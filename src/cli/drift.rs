@@ -2,10 +2,10 @@
 
 use crate::config::Config;
 use crate::error::Error;
+use crate::findings;
 use crate::render::{self, Format};
 use crate::state::State;
 use crate::ui::Ui;
-use crate::{drift, observe};
 
 use super::{live, Global, Outcome};
 
@@ -29,9 +29,8 @@ pub struct Args {
 pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     let config = Config::load(&global.config)?;
     let state = State::load(&State::path_for(&config.dir))?;
-    let files = observe::secret_files(&config.dir, &state);
-    let live = live::observe(&config, &state, global, args.concurrency, ui)?;
-    let report = drift::drift(&config, &state, &files, &live, time::OffsetDateTime::now_utc());
+    let observations = live::observe(&config, &state, global, true, args.concurrency, ui)?;
+    let report = findings::findings(&config, &state, &observations, time::OffsetDateTime::now_utc());
     ui.out(&render::drift(&report, args.format, ui.paint()));
     Ok(if !report.errors.is_empty() {
         Outcome::Incomplete

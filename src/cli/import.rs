@@ -56,7 +56,7 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     let issued = credentials::parse(&text, &source, &global.api_base)?;
     let client = live::client(global)?;
     let rt = live::runtime()?;
-    let proven = record::prove(&client, &rt, issued, account, owner, &source)
+    let proven = record::prove(&client, &rt, issued, account, &owner.target(), &source)
         .map_err(|reason| ImportError::NotProven { reason })?;
     let (excess, missing, unverifiable) = (proven.excess.clone(), proven.missing.clone(), proven.unverifiable.clone());
     record::store(&config, &mut state, &state_path, &address, &account.name, proven)?;

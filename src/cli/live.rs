@@ -8,7 +8,7 @@ use crate::bigcommerce::{Client, Settings};
 use crate::config::Config;
 use crate::error::Error;
 use crate::handout::{self, Handout};
-use crate::refresh::{self, Live};
+use crate::observe::{self, Observations};
 use crate::state::State;
 use crate::ui::Ui;
 use crate::vault::{Identities, IdentityError};
@@ -48,18 +48,23 @@ pub fn optional_identities(global: &Global, ui: &Ui) -> Result<Option<Identities
     Ok(found)
 }
 
-/// Refreshes every recorded credential, with a progress bar on standard error when it is a
-/// terminal.
-pub fn observe(config: &Config, state: &State, global: &Global, concurrency: usize, ui: &Ui) -> Result<Live, Error> {
-    let identities = identities_for(global, ui, || IdentityError::NeededToRefresh)?;
+/// What the secret files show and, with `refresh`, what BigCommerce shows (with a progress bar
+/// on standard error when it is a terminal).
+pub fn observe(
+    config: &Config,
+    state: &State,
+    global: &Global,
+    refresh: bool,
+    concurrency: usize,
+    ui: &Ui,
+) -> Result<Observations, Error> {
+    let mut observations = Observations::local(&config.dir, state);
+    if !refresh {
+        return Ok(observations);
+    }
+    let identities = Arc::new(identities_for(global, ui, || IdentityError::NeededToRefresh)?);
     let client = client(global)?;
-    let total = state
-        .resources
-        .values()
-        .filter(|r| {
-            matches!(r, crate::state::Resource::StoreApiAccount(_) | crate::state::Resource::AccountApiAccount(_))
-        })
-        .count();
+    let total = state.resources.values().filter(|r| r.is_api_account()).count();
     let bar = ui.progress("checking credentials", total as u64);
     let progress = {
         let bar = bar.clone();
@@ -68,19 +73,15 @@ pub fn observe(config: &Config, state: &State, global: &Global, concurrency: usi
             bar.set_position(done as u64);
         })
     };
-    let identities = Arc::new(identities);
-    let rt = runtime()?;
-    let accounts =
-        rt.block_on(refresh::refresh(config, state, identities.clone(), client.clone(), concurrency, progress));
-    // Webhooks are listed once per account that owns recorded ones, after the credentials.
-    let hooks = rt.block_on(refresh::hook_statuses(config, state, &identities, &client));
+    let live = runtime()?.block_on(observe::live(config, state, identities, client.clone(), concurrency, progress));
     bar.finish_and_clear();
     tracing::debug!(
         requests = client.counters.requests.load(std::sync::atomic::Ordering::Relaxed),
         throttled = client.counters.throttled.load(std::sync::atomic::Ordering::Relaxed),
         "refresh finished"
     );
-    Ok(Live { accounts, hooks })
+    observations.live = Some(live);
+    Ok(observations)
 }
 
 /// The credential `reveal` and `exec` hand out: the record of `address`, checked and decrypted

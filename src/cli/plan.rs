@@ -3,10 +3,10 @@
 
 use crate::config::Config;
 use crate::error::Error;
+use crate::plan;
 use crate::render::{self, Format};
 use crate::state::State;
 use crate::ui::Ui;
-use crate::{observe, plan};
 
 use super::{live, Global, Outcome};
 
@@ -35,12 +35,9 @@ pub struct Args {
 pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     let config = Config::load(&global.config)?;
     let state = State::load(&State::path_for(&config.dir))?;
-    let files = observe::secret_files(&config.dir, &state);
-    let live = if args.refresh { Some(live::observe(&config, &state, global, args.concurrency, ui)?) } else { None };
-    if let Some(live) = &live {
-        crate::refresh::refuse_failed(&live.accounts)?;
-    }
-    let plan = plan::diff(&config, &state, &files, live.as_ref(), time::OffsetDateTime::now_utc());
+    let observations = live::observe(&config, &state, global, args.refresh, args.concurrency, ui)?;
+    crate::refresh::refuse_failed(&observations)?;
+    let plan = plan::diff(&config, &state, &observations, time::OffsetDateTime::now_utc());
     if let Some(out) = &args.out {
         plan::saved::save(&plan, out)?;
     }

@@ -58,7 +58,7 @@ pub struct Account {
     pub api_accounts: Vec<ApiAccount>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ApiAccount {
     pub address: Address,
     pub name: String,

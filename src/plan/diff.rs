@@ -1,50 +1,49 @@
-//! The pure diff: configuration + state + observations + now -> plan.
+//! The pure diff: configuration + state + findings + now -> plan. What BigCommerce and the
+//! secret files show comes in as findings, computed once in `findings` and mapped to steps here.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::{Action, FieldChange, Mode, Op, Plan, ResourceType, ScopeChange};
+use super::step::{Step, Work};
+use super::{Action, FieldChange, FindingCounts, Mode, Op, Plan, ResourceType, ScopeChange};
 use crate::address::Address;
 use crate::config::{format_duration, Config, HeaderValue, Owner, StorefrontToken, Webhook};
-use crate::observe::FileStatus;
-use crate::refresh::{HookStatus, Live, Observation};
+use crate::findings::{self, FindingKind, Findings, Unmade};
+use crate::observe::Observations;
 use crate::state::{ApiAccountRecord, Resource, State, TokenRecord, WebhookRecord};
-use crate::vault;
 
-/// Computes the plan. `files` holds the status of each recorded secret file; `now` decides
-/// which storefront tokens are due for rotation.
-pub fn diff(
-    config: &Config,
-    state: &State,
-    files: &BTreeMap<Address, FileStatus>,
-    live: Option<&Live>,
-    now: OffsetDateTime,
-) -> Plan {
-    let fingerprint = vault::fingerprint(&config.encryption.recipients);
-    let mut d = Differ { state, files, live, now, fingerprint, actions: Vec::new(), replaced: BTreeSet::new() };
+/// Computes the plan; `now` decides which storefront tokens are due for rotation.
+pub fn diff(config: &Config, state: &State, observations: &Observations, now: OffsetDateTime) -> Plan {
+    let findings = findings::findings(config, state, observations, now);
+    let mut d = Differ { state, findings: &findings, steps: Vec::new(), replaced: BTreeSet::new() };
     d.api_accounts(config);
     d.webhooks(config);
     d.tokens(config, now);
     d.leftovers(config);
-    let mut actions = d.actions;
-    actions.sort_by(|a, b| a.address.cmp(&b.address).then(a.action.cmp(&b.action)));
-    Plan { refreshed: live.is_some(), state_serial: state.serial, config_sha256: config.sha256.clone(), actions }
+    let mut steps = d.steps;
+    steps.sort_by(|a, b| a.action.address.cmp(&b.action.address).then(a.action.action.cmp(&b.action.action)));
+    let summary = findings.summary();
+    Plan {
+        refreshed: observations.live.is_some(),
+        state_serial: state.serial,
+        config_sha256: config.sha256.clone(),
+        findings: FindingCounts { findings: summary.findings, security: summary.security },
+        steps,
+    }
 }
 
 struct Differ<'a> {
     state: &'a State,
-    files: &'a BTreeMap<Address, FileStatus>,
-    live: Option<&'a Live>,
-    now: OffsetDateTime,
-    fingerprint: String,
-    actions: Vec<Action>,
+    findings: &'a Findings,
+    steps: Vec<Step>,
     /// API accounts that this plan creates or replaces: their webhooks move with them.
     replaced: BTreeSet<Address>,
 }
 
 impl Differ<'_> {
+    #[allow(clippy::too_many_arguments)]
     fn push(
         &mut self,
         address: &Address,
@@ -53,8 +52,9 @@ impl Differ<'_> {
         resource_type: ResourceType,
         target: &str,
         reason: String,
+        work: Work,
     ) -> &mut Action {
-        self.actions.push(Action {
+        let action = Action {
             address: address.clone(),
             action,
             mode,
@@ -64,72 +64,102 @@ impl Differ<'_> {
             scopes: None,
             changes: Vec::new(),
             previous: false,
-        });
-        self.actions.last_mut().expect("just pushed")
+        };
+        self.steps.push(Step { action, work });
+        &mut self.steps.last_mut().expect("just pushed").action
     }
 
     /// The action a recorded secret needs on its own: a lost file, a changed file, or a file
     /// encrypted to an outdated recipient set. `None` when the file is in order.
-    fn secret_check(&self, address: &Address, recipients: &str) -> Option<(Op, String)> {
-        match self.files.get(address) {
-            Some(FileStatus::Missing) => Some((Op::Replace, format!("its secret file {} is missing, and BigCommerce never shows a credential twice", address.secret_path().display()))),
-            Some(FileStatus::Modified) => Some((Op::Drift, format!("its secret file {} does not match the SHA-256 recorded in the state: restore it from git, or find out who re-encrypted it", address.secret_path().display()))),
-            Some(FileStatus::Unreadable(e)) => Some((Op::Drift, format!("its secret file {} can't be read: {e}", address.secret_path().display()))),
-            _ if recipients != self.fingerprint => Some((Op::Rekey, "its secret file is encrypted to an outdated recipient set".to_owned())),
-            _ => None,
+    fn secret_check(&self, address: &Address) -> Option<(Op, String)> {
+        let path = address.secret_path();
+        let path = path.display();
+        let found = |kind| self.findings.get(address, kind).is_some();
+        if found(FindingKind::SecretFileMissing) {
+            Some((
+                Op::Replace,
+                format!("its secret file {path} is missing, and BigCommerce never shows a credential twice"),
+            ))
+        } else if found(FindingKind::SecretFileModified) {
+            Some((Op::Drift, format!("its secret file {path} does not match the SHA-256 recorded in the state: restore it from git, or find out who re-encrypted it")))
+        } else if let Some(e) = self.findings.error(address, Unmade::SecretFile) {
+            Some((Op::Drift, e.error.clone()))
+        } else if found(FindingKind::OutdatedRecipients) {
+            Some((Op::Rekey, "its secret file is encrypted to an outdated recipient set".to_owned()))
+        } else {
+            None
         }
     }
 
     fn api_accounts(&mut self, config: &Config) {
         for (account, owner) in config.api_accounts() {
-            let (resource_type, target, kind) = match owner {
-                Owner::Store(s) => (ResourceType::StoreApiAccount, format!("store {}", s.store_hash), "store-level"),
-                Owner::Account(a) => {
-                    (ResourceType::AccountApiAccount, format!("account {}", a.account_uuid), "account-level")
-                }
+            let (resource_type, kind) = match owner {
+                Owner::Store(_) => (ResourceType::StoreApiAccount, "store-level"),
+                Owner::Account(_) => (ResourceType::AccountApiAccount, "account-level"),
             };
+            let target = owner.target();
+            let target_text = target.to_string();
             let address = &account.address;
             let after = account.scopes.lines();
-            let record = match self.state.resources.get(address) {
-                Some(Resource::StoreApiAccount(r)) | Some(Resource::AccountApiAccount(r)) => r,
-                _ => {
-                    let reason =
-                        format!("create {kind} API account `{}` on {target} in the control panel", account.name);
-                    self.push(address, Op::Create, Mode::Guided, resource_type, &target, reason).scopes =
-                        Some(ScopeChange { before: Vec::new(), after });
-                    self.replaced.insert(address.clone());
-                    continue;
-                }
+            let work = |replacing| Work::CreateAccount { account: account.clone(), target: target.clone(), replacing };
+            let Some(record) = self.state.resources.get(address).and_then(Resource::api_account) else {
+                let reason =
+                    format!("create {kind} API account `{}` on {target_text} in the control panel", account.name);
+                self.push(address, Op::Create, Mode::Guided, resource_type, &target_text, reason, work(false)).scopes =
+                    Some(ScopeChange { before: Vec::new(), after });
+                self.replaced.insert(address.clone());
+                continue;
             };
             let recorded_target = target_of(record);
             let granted = record.scope_set();
-            let replacement = if recorded_target != target {
-                Some(format!("it moved from {recorded_target} to {target}: a new API account is created there and the old one deleted"))
+            let replacement = if recorded_target != target_text {
+                Some(format!("it moved from {recorded_target} to {target_text}: a new API account is created there and the old one deleted"))
             } else if granted != account.scopes {
                 let families = granted.differing_families(&account.scopes).join(", ");
                 Some(format!("scopes can't be changed on an existing API account ({families} differ): a new one is created, then the old one deleted"))
             } else if record.exposed {
                 Some("a removed recipient could read its credential (`rekey --rotate-exposed`): a new account is created, then this one deleted".to_owned())
             } else {
-                self.live.and_then(|live| live_reason(live.accounts.get(address)?, &account.scopes))
+                self.live_reason(address)
             };
-            if let Some(reason) = replacement {
-                self.push(address, Op::Replace, Mode::Guided, resource_type, &target, reason).scopes =
-                    Some(ScopeChange { before: granted.lines(), after });
-                self.replaced.insert(address.clone());
-            } else if let Some((op, reason)) = self.secret_check(address, &record.secret.recipients) {
-                let mode = match op {
-                    Op::Replace => Mode::Guided,
-                    Op::Drift => Mode::Review,
-                    _ => Mode::Automated,
-                };
-                if op == Op::Replace {
+            let secret = if replacement.is_some() { None } else { self.secret_check(address) };
+            match (replacement, secret) {
+                (Some(reason), _) | (None, Some((Op::Replace, reason))) => {
+                    self.push(address, Op::Replace, Mode::Guided, resource_type, &target_text, reason, work(true))
+                        .scopes = Some(ScopeChange { before: granted.lines(), after });
                     self.replaced.insert(address.clone());
                 }
-                let scopes = (op == Op::Replace).then(|| ScopeChange { before: granted.lines(), after });
-                self.push(address, op, mode, resource_type, &target, reason).scopes = scopes;
+                (None, Some((op, reason))) => {
+                    let (mode, work) =
+                        if op == Op::Drift { (Mode::Review, Work::Review) } else { (Mode::Automated, Work::Rekey) };
+                    self.push(address, op, mode, resource_type, &target_text, reason, work);
+                }
+                (None, None) => {}
             }
         }
+    }
+
+    /// Why what BigCommerce shows of an account calls for its replacement, if it does.
+    fn live_reason(&self, address: &Address) -> Option<String> {
+        if self.findings.get(address, FindingKind::Revoked).is_some() {
+            return Some(
+                "BigCommerce rejects its token (401): it was deleted or revoked out of band, so it is created again"
+                    .into(),
+            );
+        }
+        let parts: Vec<String> =
+            [(FindingKind::ExcessScope, "granted beyond the configuration"), (FindingKind::MissingScope, "missing")]
+                .into_iter()
+                .filter_map(|(kind, what)| {
+                    self.findings.get(address, kind).map(|f| format!("{what}: {}", f.families.join(", ")))
+                })
+                .collect();
+        (!parts.is_empty()).then(|| {
+            format!(
+                "BigCommerce shows other scopes than configured ({}): a new account is created, then this one deleted",
+                parts.join("; ")
+            )
+        })
     }
 
     fn webhooks(&mut self, config: &Config) {
@@ -138,78 +168,90 @@ impl Differ<'_> {
             for account in &store.api_accounts {
                 let moving = self.replaced.contains(&account.address);
                 for hook in &account.webhooks {
-                    match self.state.resources.get(&hook.address) {
-                        Some(Resource::Webhook(record)) => {
-                            let changes = webhook_changes(record, hook);
-                            if moving {
-                                let reason =
-                                    format!("it moves to the new `{}` before the old account is deleted", account.name);
-                                self.push(
-                                    &hook.address,
-                                    Op::Replace,
-                                    Mode::Automated,
-                                    ResourceType::Webhook,
-                                    &target,
-                                    reason,
-                                )
-                                .changes = changes;
-                            } else if !changes.is_empty() {
-                                let reason = "update the webhook through the API".to_owned();
-                                self.push(
-                                    &hook.address,
-                                    Op::Update,
-                                    Mode::Automated,
-                                    ResourceType::Webhook,
-                                    &target,
-                                    reason,
-                                )
-                                .changes = changes;
-                            } else if let Some(status) = self
-                                .live
-                                .and_then(|l| l.hooks.get(&hook.address))
-                                .filter(|s| **s != HookStatus::Active || !hook.active)
-                            {
-                                let (op, reason) = match status {
-                                    HookStatus::Deactivated => (Op::Update, "BigCommerce deactivated it (failed deliveries or 90 days without events): reactivate it"),
-                                    HookStatus::Missing => (Op::Create, "it is gone from BigCommerce: create it again"),
-                                    HookStatus::Inactive if hook.active => (Op::Update, "it is inactive at BigCommerce: activate it"),
-                                    HookStatus::Active if !hook.active => (Op::Update, "it is active at BigCommerce: deactivate it"),
-                                    _ => continue,
-                                };
-                                self.push(
-                                    &hook.address,
-                                    op,
-                                    Mode::Automated,
-                                    ResourceType::Webhook,
-                                    &target,
-                                    reason.into(),
-                                );
-                            } else if let Some(secret) = &record.secret {
-                                if let Some((op, reason)) = self.secret_check(&hook.address, &secret.recipients) {
-                                    let op = if op == Op::Replace { Op::Update } else { op };
-                                    self.push(&hook.address, op, mode_of(op), ResourceType::Webhook, &target, reason);
-                                }
-                            }
-                        }
-                        _ => {
-                            let reason = format!(
-                                "create `{}` on {} with the token of `{}`",
-                                hook.scope, hook.destination, account.name
-                            );
-                            self.push(
-                                &hook.address,
-                                Op::Create,
-                                Mode::Automated,
-                                ResourceType::Webhook,
-                                &target,
-                                reason,
-                            )
-                            .changes = webhook_changes_from_nothing(hook);
+                    let work =
+                        |update| Work::PutWebhook { hook: hook.clone(), store_hash: store.store_hash.clone(), update };
+                    let address = &hook.address;
+                    let Some(Resource::Webhook(record)) = self.state.resources.get(address) else {
+                        let reason = format!(
+                            "create `{}` on {} with the token of `{}`",
+                            hook.scope, hook.destination, account.name
+                        );
+                        self.push(
+                            address,
+                            Op::Create,
+                            Mode::Automated,
+                            ResourceType::Webhook,
+                            &target,
+                            reason,
+                            work(false),
+                        )
+                        .changes = webhook_changes_from_nothing(hook);
+                        continue;
+                    };
+                    let changes = webhook_changes(record, hook);
+                    if moving {
+                        let reason =
+                            format!("it moves to the new `{}` before the old account is deleted", account.name);
+                        self.push(
+                            address,
+                            Op::Replace,
+                            Mode::Automated,
+                            ResourceType::Webhook,
+                            &target,
+                            reason,
+                            work(false),
+                        )
+                        .changes = changes;
+                    } else if !changes.is_empty() {
+                        let reason = "update the webhook through the API".to_owned();
+                        self.push(
+                            address,
+                            Op::Update,
+                            Mode::Automated,
+                            ResourceType::Webhook,
+                            &target,
+                            reason,
+                            work(true),
+                        )
+                        .changes = changes;
+                    } else if let Some((op, reason)) = self.hook_status_step(address) {
+                        self.push(
+                            address,
+                            op,
+                            Mode::Automated,
+                            ResourceType::Webhook,
+                            &target,
+                            reason.into(),
+                            work(op == Op::Update),
+                        );
+                    } else if record.secret.is_some() {
+                        if let Some((op, reason)) = self.secret_check(address) {
+                            // A lost header file is generated again and sent: an update.
+                            let (op, mode, work) = match op {
+                                Op::Drift => (op, Mode::Review, Work::Review),
+                                Op::Rekey => (op, Mode::Automated, Work::Rekey),
+                                _ => (Op::Update, Mode::Automated, work(true)),
+                            };
+                            self.push(address, op, mode, ResourceType::Webhook, &target, reason, work);
                         }
                     }
                 }
             }
         }
+    }
+
+    /// What BigCommerce's view of a webhook calls for, if anything.
+    fn hook_status_step(&self, address: &Address) -> Option<(Op, &'static str)> {
+        self.findings.of(address).find_map(|f| match f.finding {
+            FindingKind::WebhookDeactivated => Some((
+                Op::Update,
+                "BigCommerce deactivated it (failed deliveries or 90 days without events): reactivate it",
+            )),
+            FindingKind::WebhookMissing => Some((Op::Create, "it is gone from BigCommerce: create it again")),
+            FindingKind::WebhookInactive => Some((Op::Update, "it is inactive at BigCommerce: activate it")),
+            FindingKind::WebhookActive => Some((Op::Update, "it is active at BigCommerce: deactivate it")),
+            _ => None,
+        })
     }
 
     fn tokens(&mut self, config: &Config, now: OffsetDateTime) {
@@ -217,102 +259,142 @@ impl Differ<'_> {
             let target = format!("store {}", store.store_hash);
             for token in &store.storefront_tokens {
                 let address = &token.address;
-                let record = match self.state.resources.get(address) {
-                    Some(Resource::StorefrontToken(r)) => r,
-                    _ => {
-                        let reason = format!(
-                            "create a {} token with the credentials of `{}`; it expires {} after creation",
-                            token.kind.as_str(),
-                            token.issuer,
-                            format_duration(token.lifetime)
-                        );
-                        let mut changes = token_changes(None, token);
-                        changes.extend(token_dates(token, now));
-                        self.push(
-                            address,
-                            Op::Create,
-                            Mode::Automated,
-                            ResourceType::StorefrontToken,
-                            &target,
-                            reason,
-                        )
-                        .changes = changes;
-                        continue;
-                    }
+                let work = |replacing| Work::CreateToken {
+                    token: token.clone(),
+                    store_hash: store.store_hash.clone(),
+                    replacing,
+                };
+                let Some(Resource::StorefrontToken(record)) = self.state.resources.get(address) else {
+                    let reason = format!(
+                        "create a {} token with the credentials of `{}`; it expires {} after creation",
+                        token.kind.as_str(),
+                        token.issuer,
+                        format_duration(token.lifetime)
+                    );
+                    let mut changes = token_changes(None, token);
+                    changes.extend(token_dates(token, now));
+                    self.push(
+                        address,
+                        Op::Create,
+                        Mode::Automated,
+                        ResourceType::StorefrontToken,
+                        &target,
+                        reason,
+                        work(false),
+                    )
+                    .changes = changes;
+                    continue;
                 };
                 let mut changes = token_changes(Some(record), token);
                 if !changes.is_empty() {
                     let reason = "a storefront token can't be changed: a new one is created, then the old one revoked"
                         .to_owned();
                     changes.extend(token_dates(token, now));
-                    self.push(address, Op::Replace, Mode::Automated, ResourceType::StorefrontToken, &target, reason)
-                        .changes = changes;
-                } else if let Some(reason) = rotation_due(record, token, now) {
+                    self.push(
+                        address,
+                        Op::Replace,
+                        Mode::Automated,
+                        ResourceType::StorefrontToken,
+                        &target,
+                        reason,
+                        work(true),
+                    )
+                    .changes = changes;
+                } else if let Some(reason) = self.rotation_due(record, token) {
                     let mut changes = token_dates(token, now);
                     changes[0].before = Some(record.expires_at.to_string());
-                    self.push(address, Op::Replace, Mode::Automated, ResourceType::StorefrontToken, &target, reason)
-                        .changes = changes;
-                } else if let Some((op, reason)) = self.secret_check(address, &record.secret.recipients) {
-                    self.push(address, op, mode_of(op), ResourceType::StorefrontToken, &target, reason);
+                    self.push(
+                        address,
+                        Op::Replace,
+                        Mode::Automated,
+                        ResourceType::StorefrontToken,
+                        &target,
+                        reason,
+                        work(true),
+                    )
+                    .changes = changes;
+                } else if let Some((op, reason)) = self.secret_check(address) {
+                    let (mode, work) = match op {
+                        Op::Drift => (Mode::Review, Work::Review),
+                        Op::Rekey => (Mode::Automated, Work::Rekey),
+                        _ => (Mode::Automated, work(true)),
+                    };
+                    self.push(address, op, mode, ResourceType::StorefrontToken, &target, reason, work);
                 }
             }
         }
     }
 
-    /// Recorded resources the configuration no longer declares, and previous accounts that a
-    /// replacement left to delete.
+    /// Why a recorded token is due for replacement by age, if it is.
+    fn rotation_due(&self, record: &TokenRecord, token: &StorefrontToken) -> Option<String> {
+        let date = record.expires_at.time().date();
+        if self.findings.get(&token.address, FindingKind::TokenExpired).is_some() {
+            return Some(format!("it expired on {date}"));
+        }
+        self.findings.get(&token.address, FindingKind::TokenExpiring).map(|_| {
+            format!("it expires on {date}, inside its {} rotation window", format_duration(token.rotate_before))
+        })
+    }
+
+    /// Recorded resources the configuration no longer declares, previous accounts and tokens
+    /// that a replacement left, and tokens an interrupted apply may have left unrecorded.
     fn leftovers(&mut self, config: &Config) {
-        for (address, intent) in self.state.intents.iter().flat_map(|(a, list)| list.iter().map(move |i| (a, i))) {
-            let live = intent.expires_at.time() > self.now;
-            if live {
-                let reason = format!(
-                    "a token may have been created at {} without being recorded (the run stopped before it was); BigCommerce can't list storefront tokens, so it stays valid until {} unless its issuer is replaced; once looked into, `bckeys state dismiss-intent {address}` stops reporting it",
-                    intent.started_at, intent.expires_at
-                );
-                let target = String::new();
-                self.push(address, Op::Drift, Mode::Review, ResourceType::StorefrontToken, &target, reason);
-            }
+        let unrecorded: Vec<(Address, String)> = self
+            .findings
+            .findings
+            .iter()
+            .filter(|f| f.finding == FindingKind::UnrecordedToken)
+            .map(|f| (f.address.clone(), f.detail.clone()))
+            .collect();
+        for (address, detail) in unrecorded {
+            self.push(&address, Op::Drift, Mode::Review, ResourceType::StorefrontToken, "", detail, Work::Review);
         }
         for (address, resource) in &self.state.retiring {
-            if let Resource::StorefrontToken(t) = resource {
-                let reason = if self.state.resources.contains_key(address) {
-                    format!("revoke the previous token through the API with the credentials of `{}`; its replacement is recorded", t.issuer)
-                } else {
-                    format!(
-                        "revoke the previous token with the credentials of `{}` once its replacement is recorded",
-                        t.issuer
+            let recorded = self.state.resources.contains_key(address);
+            match resource {
+                Resource::StorefrontToken(t) => {
+                    let reason = if recorded {
+                        format!("revoke the previous token through the API with the credentials of `{}`; its replacement is recorded", t.issuer)
+                    } else {
+                        format!(
+                            "revoke the previous token with the credentials of `{}` once its replacement is recorded",
+                            t.issuer
+                        )
+                    };
+                    let target = format!("store {}", t.store_hash);
+                    let work = Work::RevokeToken { previous: true };
+                    self.push(
+                        address,
+                        Op::Delete,
+                        Mode::Automated,
+                        ResourceType::StorefrontToken,
+                        &target,
+                        reason,
+                        work,
                     )
-                };
-                let action = self.push(
-                    address,
-                    Op::Delete,
-                    Mode::Automated,
-                    ResourceType::StorefrontToken,
-                    &format!("store {}", t.store_hash),
-                    reason,
-                );
-                action.previous = true;
-            }
-            if let Resource::StoreApiAccount(r) | Resource::AccountApiAccount(r) = resource {
-                let resource_type = if matches!(resource, Resource::StoreApiAccount(_)) {
-                    ResourceType::StoreApiAccount
-                } else {
-                    ResourceType::AccountApiAccount
-                };
-                let reason = if self.state.resources.contains_key(address) {
-                    format!(
-                        "delete the previous `{}` (client ID {}) in the control panel; its replacement is recorded",
+                    .previous = true;
+                }
+                Resource::StoreApiAccount(r) | Resource::AccountApiAccount(r) => {
+                    let when =
+                        if recorded { "; its replacement is recorded" } else { " once its replacement is recorded" };
+                    let reason = format!(
+                        "delete the previous `{}` (client ID {}) in the control panel{when}",
                         r.name, r.client_id
-                    )
-                } else {
-                    format!(
-                        "delete the previous `{}` (client ID {}) in the control panel once its replacement is recorded",
-                        r.name, r.client_id
-                    )
-                };
-                let action = self.push(address, Op::Delete, Mode::Guided, resource_type, &target_of(r), reason);
-                action.previous = true;
-                action.scopes = Some(ScopeChange { before: r.scope_set().lines(), after: Vec::new() });
+                    );
+                    let work = Work::DeleteAccount { previous: true };
+                    let action = self.push(
+                        address,
+                        Op::Delete,
+                        Mode::Guided,
+                        account_type(resource),
+                        &target_of(r),
+                        reason,
+                        work,
+                    );
+                    action.previous = true;
+                    action.scopes = Some(ScopeChange { before: r.scope_set().lines(), after: Vec::new() });
+                }
+                Resource::Webhook(_) => {}
             }
         }
         let declared: BTreeSet<&Address> = config
@@ -330,63 +412,61 @@ impl Differ<'_> {
             if declared.contains(address) {
                 continue;
             }
-            let (mode, resource_type, target, reason) = match resource {
-                Resource::StoreApiAccount(r) => (Mode::Guided, ResourceType::StoreApiAccount, target_of(r), format!("delete API account `{}` in the control panel; it is no longer in the configuration", r.name)),
-                Resource::AccountApiAccount(r) => (Mode::Guided, ResourceType::AccountApiAccount, target_of(r), format!("delete account-level API account `{}` in the control panel; it is no longer in the configuration", r.name)),
-                Resource::Webhook(w) => {
-                    let owner = address.owner().map(|o| o.to_string()).unwrap_or_default();
-                    let target = match self.state.resources.get(&address.owner().unwrap_or_else(|| address.clone())) {
-                        Some(Resource::StoreApiAccount(r)) => target_of(r),
-                        _ => String::new(),
-                    };
-                    (Mode::Automated, ResourceType::Webhook, target, format!("delete webhook {} (`{}`) with the token of {owner}", w.id, w.scope))
-                }
-                Resource::StorefrontToken(t) => (Mode::Automated, ResourceType::StorefrontToken, format!("store {}", t.store_hash), format!("revoke the token through the API with the credentials of `{}`", t.issuer)),
-            };
-            let scopes = match resource {
+            match resource {
                 Resource::StoreApiAccount(r) | Resource::AccountApiAccount(r) => {
-                    Some(ScopeChange { before: r.scope_set().lines(), after: Vec::new() })
+                    let level = if matches!(resource, Resource::AccountApiAccount(_)) { "account-level " } else { "" };
+                    let reason = format!(
+                        "delete {level}API account `{}` in the control panel; it is no longer in the configuration",
+                        r.name
+                    );
+                    let work = Work::DeleteAccount { previous: false };
+                    self.push(address, Op::Delete, Mode::Guided, account_type(resource), &target_of(r), reason, work)
+                        .scopes = Some(ScopeChange { before: r.scope_set().lines(), after: Vec::new() });
                 }
-                _ => None,
-            };
-            self.push(address, Op::Delete, mode, resource_type, &target, reason).scopes = scopes;
+                Resource::Webhook(w) => {
+                    let owner = address.owner();
+                    let target = owner
+                        .as_ref()
+                        .and_then(|o| self.state.resources.get(o))
+                        .and_then(Resource::api_account)
+                        .map(target_of)
+                        .unwrap_or_default();
+                    let owner = owner.map(|o| o.to_string()).unwrap_or_default();
+                    let reason = format!("delete webhook {} (`{}`) with the token of {owner}", w.id, w.scope);
+                    self.push(
+                        address,
+                        Op::Delete,
+                        Mode::Automated,
+                        ResourceType::Webhook,
+                        &target,
+                        reason,
+                        Work::DeleteWebhook,
+                    );
+                }
+                Resource::StorefrontToken(t) => {
+                    let reason = format!("revoke the token through the API with the credentials of `{}`", t.issuer);
+                    let target = format!("store {}", t.store_hash);
+                    let work = Work::RevokeToken { previous: false };
+                    self.push(
+                        address,
+                        Op::Delete,
+                        Mode::Automated,
+                        ResourceType::StorefrontToken,
+                        &target,
+                        reason,
+                        work,
+                    );
+                }
+            }
         }
     }
 }
 
-/// Why what BigCommerce shows of an account calls for its replacement, if it does.
-fn live_reason(observation: &Observation, wanted: &crate::scope_set::ScopeSet) -> Option<String> {
-    match observation {
-        Observation::Revoked { .. } => Some(
-            "BigCommerce rejects its token (401): it was deleted or revoked out of band, so it is created again".into(),
-        ),
-        Observation::Alive { families, .. } => {
-            let (excess, missing) = crate::refresh::scope_differences(families, wanted);
-            if excess.is_empty() && missing.is_empty() {
-                return None;
-            }
-            let mut parts = Vec::new();
-            if !excess.is_empty() {
-                parts.push(format!("granted beyond the configuration: {}", excess.join(", ")));
-            }
-            if !missing.is_empty() {
-                parts.push(format!("missing: {}", missing.join(", ")));
-            }
-            Some(format!(
-                "BigCommerce shows other scopes than configured ({}): a new account is created, then this one deleted",
-                parts.join("; ")
-            ))
-        }
-        _ => None,
-    }
-}
-
-/// Webhooks and tokens are recreated through the API; only findings wait for a person.
-fn mode_of(op: Op) -> Mode {
-    if op == Op::Drift {
-        Mode::Review
+fn account_type(resource: &Resource) -> ResourceType {
+    if matches!(resource, Resource::AccountApiAccount(_)) {
+        ResourceType::AccountApiAccount
     } else {
-        Mode::Automated
+        ResourceType::StoreApiAccount
     }
 }
 
@@ -474,16 +554,4 @@ fn token_dates(token: &StorefrontToken, now: OffsetDateTime) -> Vec<FieldChange>
         FieldChange { field: "expires_at".into(), before: None, after: Some(text(expires)) },
         FieldChange { field: "rotate_after".into(), before: None, after: Some(text(rotate)) },
     ]
-}
-
-/// Why a recorded token is due for replacement by age, if it is.
-fn rotation_due(record: &TokenRecord, token: &StorefrontToken, now: OffsetDateTime) -> Option<String> {
-    let expires = record.expires_at.time();
-    let date = expires.date();
-    if expires <= now {
-        return Some(format!("it expired on {date}"));
-    }
-    let window = time::Duration::seconds(i64::try_from(token.rotate_before).unwrap_or(i64::MAX));
-    (expires - window <= now)
-        .then(|| format!("it expires on {date}, inside its {} rotation window", format_duration(token.rotate_before)))
 }

@@ -1,15 +1,17 @@
 //! The plan: what must change to make BigCommerce and the repository match the configuration.
 //!
 //! A plan is a value computed by a pure function (`diff`) of the configuration, the state, the
-//! observations and the current time; rendering and applying it happen elsewhere. Its order is
-//! deterministic: by address, then by action.
+//! findings and the current time: typed steps for apply, each with the `Action` that renders it.
+//! Rendering and applying happen elsewhere. Its order is deterministic: by address, then action.
 
 mod diff;
 pub mod saved;
+pub mod step;
 
 use serde::{Deserialize, Serialize};
 
 pub use diff::diff;
+pub use step::{Step, Work};
 
 use crate::address::Address;
 
@@ -129,9 +131,19 @@ pub struct Summary {
     pub drift: usize,
     pub automated: usize,
     pub guided: usize,
+    /// What BigCommerce and the secret files showed: the same count `drift` gives.
+    pub findings: usize,
+    pub security_findings: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// How many findings went into a plan.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingCounts {
+    pub findings: usize,
+    pub security: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
     /// Whether live observations from BigCommerce went into this plan.
     pub refreshed: bool,
@@ -139,13 +151,23 @@ pub struct Plan {
     pub state_serial: u64,
     /// SHA-256 of the configuration file the plan was computed from.
     pub config_sha256: String,
-    pub actions: Vec<Action>,
+    pub findings: FindingCounts,
+    pub steps: Vec<Step>,
 }
 
 impl Plan {
+    /// The steps as shown: the public view.
+    pub fn actions(&self) -> impl Iterator<Item = &Action> + '_ {
+        self.steps.iter().map(|s| &s.action)
+    }
+
     pub fn summary(&self) -> Summary {
-        let mut s = Summary::default();
-        for a in &self.actions {
+        let mut s = Summary {
+            findings: self.findings.findings,
+            security_findings: self.findings.security,
+            ..Summary::default()
+        };
+        for a in self.actions() {
             *match a.action {
                 Op::Create => &mut s.create,
                 Op::Replace => &mut s.replace,
@@ -164,6 +186,6 @@ impl Plan {
     }
 
     pub fn has_changes(&self) -> bool {
-        !self.actions.is_empty()
+        !self.steps.is_empty()
     }
 }

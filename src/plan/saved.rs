@@ -5,19 +5,23 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::Plan;
+use super::{Action, FindingCounts, Plan, Step, Work};
+use crate::config::Config;
 
 const KIND: &str = "bckeys-saved-plan";
 
+/// A saved plan as read, before its actions are resolved into steps.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SavedPlan {
+pub struct SavedPlan {
     kind: String,
     format_version: u32,
     refreshed: bool,
     state_serial: u64,
     config_sha256: String,
-    actions: Vec<super::Action>,
+    #[serde(default)]
+    findings: FindingCounts,
+    actions: Vec<Action>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -53,7 +57,8 @@ pub fn save(plan: &Plan, path: &Path) -> Result<(), SavedPlanError> {
         refreshed: plan.refreshed,
         state_serial: plan.state_serial,
         config_sha256: plan.config_sha256.clone(),
-        actions: plan.actions.clone(),
+        findings: plan.findings,
+        actions: plan.actions().cloned().collect(),
     };
     let mut text = serde_json::to_string_pretty(&saved).unwrap_or_default();
     text.push('\n');
@@ -61,14 +66,18 @@ pub fn save(plan: &Plan, path: &Path) -> Result<(), SavedPlanError> {
         .map_err(|error| SavedPlanError::Write { path: path.to_path_buf(), error })
 }
 
-pub fn load(path: &Path) -> Result<Plan, SavedPlanError> {
+/// Reads a saved plan and turns it back into steps, once it is proven to be made from this
+/// state (`state_serial`) and this configuration.
+pub fn load(path: &Path, config: &Config, state_serial: u64) -> Result<Plan, SavedPlanError> {
     let text = crate::fsutil::read_bounded(path, crate::fsutil::MAX_DOCUMENT)
         .map_err(|error| SavedPlanError::Read { path: path.to_path_buf(), error })?;
-    parse(path, &text)
+    let saved = parse(path, &text)?;
+    check_current(&saved, path, state_serial, &config.sha256)?;
+    saved.into_plan(path, config)
 }
 
 /// Reads a saved plan's bytes; `path` names it in errors.
-pub fn parse(path: &Path, text: &[u8]) -> Result<Plan, SavedPlanError> {
+pub fn parse(path: &Path, text: &[u8]) -> Result<SavedPlan, SavedPlanError> {
     let invalid = |reason: String| SavedPlanError::Invalid { path: path.to_path_buf(), reason };
     let value: serde_json::Value = serde_json::from_slice(text).map_err(|e| invalid(e.to_string()))?;
     // Its texts are shown before apply carries it out: none may steer the terminal.
@@ -82,12 +91,35 @@ pub fn parse(path: &Path, text: &[u8]) -> Result<Plan, SavedPlanError> {
             reason: format!("kind `{}`, format_version {}", saved.kind, saved.format_version),
         });
     }
-    Ok(Plan {
-        refreshed: saved.refreshed,
-        state_serial: saved.state_serial,
-        config_sha256: saved.config_sha256,
-        actions: saved.actions,
-    })
+    Ok(saved)
+}
+
+impl SavedPlan {
+    /// The steps of the saved actions, from the configuration they were planned from.
+    fn into_plan(self, path: &Path, config: &Config) -> Result<Plan, SavedPlanError> {
+        let steps = self
+            .actions
+            .into_iter()
+            .map(|action| match Work::resolve(&action, config) {
+                Some(work) => Ok(Step { action, work }),
+                None => Err(SavedPlanError::Invalid {
+                    path: path.to_path_buf(),
+                    reason: format!(
+                        "its {} of {} is not one this configuration can plan",
+                        action.action.as_str(),
+                        action.address
+                    ),
+                }),
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Plan {
+            refreshed: self.refreshed,
+            state_serial: self.state_serial,
+            config_sha256: self.config_sha256,
+            findings: self.findings,
+            steps,
+        })
+    }
 }
 
 fn holds_unsafe(value: &serde_json::Value) -> bool {
@@ -102,7 +134,7 @@ fn holds_unsafe(value: &serde_json::Value) -> bool {
 }
 
 /// Refuses a saved plan computed from another state or configuration.
-pub fn check_current(plan: &Plan, path: &Path, state_serial: u64, config_sha256: &str) -> Result<(), SavedPlanError> {
+fn check_current(plan: &SavedPlan, path: &Path, state_serial: u64, config_sha256: &str) -> Result<(), SavedPlanError> {
     if plan.state_serial != state_serial {
         return Err(SavedPlanError::Stale {
             path: path.to_path_buf(),

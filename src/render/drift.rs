@@ -1,13 +1,14 @@
-//! The drift report as text, JSON (versioned) or Markdown.
+//! The findings as `drift` reports them: text, JSON (versioned) or Markdown, all with the same
+//! counts from `Findings::summary`.
 
 use std::fmt::Write;
 
 use serde::Serialize;
 
 use super::{Format, Paint, FORMAT_VERSION};
-use crate::drift::{DriftReport, Severity};
+use crate::findings::{Findings, Severity, Summary};
 
-pub fn drift(report: &DriftReport, format: Format, p: Paint) -> String {
+pub fn drift(report: &Findings, format: Format, p: Paint) -> String {
     match format {
         Format::Json => json(report),
         Format::Markdown => markdown(report),
@@ -19,19 +20,42 @@ pub fn drift(report: &DriftReport, format: Format, p: Paint) -> String {
 struct Document<'a> {
     format_version: u32,
     in_sync: bool,
+    /// The same number as `summary.checked`, kept where format 1 had it.
+    checked: usize,
+    summary: Summary,
     #[serde(flatten)]
-    report: &'a DriftReport,
+    report: &'a Findings,
 }
 
-fn json(report: &DriftReport) -> String {
-    let doc =
-        Document { format_version: FORMAT_VERSION, in_sync: !report.has_drift() && report.errors.is_empty(), report };
+fn json(report: &Findings) -> String {
+    let summary = report.summary();
+    let doc = Document {
+        format_version: FORMAT_VERSION,
+        in_sync: !report.has_drift() && report.errors.is_empty(),
+        checked: summary.checked,
+        summary,
+        report,
+    };
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
     out.push('\n');
     out
 }
 
-fn text(report: &DriftReport, p: Paint) -> String {
+/// "N resources checked: N in sync, N findings (N security), N not checked".
+fn counts(s: &Summary) -> String {
+    format!(
+        "{} resource{} checked: {} in sync, {} finding{} ({} security), {} not checked",
+        s.checked,
+        if s.checked == 1 { "" } else { "s" },
+        s.in_sync,
+        s.findings,
+        if s.findings == 1 { "" } else { "s" },
+        s.security,
+        s.not_checked
+    )
+}
+
+fn text(report: &Findings, p: Paint) -> String {
     let mut out = String::new();
     for f in &report.findings {
         let label = match f.severity {
@@ -50,17 +74,7 @@ fn text(report: &DriftReport, p: Paint) -> String {
             let _ = writeln!(out, "  ~ {}: {}", u.address, families.join("; "));
         }
     }
-    let security = report.findings.iter().filter(|f| f.severity == Severity::Security).count();
-    let summary = format!(
-        "{} credential{} checked: {} in sync, {} finding{} ({} security), {} not checked.",
-        report.checked,
-        if report.checked == 1 { "" } else { "s" },
-        report.in_sync_addresses.len(),
-        report.findings.len(),
-        if report.findings.len() == 1 { "" } else { "s" },
-        security,
-        report.errors.len()
-    );
+    let summary = format!("{}.", counts(&report.summary()));
     let summary = if !report.errors.is_empty() {
         p.red(&summary)
     } else if report.has_drift() {
@@ -72,16 +86,9 @@ fn text(report: &DriftReport, p: Paint) -> String {
     out
 }
 
-fn markdown(report: &DriftReport) -> String {
+fn markdown(report: &Findings) -> String {
     let mut out = String::from("### bckeys drift\n\n");
-    let _ = writeln!(
-        out,
-        "**{} checked: {} in sync, {} findings, {} not checked.**\n",
-        report.checked,
-        report.in_sync_addresses.len(),
-        report.findings.len(),
-        report.errors.len()
-    );
+    let _ = writeln!(out, "**{}.**\n", counts(&report.summary()));
     if !report.findings.is_empty() || !report.errors.is_empty() {
         out.push_str("| address | finding | severity | detail |\n|---|---|---|---|\n");
         for f in &report.findings {
@@ -89,11 +96,11 @@ fn markdown(report: &DriftReport) -> String {
                 Severity::Security => "**security**",
                 Severity::Drift => "drift",
             };
-            let _ =
-                writeln!(out, "| `{}` | {:?} | {severity} | {} |", f.address, f.finding, f.detail.replace('|', "\\|"));
+            let detail = f.detail.replace('|', "\\|");
+            let _ = writeln!(out, "| `{}` | {} | {severity} | {detail} |", f.address, f.finding.as_str());
         }
         for e in &report.errors {
-            let _ = writeln!(out, "| `{}` | not checked | error | {} |", e.address, e.error.replace('|', "\\|"));
+            let _ = writeln!(out, "| `{}` | not_checked | error | {} |", e.address, e.error.replace('|', "\\|"));
         }
     }
     if !report.unverifiable.is_empty() {

@@ -13,7 +13,7 @@ struct Document<'a> {
     config_sha256: &'a str,
     has_changes: bool,
     summary: Summary,
-    actions: &'a [Action],
+    actions: Vec<&'a Action>,
 }
 
 pub fn plan(plan: &Plan) -> String {
@@ -24,7 +24,7 @@ pub fn plan(plan: &Plan) -> String {
         config_sha256: &plan.config_sha256,
         has_changes: plan.has_changes(),
         summary: plan.summary(),
-        actions: &plan.actions,
+        actions: plan.actions().collect(),
     };
     // Plain data with string keys always serializes.
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();

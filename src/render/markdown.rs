@@ -25,7 +25,7 @@ pub fn plan(plan: &Plan) -> String {
         s.automated
     );
     out.push_str("| | address | action | mode | why |\n|---|---|---|---|---|\n");
-    for a in &plan.actions {
+    for a in plan.actions() {
         let _ = writeln!(
             out,
             "| `{}` | `{}` | {} | {} | {} |",
@@ -36,7 +36,7 @@ pub fn plan(plan: &Plan) -> String {
             escape(&a.reason)
         );
     }
-    for a in plan.actions.iter().filter(|a| a.scopes.is_some() || !a.changes.is_empty()) {
+    for a in plan.actions().filter(|a| a.scopes.is_some() || !a.changes.is_empty()) {
         let _ =
             write!(out, "\n<details><summary><code>{}</code>: {}</summary>\n\n```diff\n", a.address, a.action.as_str());
         if let Some(scopes) = &a.scopes {

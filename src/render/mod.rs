@@ -46,17 +46,20 @@ pub fn scope_catalogue(format: Format) -> String {
     }
 }
 
-/// "N to create, ..., N drift findings": the counts every plan rendering states.
+/// "N to create, ..., N to review; N findings (N security)": the counts every plan rendering
+/// states. The findings are those `drift` counts, from the same function.
 pub(crate) fn plan_counts(s: &crate::plan::Summary) -> String {
     format!(
-        "{} to create, {} to replace, {} to update, {} to rekey, {} to delete; {} drift finding{}",
+        "{} to create, {} to replace, {} to update, {} to rekey, {} to delete, {} to review; {} finding{} ({} security)",
         s.create,
         s.replace,
         s.update,
         s.rekey,
         s.delete,
         s.drift,
-        if s.drift == 1 { "" } else { "s" }
+        s.findings,
+        if s.findings == 1 { "" } else { "s" },
+        s.security_findings
     )
 }
 

@@ -23,7 +23,7 @@ pub fn plan(plan: &Plan, p: Paint) -> String {
         );
         return out;
     }
-    for action in &plan.actions {
+    for action in plan.actions() {
         let symbol = format!("{:>3}", action.action.symbol());
         let colored = match action.action {
             Op::Create => p.green(&symbol),

@@ -108,8 +108,17 @@ fn import_drift_and_apply_as_a_person_sees_them() {
         serde_json::Value::Null,
     );
     snapshot!("drift_text", world.transcript(&world.run(&["drift"])));
-    let json = world.transcript(&world.run(&["drift", "--format", "json"]));
-    snapshot!("drift_json", json);
+    let json = world.run(&["drift", "--format", "json"]);
+    snapshot!("drift_json", world.transcript(&json));
+    snapshot!("drift_markdown", world.transcript(&world.run(&["drift", "--format", "markdown"])));
+
+    // The plan counts the findings drift reports, from the same function.
+    let plan = world.run(&["plan", "--format", "json"]);
+    let drift: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+    assert_eq!(plan["summary"]["findings"], drift["summary"]["findings"]);
+    assert_eq!(plan["summary"]["security_findings"], drift["summary"]["security"]);
+    assert_eq!(drift["summary"]["findings"], 3);
 
     // Without a terminal, apply does what it can and leaves the person's steps.
     let applied = world.run(&["apply", "--auto-approve", "--non-interactive"]);

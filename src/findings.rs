@@ -1,0 +1,535 @@
+//! Findings: every way the secret files and BigCommerce differ from what the configuration and
+//! the state say. One pure function of (configuration, state, observations, now): `drift`
+//! renders the findings, and the plan maps the same findings to steps, so the two never count
+//! differently.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::address::Address;
+use crate::bigcommerce::probes;
+use crate::config::Config;
+use crate::observe::{FileStatus, Observations};
+use crate::refresh::{self, FamilyStatus, HookStatus, Observation};
+use crate::scope_set::ScopeSet;
+use crate::scopes;
+use crate::state::{ApiAccountRecord, Resource, State, TokenRecord, WebhookRecord};
+use crate::vault;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    /// BigCommerce rejects the token: the account was deleted or the token revoked out of band.
+    Revoked,
+    /// A family is granted that the configuration leaves at none.
+    ExcessScope,
+    /// A family the configuration grants is not granted.
+    MissingScope,
+    SecretFileMissing,
+    SecretFileModified,
+    /// The secret file is encrypted to a recipient set that is not the configured one.
+    OutdatedRecipients,
+    TokenExpired,
+    TokenExpiring,
+    /// An interrupted apply may have created a storefront token that nothing records.
+    UnrecordedToken,
+    /// BigCommerce deactivated the webhook (failed deliveries or 90 days without events).
+    WebhookDeactivated,
+    /// The webhook is inactive at BigCommerce although the configuration wants it active.
+    WebhookInactive,
+    /// The webhook is active at BigCommerce although the configuration wants it inactive.
+    WebhookActive,
+    WebhookMissing,
+}
+
+impl FindingKind {
+    /// The name in JSON and Markdown alike.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingKind::Revoked => "revoked",
+            FindingKind::ExcessScope => "excess_scope",
+            FindingKind::MissingScope => "missing_scope",
+            FindingKind::SecretFileMissing => "secret_file_missing",
+            FindingKind::SecretFileModified => "secret_file_modified",
+            FindingKind::OutdatedRecipients => "outdated_recipients",
+            FindingKind::TokenExpired => "token_expired",
+            FindingKind::TokenExpiring => "token_expiring",
+            FindingKind::UnrecordedToken => "unrecorded_token",
+            FindingKind::WebhookDeactivated => "webhook_deactivated",
+            FindingKind::WebhookInactive => "webhook_inactive",
+            FindingKind::WebhookActive => "webhook_active",
+            FindingKind::WebhookMissing => "webhook_missing",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// More access than declared.
+    Security,
+    Drift,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub address: Address,
+    pub finding: FindingKind,
+    pub severity: Severity,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub families: Vec<String>,
+}
+
+/// What a check that could not be made was about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unmade {
+    /// The secret file could not be read.
+    SecretFile,
+    /// BigCommerce could not be asked about the credential.
+    Credential,
+    /// The webhook's account's webhooks could not be listed.
+    Webhook,
+}
+
+/// A check that could not be made: never reported as in sync.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckError {
+    pub address: Address,
+    pub error: String,
+    #[serde(skip)]
+    pub about: Unmade,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnverifiableFamily {
+    pub family: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unverifiable {
+    pub address: Address,
+    pub families: Vec<UnverifiableFamily>,
+}
+
+/// The counts every rendering shows, computed here once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Recorded resources whose every check could be made.
+    pub checked: usize,
+    /// Checked resources with no finding.
+    pub in_sync: usize,
+    pub findings: usize,
+    /// Findings of severity `security`.
+    pub security: usize,
+    /// Recorded resources of which some check could not be made.
+    pub not_checked: usize,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Findings {
+    pub findings: Vec<Finding>,
+    pub errors: Vec<CheckError>,
+    /// Families no safe request can check, per credential: never counted as a match.
+    pub unverifiable: Vec<Unverifiable>,
+    /// Resources with no finding and no error.
+    pub in_sync_addresses: Vec<Address>,
+    #[serde(skip)]
+    not_checked: usize,
+    /// Recorded resources with findings and no error.
+    #[serde(skip)]
+    with_findings: usize,
+}
+
+impl Findings {
+    pub fn has_drift(&self) -> bool {
+        !self.findings.is_empty()
+    }
+
+    pub fn summary(&self) -> Summary {
+        Summary {
+            checked: self.in_sync_addresses.len() + self.with_findings,
+            in_sync: self.in_sync_addresses.len(),
+            findings: self.findings.len(),
+            security: self.findings.iter().filter(|f| f.severity == Severity::Security).count(),
+            not_checked: self.not_checked,
+        }
+    }
+
+    /// The findings about one address, in order.
+    pub fn of<'a>(&'a self, address: &'a Address) -> impl Iterator<Item = &'a Finding> + 'a {
+        self.findings.iter().filter(move |f| &f.address == address)
+    }
+
+    pub fn get<'a>(&'a self, address: &Address, kind: FindingKind) -> Option<&'a Finding> {
+        self.findings.iter().find(|f| &f.address == address && f.finding == kind)
+    }
+
+    /// The check about `address` that could not be made, if one was not.
+    pub fn error(&self, address: &Address, about: Unmade) -> Option<&CheckError> {
+        self.errors.iter().find(|e| &e.address == address && e.about == about)
+    }
+}
+
+/// What the configuration wants, by address, for the checks.
+struct Wanted<'a> {
+    scopes: BTreeMap<&'a Address, &'a ScopeSet>,
+    /// Seconds before expiry from which a token is rotated.
+    rotate_before: BTreeMap<&'a Address, u64>,
+    hook_active: BTreeMap<&'a Address, bool>,
+    fingerprint: String,
+}
+
+impl<'a> Wanted<'a> {
+    fn of(config: &'a Config) -> Self {
+        let stores = config.stores.iter();
+        Wanted {
+            scopes: config.api_accounts().map(|(a, _)| (&a.address, &a.scopes)).collect(),
+            rotate_before: stores
+                .clone()
+                .flat_map(|s| s.storefront_tokens.iter().map(|t| (&t.address, t.rotate_before)))
+                .collect(),
+            hook_active: stores
+                .flat_map(|s| s.api_accounts.iter().flat_map(|a| a.webhooks.iter().map(|w| (&w.address, w.active))))
+                .collect(),
+            fingerprint: vault::fingerprint(&config.encryption.recipients),
+        }
+    }
+}
+
+/// Every finding, from the configuration, the state, what was observed and the current time.
+pub fn findings(config: &Config, state: &State, observations: &Observations, now: OffsetDateTime) -> Findings {
+    let wanted = Wanted::of(config);
+    let mut out = Collector { out: Findings::default(), observations, now };
+    for (address, resource) in &state.resources {
+        let before = (out.out.findings.len(), out.out.errors.len());
+        out.secret_file(address, resource, &wanted);
+        match resource {
+            Resource::StoreApiAccount(record) | Resource::AccountApiAccount(record) => {
+                out.account(address, resource, record, &wanted)
+            }
+            Resource::StorefrontToken(record) => out.token(address, record, &wanted),
+            Resource::Webhook(record) => out.webhook(address, record, &wanted),
+        }
+        if (out.out.findings.len(), out.out.errors.len()) == before {
+            out.out.in_sync_addresses.push(address.clone());
+        } else if out.out.errors.len() > before.1 {
+            out.out.not_checked += 1;
+        } else {
+            out.out.with_findings += 1;
+        }
+    }
+    out.intents(state);
+    let mut findings = out.out;
+    findings.findings.sort_by(|a, b| a.address.cmp(&b.address).then(a.finding.cmp(&b.finding)));
+    findings
+}
+
+struct Collector<'a> {
+    out: Findings,
+    observations: &'a Observations,
+    now: OffsetDateTime,
+}
+
+impl Collector<'_> {
+    fn finding(&mut self, address: &Address, finding: FindingKind, severity: Severity, detail: String) {
+        self.out.findings.push(Finding { address: address.clone(), finding, severity, detail, families: vec![] });
+    }
+
+    fn error(&mut self, address: &Address, about: Unmade, error: String) {
+        self.out.errors.push(CheckError { address: address.clone(), error, about });
+    }
+
+    fn secret_file(&mut self, address: &Address, resource: &Resource, wanted: &Wanted) {
+        let Some(secret) = resource.secret() else { return };
+        let path = secret.file.display();
+        match self.observations.files.get(address) {
+            Some(FileStatus::Missing) => {
+                self.finding(address, FindingKind::SecretFileMissing, Severity::Drift, format!("{path} is missing"))
+            }
+            Some(FileStatus::Modified) => self.finding(
+                address,
+                FindingKind::SecretFileModified,
+                Severity::Drift,
+                format!("{path} does not match the SHA-256 recorded in the state"),
+            ),
+            Some(FileStatus::Unreadable(e)) => {
+                self.error(address, Unmade::SecretFile, format!("cannot read {path}: {e}"))
+            }
+            _ if secret.recipients != wanted.fingerprint => self.finding(
+                address,
+                FindingKind::OutdatedRecipients,
+                Severity::Drift,
+                format!("{path} is encrypted to an outdated recipient set (`bckeys rekey` fixes it)"),
+            ),
+            _ => {}
+        }
+    }
+
+    fn account(&mut self, address: &Address, resource: &Resource, record: &ApiAccountRecord, wanted: &Wanted) {
+        let declared = wanted.scopes.get(address).map(|s| (*s).clone()).unwrap_or_else(|| record.scope_set());
+        match self.observations.account(address) {
+            None | Some(Observation::NoSecret) => {}
+            Some(Observation::Failed { error } | Observation::Unreadable { error }) => {
+                self.error(address, Unmade::Credential, error.clone())
+            }
+            Some(Observation::Revoked { message }) => self.finding(
+                address,
+                FindingKind::Revoked,
+                Severity::Drift,
+                format!("BigCommerce rejects its token (401: {message}): deleted or revoked out of band"),
+            ),
+            Some(Observation::Alive { families, unverifiable }) => {
+                let (excess, missing) = refresh::scope_differences(families, &declared);
+                let differences = [
+                    (excess, FindingKind::ExcessScope, Severity::Security, "granted beyond the configuration"),
+                    (missing, FindingKind::MissingScope, Severity::Drift, "not granted although configured"),
+                ];
+                for (families, finding, severity, what) in differences {
+                    if families.is_empty() {
+                        continue;
+                    }
+                    let families: Vec<String> = families.iter().map(|f| f.to_string()).collect();
+                    let detail = format!("{what}: {}", ui_names(&families));
+                    self.out.findings.push(Finding { address: address.clone(), finding, severity, detail, families });
+                }
+                let account_level = matches!(resource, Resource::AccountApiAccount(_));
+                let list = unverifiable_families(account_level, &declared, families, unverifiable);
+                if !list.is_empty() {
+                    self.out.unverifiable.push(Unverifiable { address: address.clone(), families: list });
+                }
+            }
+        }
+    }
+
+    fn token(&mut self, address: &Address, record: &TokenRecord, wanted: &Wanted) {
+        let expires = record.expires_at.time();
+        let window = wanted.rotate_before.get(address).copied().unwrap_or(0);
+        if expires <= self.now {
+            self.finding(address, FindingKind::TokenExpired, Severity::Drift, format!("expired on {}", expires.date()));
+        } else if expires - seconds(window) <= self.now {
+            let detail = format!("expires on {}, inside its rotation window", expires.date());
+            self.finding(address, FindingKind::TokenExpiring, Severity::Drift, detail);
+        }
+    }
+
+    fn webhook(&mut self, address: &Address, record: &WebhookRecord, wanted: &Wanted) {
+        let active = wanted.hook_active.get(address).copied().unwrap_or(record.active);
+        let id = record.id;
+        let (kind, detail) = match self.observations.hook(address) {
+            Some(HookStatus::Deactivated) => (
+                FindingKind::WebhookDeactivated,
+                format!("BigCommerce deactivated webhook {id} (failed deliveries or 90 days without events); apply reactivates it"),
+            ),
+            Some(HookStatus::Missing) => {
+                (FindingKind::WebhookMissing, format!("webhook {id} is gone from BigCommerce; apply creates it again"))
+            }
+            Some(HookStatus::Inactive) if active => {
+                (FindingKind::WebhookInactive, format!("webhook {id} is inactive at BigCommerce; apply activates it"))
+            }
+            Some(HookStatus::Active) if !active => (
+                FindingKind::WebhookActive,
+                format!("webhook {id} is active at BigCommerce, but configured inactive; apply deactivates it"),
+            ),
+            // A revoked account's own finding covers its webhooks (BigCommerce drops them).
+            Some(HookStatus::Unchecked)
+                if address.owner().is_some_and(|o| matches!(self.observations.account(&o), Some(Observation::Revoked { .. }))) =>
+            {
+                return
+            }
+            Some(HookStatus::Unchecked) => {
+                let error = format!("webhook {id} could not be checked: its API account's webhooks could not be listed");
+                return self.error(address, Unmade::Webhook, error);
+            }
+            _ => return,
+        };
+        self.finding(address, kind, Severity::Drift, detail);
+    }
+
+    /// Storefront tokens an interrupted apply may have created without recording them.
+    fn intents(&mut self, state: &State) {
+        for (address, intent) in state.intents.iter().flat_map(|(a, list)| list.iter().map(move |i| (a, i))) {
+            if intent.expires_at.time() > self.now {
+                let detail = format!(
+                    "a token may have been created at {} without being recorded (the run stopped before it was); BigCommerce can't list storefront tokens, so it stays valid until {} unless its issuer is replaced; once looked into, `bckeys state dismiss-intent {address}` stops reporting it",
+                    intent.started_at, intent.expires_at
+                );
+                self.finding(address, FindingKind::UnrecordedToken, Severity::Drift, detail);
+            }
+        }
+    }
+}
+
+/// The families of one live credential that no safe request can check, and (where modify was
+/// asked) the level that a read can't prove.
+fn unverifiable_families(
+    account_level: bool,
+    declared: &ScopeSet,
+    families: &BTreeMap<&'static str, FamilyStatus>,
+    unverifiable: &[(&'static str, &'static str)],
+) -> Vec<UnverifiableFamily> {
+    if account_level {
+        return declared
+            .iter()
+            .map(|(f, _)| UnverifiableFamily {
+                family: f.key.to_owned(),
+                reason: "requests under /accounts are limited to 70 an hour, so only liveness is checked".into(),
+            })
+            .collect();
+    }
+    let mut list: Vec<UnverifiableFamily> = unverifiable
+        .iter()
+        .filter(|(f, _)| !declared.levels(f).is_empty())
+        .map(|(f, why)| UnverifiableFamily { family: f.to_string(), reason: why.to_string() })
+        .collect();
+    // Probes prove "at least read-only"; say so where modify was asked.
+    list.extend(
+        declared
+            .iter()
+            .filter(|(f, levels)| {
+                probes::probe_for(f.key).is_some()
+                    && families.get(f.key) == Some(&FamilyStatus::Granted)
+                    && levels.iter().any(|l| *l != "read-only")
+            })
+            .map(|(f, _)| UnverifiableFamily {
+                family: format!("{} (level)", f.key),
+                reason: "granted, but no safe request tells read-only from modify".into(),
+            }),
+    );
+    list
+}
+
+pub(crate) fn seconds(s: u64) -> time::Duration {
+    time::Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX))
+}
+
+fn ui_names(families: &[String]) -> String {
+    families
+        .iter()
+        .map(|f| scopes::family(f).map(|x| format!("{f} ({})", x.ui)).unwrap_or_else(|| f.clone()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::observe::Live;
+    use crate::state::SecretRecord;
+
+    const RECIPIENT: &str = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+
+    fn setup() -> (Config, State, Address, Address) {
+        let yaml = format!(
+            "version: 1\nencryption: {{recipients: [{RECIPIENT}]}}\nstores:\n  p:\n    store_hash: abc\n    api_accounts:\n      erp-sync:\n        scopes: {{orders: read-only}}\n        webhooks:\n          hook:\n            scope: store/order/created\n            destination: https://x.example.com/h\n"
+        );
+        let config = Config::parse(std::path::Path::new("bckeys.yaml"), yaml.as_bytes()).unwrap();
+        let account: Address = "store/p/erp-sync".parse().unwrap();
+        let hook: Address = "store/p/erp-sync/webhook/hook".parse().unwrap();
+        let mut state = State::default();
+        let recipients = config.encryption.recipients.clone();
+        state.resources.insert(
+            account.clone(),
+            Resource::StoreApiAccount(crate::state::ApiAccountRecord {
+                account_uuid: None,
+                client_id: "cid".into(),
+                created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
+                exposed: false,
+                name: "erp-sync".into(),
+                scopes: vec!["store_v2_orders_read_only".into()],
+                secret: SecretRecord::encrypted_to(account.secret_path(), &recipients, "0".repeat(64)),
+                store_hash: Some("abc".into()),
+            }),
+        );
+        state.resources.insert(
+            hook.clone(),
+            Resource::Webhook(WebhookRecord {
+                active: true,
+                destination: "https://x.example.com/h".into(),
+                generated_headers: vec![],
+                id: 7,
+                plain_headers: Default::default(),
+                scope: "store/order/created".into(),
+                secret: None,
+            }),
+        );
+        (config, state, account, hook)
+    }
+
+    fn observe(config: &Config, state: &State, live: Live) -> Findings {
+        let observations = Observations { files: BTreeMap::new(), live: Some(live) };
+        findings(config, state, &observations, OffsetDateTime::now_utc())
+    }
+
+    fn alive() -> Observation {
+        Observation::Alive { families: [("orders", FamilyStatus::Granted)].into(), unverifiable: vec![] }
+    }
+
+    #[test]
+    fn an_unlisted_webhook_is_an_error_never_in_sync() {
+        let (config, state, account, hook) = setup();
+        let live = Live {
+            accounts: [(account.clone(), alive())].into(),
+            hooks: [(hook.clone(), HookStatus::Unchecked)].into(),
+        };
+        let report = observe(&config, &state, live);
+        assert_eq!(report.errors.len(), 1, "{report:?}");
+        assert!(!report.in_sync_addresses.contains(&hook));
+        assert!(report.in_sync_addresses.contains(&account));
+
+        // When the account itself is revoked, its finding covers the webhook.
+        let revoked = Observation::Revoked { message: "no".into() };
+        let live =
+            Live { accounts: [(account.clone(), revoked)].into(), hooks: [(hook, HookStatus::Unchecked)].into() };
+        let report = observe(&config, &state, live);
+        assert!(report.errors.is_empty(), "{report:?}");
+        assert_eq!(report.findings[0].finding, FindingKind::Revoked);
+    }
+
+    #[test]
+    fn deactivated_and_missing_webhooks_are_findings() {
+        let (config, state, account, hook) = setup();
+        for (status, kind) in [
+            (HookStatus::Deactivated, FindingKind::WebhookDeactivated),
+            (HookStatus::Missing, FindingKind::WebhookMissing),
+        ] {
+            let live = Live { accounts: [(account.clone(), alive())].into(), hooks: [(hook.clone(), status)].into() };
+            let report = observe(&config, &state, live);
+            assert_eq!(report.findings.len(), 1, "{report:?}");
+            assert_eq!(report.findings[0].finding, kind);
+            assert!(report.has_drift());
+        }
+    }
+
+    #[test]
+    fn counts_are_of_resources_and_the_same_whichever_finds_them() {
+        let (config, state, account, hook) = setup();
+        // Two findings on the account, one on its webhook: two resources checked, none in sync.
+        let excess = Observation::Alive {
+            families: [("orders", FamilyStatus::NotGranted), ("customers", FamilyStatus::Granted)].into(),
+            unverifiable: vec![],
+        };
+        let live = Live { accounts: [(account, excess)].into(), hooks: [(hook, HookStatus::Missing)].into() };
+        let report = observe(&config, &state, live);
+        let kinds: Vec<FindingKind> = report.findings.iter().map(|f| f.finding).collect();
+        assert_eq!(kinds, [FindingKind::ExcessScope, FindingKind::MissingScope, FindingKind::WebhookMissing]);
+        assert_eq!(
+            report.summary(),
+            Summary { checked: 2, in_sync: 0, findings: 3, security: 1, not_checked: 0 },
+            "{report:?}"
+        );
+    }
+
+    #[test]
+    fn a_webhook_active_against_the_configuration_is_a_finding() {
+        let (config, mut state, account, hook) = setup();
+        let Some(Resource::Webhook(w)) = state.resources.get_mut(&hook) else { panic!() };
+        w.active = true;
+        // The configuration says active (the default): an inactive one is the finding.
+        let live = Live { accounts: [(account, alive())].into(), hooks: [(hook, HookStatus::Inactive)].into() };
+        let report = observe(&config, &state, live);
+        assert_eq!(report.findings[0].finding, FindingKind::WebhookInactive, "{report:?}");
+    }
+}

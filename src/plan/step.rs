@@ -1,0 +1,198 @@
+//! Typed plan steps: what apply carries out, with everything it needs from the configuration,
+//! next to the `Action` that is their public view (the JSON plan, the text and Markdown ones).
+
+use crate::address::Address;
+use crate::config::{ApiAccount, Config, StorefrontToken, Webhook};
+use crate::credentials::ApiTarget;
+
+use super::{Action, Op, ResourceType};
+
+/// One step of a plan: the work and how it is shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub action: Action,
+    pub work: Work,
+}
+
+/// The work of one step. Exhaustive: apply matches on it and never looks anything up by
+/// address in the configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Work {
+    /// A person creates the API account in the control panel; bckeys proves and records its
+    /// credentials. With `replacing`, the current one is deleted once the new one is recorded,
+    /// and the account's webhooks move to the new one first.
+    CreateAccount {
+        account: ApiAccount,
+        target: ApiTarget,
+        replacing: bool,
+    },
+    /// A person deletes the API account (with `previous`, the one a replacement left); done
+    /// once BigCommerce rejects its token.
+    DeleteAccount {
+        previous: bool,
+    },
+    /// Create, adopt, update or reactivate a webhook with its account's token; `update` writes
+    /// it even when it is found as configured. The webhooks of a replaced account move with it,
+    /// in the account's step.
+    PutWebhook {
+        hook: Webhook,
+        store_hash: String,
+        update: bool,
+    },
+    DeleteWebhook,
+    /// Create a storefront token; with `replacing`, the current one is revoked once the new one
+    /// is recorded.
+    CreateToken {
+        token: StorefrontToken,
+        store_hash: String,
+        replacing: bool,
+    },
+    /// Revoke a storefront token (with `previous`, the one a replacement left).
+    RevokeToken {
+        previous: bool,
+    },
+    /// Re-encrypt a secret file to the configured recipients.
+    Rekey,
+    /// A finding for a person to look into.
+    Review,
+}
+
+impl Step {
+    pub fn address(&self) -> &Address {
+        &self.action.address
+    }
+
+    /// The order apply carries steps out in: an unfinished replacement first (until its previous
+    /// account is gone the address can't be replaced again), then accounts (webhooks and tokens
+    /// need their credentials), then webhooks and tokens, re-encryptions, and deletions last, an
+    /// account's webhooks and tokens before the account.
+    pub fn order(&self) -> u8 {
+        match &self.work {
+            Work::DeleteAccount { previous: true } | Work::RevokeToken { previous: true } => 0,
+            Work::CreateAccount { .. } => 1,
+            Work::PutWebhook { .. } | Work::CreateToken { .. } => 2,
+            Work::Rekey => 3,
+            Work::DeleteWebhook | Work::RevokeToken { previous: false } => 4,
+            Work::DeleteAccount { previous: false } => 5,
+            Work::Review => 6,
+        }
+    }
+}
+
+impl Work {
+    /// The work of an action read back from a saved plan, from the configuration it was planned
+    /// from (the caller has checked that it is that one). `None` when the configuration does not
+    /// declare what the action needs.
+    pub fn resolve(action: &Action, config: &Config) -> Option<Work> {
+        let address = &action.address;
+        let op = action.action;
+        Some(match (op, action.resource_type) {
+            (Op::Drift, _) => Work::Review,
+            (Op::Rekey, _) => Work::Rekey,
+            (Op::Delete, ResourceType::StoreApiAccount | ResourceType::AccountApiAccount) => {
+                Work::DeleteAccount { previous: action.previous }
+            }
+            (Op::Delete, ResourceType::Webhook) => Work::DeleteWebhook,
+            (Op::Delete, ResourceType::StorefrontToken) => Work::RevokeToken { previous: action.previous },
+            (Op::Create | Op::Replace, ResourceType::StoreApiAccount | ResourceType::AccountApiAccount) => {
+                let (account, owner) = config.api_accounts().find(|(a, _)| a.address == *address)?;
+                Work::CreateAccount { account: account.clone(), target: owner.target(), replacing: op == Op::Replace }
+            }
+            (Op::Update, ResourceType::StoreApiAccount | ResourceType::AccountApiAccount) => return None,
+            (_, ResourceType::Webhook) => {
+                let (store, hook) = config.stores.iter().find_map(|s| {
+                    s.api_accounts.iter().flat_map(|a| &a.webhooks).find(|w| w.address == *address).map(|w| (s, w))
+                })?;
+                Work::PutWebhook { hook: hook.clone(), store_hash: store.store_hash.clone(), update: op == Op::Update }
+            }
+            (Op::Create | Op::Replace, ResourceType::StorefrontToken) => {
+                let (store, token) = config
+                    .stores
+                    .iter()
+                    .find_map(|s| s.storefront_tokens.iter().find(|t| t.address == *address).map(|t| (s, t)))?;
+                Work::CreateToken {
+                    token: token.clone(),
+                    store_hash: store.store_hash.clone(),
+                    replacing: op == Op::Replace,
+                }
+            }
+            (Op::Update, ResourceType::StorefrontToken) => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::observe::Observations;
+    use crate::state::{ApiAccountRecord, Resource, SecretRecord, State};
+
+    const RECIPIENT: &str = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+
+    fn record(config: &Config, address: &Address, name: &str) -> Resource {
+        Resource::StoreApiAccount(ApiAccountRecord {
+            account_uuid: None,
+            client_id: format!("cid-{name}"),
+            created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
+            exposed: false,
+            name: name.into(),
+            scopes: vec!["store_v2_orders_read_only".into()],
+            secret: SecretRecord::encrypted_to(address.secret_path(), &config.encryption.recipients, "0".repeat(64)),
+            store_hash: Some("abc".into()),
+        })
+    }
+
+    /// A saved plan's actions resolve to the very steps the diff made: applying a saved plan
+    /// and applying a fresh one do the same work.
+    #[test]
+    fn every_planned_action_resolves_to_its_own_work() {
+        let yaml = format!(
+            "version: 1\nencryption: {{recipients: [{RECIPIENT}]}}\nstores:\n  p:\n    store_hash: abc\n    api_accounts:\n      erp-sync:\n        scopes: {{orders: read-only}}\n        webhooks:\n          hook:\n            scope: store/order/created\n            destination: https://x.example.com/h\n      issuer:\n        scopes: {{storefront_api_tokens: modify}}\n    storefront_tokens:\n      web:\n        issuer: issuer\n        type: storefront\n        channel_ids: [1]\n        allowed_cors_origins: [https://shop.example.com]\n        lifetime: 30d\n        rotate_before: 7d\n"
+        );
+        let config = Config::parse(std::path::Path::new("bckeys.yaml"), yaml.as_bytes()).unwrap();
+        let mut state = State::default();
+        let moved: Address = "store/p/erp-sync".parse().unwrap();
+        let gone: Address = "store/p/legacy".parse().unwrap();
+        // erp-sync is recorded with other scopes (a replacement), legacy is no longer declared,
+        // and an earlier replacement of erp-sync left its previous account.
+        let mut replaced = record(&config, &moved, "erp-sync");
+        if let Resource::StoreApiAccount(r) = &mut replaced {
+            r.scopes = vec!["store_v2_products_read_only".into()];
+        }
+        state.resources.insert(moved.clone(), replaced.clone());
+        state.resources.insert(gone.clone(), record(&config, &gone, "legacy"));
+        state.retiring.insert(moved.clone(), replaced);
+        let plan = super::super::diff(&config, &state, &Observations::default(), time::OffsetDateTime::now_utc());
+
+        let works: Vec<(String, &Work)> = plan.steps.iter().map(|s| (s.address().to_string(), &s.work)).collect();
+        let kinds: Vec<(&str, &str)> = works
+            .iter()
+            .map(|(a, w)| {
+                let kind = match w {
+                    Work::CreateAccount { replacing: false, .. } => "create account",
+                    Work::CreateAccount { replacing: true, .. } => "replace account",
+                    Work::DeleteAccount { previous: true } => "delete previous account",
+                    Work::DeleteAccount { previous: false } => "delete account",
+                    Work::PutWebhook { update: false, .. } => "put webhook",
+                    Work::CreateToken { replacing: false, .. } => "create token",
+                    other => panic!("unexpected {other:?}"),
+                };
+                (a.as_str(), kind)
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("store/p/erp-sync", "replace account"),
+                ("store/p/erp-sync", "delete previous account"),
+                ("store/p/erp-sync/webhook/hook", "put webhook"),
+                ("store/p/issuer", "create account"),
+                ("store/p/legacy", "delete account"),
+                ("store/p/storefront-token/web", "create token"),
+            ]
+        );
+        for step in &plan.steps {
+            assert_eq!(Work::resolve(&step.action, &config).as_ref(), Some(&step.work), "{}", step.address());
+        }
+    }
+}
