@@ -9,7 +9,7 @@ use secrecy::ExposeSecret;
 
 use crate::address::Address;
 use crate::state::{Resource, SecretRecord, State};
-use crate::vault::{self, Credential, Identities, OpenError};
+use crate::vault::{self, ApiKeys, Credential, Identities, OpenError, Secret};
 
 #[derive(Debug, thiserror::Error)]
 pub enum HandoutError {
@@ -19,6 +19,8 @@ pub enum HandoutError {
     Webhook { address: String, owner: String, command: &'static str },
     #[error("the API path recorded for `{address}` is not BigCommerce's ({}/stores/{{store_hash}}/v3/ or .../accounts/{{account_uuid}}/graphql) nor under --api-base", crate::credentials::BIGCOMMERCE_API)]
     ApiPath { address: String },
+    #[error("the secret file of `{address}` holds another kind of credential than the state records")]
+    Kind { address: String },
     #[error(transparent)]
     Open(#[from] Box<OpenError>),
 }
@@ -31,6 +33,7 @@ impl HandoutError {
                 Some(format!("the credential that manages it is its API account's: bckeys {command} {owner}"))
             }
             HandoutError::ApiPath { .. } => Some("a credential recorded against a sandbox is handed out only with that sandbox as --api-base (BCKEYS_API_BASE); otherwise import it again".into()),
+            HandoutError::Kind { .. } => Some("restore the secret file from git, or find out who replaced it".into()),
             HandoutError::Open(e) => e.hint(),
         }
     }
@@ -82,16 +85,18 @@ pub fn open(
     api_base: &str,
 ) -> Result<Handout, HandoutError> {
     let credential = vault::open_recorded(root, found.secret, address, identities).map_err(Box::new)?;
-    if let Some(path) = &credential.api_path {
+    if Kind::of(&credential.secret) != found.kind {
+        return Err(HandoutError::Kind { address: address.to_string() });
+    }
+    if let Some(path) = credential.keys().and_then(|k| k.api_path.as_ref()) {
         let target = crate::credentials::target_of(path);
         if !target.is_some_and(|t| crate::credentials::is_api_path(path, &t, api_base)) {
             return Err(HandoutError::ApiPath { address: address.to_string() });
         }
     }
     Ok(Handout {
-        kind: found.kind,
-        store_hash: credential.store_hash.clone().or(found.store_hash),
-        account_uuid: credential.account_uuid.clone().or(found.account_uuid),
+        store_hash: credential.store_hash().map(str::to_owned).or(found.store_hash),
+        account_uuid: credential.account_uuid().map(str::to_owned).or(found.account_uuid),
         credential,
     })
 }
@@ -118,9 +123,22 @@ enum Kind {
     WebhookHeaders,
 }
 
+impl Kind {
+    fn of(secret: &Secret) -> Kind {
+        match secret {
+            Secret::StoreApiAccount { .. } => Kind::StoreApiAccount,
+            Secret::AccountApiAccount { .. } => Kind::AccountApiAccount,
+            Secret::StorefrontToken { .. } => Kind::StorefrontToken,
+            Secret::WebhookHeaders { .. } => Kind::WebhookHeaders,
+        }
+    }
+}
+
+/// A variable's name and value (absent values give no variable).
+type Variable<'a> = (&'static str, Option<&'a str>);
+
 /// A recorded credential, decrypted from a file that matched the state.
 pub struct Handout {
-    kind: Kind,
     store_hash: Option<String>,
     account_uuid: Option<String>,
     pub credential: Credential,
@@ -130,14 +148,20 @@ impl Handout {
     /// The `BIGCOMMERCE_*` variables of this credential, in a fixed order. Absent fields (an
     /// API account recorded without a client secret) give no variable rather than an empty one.
     pub fn variables(&self) -> Vec<(String, &str)> {
-        let c = &self.credential;
-        let token = Some(c.access_token.expose_secret());
-        let store_hash = self.store_hash.as_deref();
-        let listed: Vec<(&'static str, Option<&str>)> = match self.kind {
-            Kind::WebhookHeaders => {
+        let store_hash = ("BIGCOMMERCE_STORE_HASH", self.store_hash.as_deref());
+        fn keys<'a>(owner: Variable<'a>, keys: &'a ApiKeys) -> Vec<Variable<'a>> {
+            vec![
+                owner,
+                ("BIGCOMMERCE_ACCESS_TOKEN", Some(keys.access_token.expose_secret())),
+                ("BIGCOMMERCE_CLIENT_ID", keys.client_id.as_deref()),
+                ("BIGCOMMERCE_CLIENT_SECRET", keys.client_secret.as_ref().map(|s| s.expose_secret())),
+                ("BIGCOMMERCE_API_PATH", keys.api_path.as_deref()),
+            ]
+        }
+        let listed: Vec<Variable<'_>> = match &self.credential.secret {
+            Secret::WebhookHeaders { headers, .. } => {
                 // `X-Webhook-Secret` becomes BIGCOMMERCE_WEBHOOK_HEADER_X_WEBHOOK_SECRET.
-                return c
-                    .headers
+                return headers
                     .iter()
                     .map(|(name, value)| {
                         let name: String = name
@@ -148,22 +172,12 @@ impl Handout {
                     })
                     .collect();
             }
-            Kind::StorefrontToken => {
-                vec![("BIGCOMMERCE_STOREFRONT_TOKEN", token), ("BIGCOMMERCE_STORE_HASH", store_hash)]
+            Secret::StorefrontToken { token, .. } => {
+                vec![("BIGCOMMERCE_STOREFRONT_TOKEN", Some(token.expose_secret())), store_hash]
             }
-            Kind::StoreApiAccount | Kind::AccountApiAccount => {
-                let owner = if self.kind == Kind::StoreApiAccount {
-                    ("BIGCOMMERCE_STORE_HASH", store_hash)
-                } else {
-                    ("BIGCOMMERCE_ACCOUNT_UUID", self.account_uuid.as_deref())
-                };
-                vec![
-                    owner,
-                    ("BIGCOMMERCE_ACCESS_TOKEN", token),
-                    ("BIGCOMMERCE_CLIENT_ID", c.client_id.as_deref()),
-                    ("BIGCOMMERCE_CLIENT_SECRET", c.client_secret.as_ref().map(|s| s.expose_secret())),
-                    ("BIGCOMMERCE_API_PATH", c.api_path.as_deref()),
-                ]
+            Secret::StoreApiAccount { keys: k, .. } => keys(store_hash, k),
+            Secret::AccountApiAccount { keys: k, .. } => {
+                keys(("BIGCOMMERCE_ACCOUNT_UUID", self.account_uuid.as_deref()), k)
             }
         };
         listed.into_iter().filter_map(|(name, value)| Some((name.to_owned(), value?))).collect()

@@ -170,7 +170,7 @@ fn token_of(
     match vault::open_recorded(root, secret, address, identities) {
         Ok(credential) => {
             client.hold_credential(&credential);
-            Ok(Some(credential.access_token))
+            Ok(credential.into_token())
         }
         // A missing or changed file is a finding of its own (see `observe`); a changed one is
         // never used.

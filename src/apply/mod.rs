@@ -263,7 +263,7 @@ impl Applier<'_> {
 
     /// The access token of a record; `Ok(None)` when its file is gone.
     fn token(&self, address: &Address, record: &ApiAccountRecord) -> Result<Option<SecretString>, String> {
-        Ok(self.open(address, &record.secret)?.map(|c| c.access_token))
+        Ok(self.open(address, &record.secret)?.and_then(Credential::into_token))
     }
 
     /// A recorded credential, from a file proven to be the recorded one; `Ok(None)` when the

@@ -13,7 +13,7 @@ use crate::scope_set::ScopeSet;
 use crate::scopes;
 use crate::state::{ApiAccountRecord, Resource, SecretRecord, State};
 use crate::timestamp::Timestamp;
-use crate::vault::{self, Credential};
+use crate::vault::{self, ApiKeys, Credential, Secret};
 
 /// Issued credentials that BigCommerce accepted, with what it showed of their scopes.
 pub struct Proven {
@@ -115,25 +115,27 @@ pub fn store(
     proven: Proven,
 ) -> Result<(), Error> {
     let created_at = Timestamp::now();
-    let (store_hash, account_uuid, kind) = match &proven.issued.target {
-        ApiTarget::Store(h) => (Some(h.clone()), None, "store_api_account"),
-        ApiTarget::Account(u) => (None, Some(u.clone()), "account_api_account"),
+    let (store_hash, account_uuid) = match &proven.issued.target {
+        ApiTarget::Store(h) => (Some(h.clone()), None),
+        ApiTarget::Account(u) => (None, Some(u.clone())),
     };
     let issued = proven.issued;
     let scopes: Vec<String> = proven.granted.parameters().iter().map(|s| s.to_string()).collect();
-    let credential = Credential {
-        address: address.to_string(),
-        kind: kind.to_owned(),
-        store_hash: store_hash.clone(),
-        account_uuid: account_uuid.clone(),
-        name: issued.name.clone().unwrap_or_else(|| account_name.to_owned()),
+    let keys = ApiKeys {
         client_id: issued.client_id.clone(),
         client_secret: issued.client_secret,
         access_token: issued.access_token,
         api_path: Some(issued.api_path),
         scopes: scopes.clone(),
+    };
+    let credential = Credential {
+        address: address.to_string(),
+        name: issued.name.clone().unwrap_or_else(|| account_name.to_owned()),
         created_at: created_at.to_string(),
-        headers: Default::default(),
+        secret: match &account_uuid {
+            None => Secret::StoreApiAccount { store_hash: store_hash.clone(), keys },
+            Some(uuid) => Secret::AccountApiAccount { account_uuid: Some(uuid.clone()), keys },
+        },
     };
     let secret = encrypt(config, address, &credential)?;
     let record = ApiAccountRecord {
@@ -146,7 +148,7 @@ pub fn store(
         secret,
         store_hash,
     };
-    let resource = if kind == "store_api_account" {
+    let resource = if record.account_uuid.is_none() {
         Resource::StoreApiAccount(record)
     } else {
         Resource::AccountApiAccount(record)

@@ -15,7 +15,7 @@ use crate::config::{same_destination, HeaderValue, StorefrontToken, Webhook};
 use crate::error::Error;
 use crate::state::{Resource, SecretRecord, TokenIntent, TokenRecord, WebhookRecord};
 use crate::timestamp::Timestamp;
-use crate::vault::{self, Credential};
+use crate::vault::{self, Credential, Secret};
 
 impl Applier<'_> {
     /// The access token of a recorded API account (a current record, or with `previous` the
@@ -30,7 +30,7 @@ impl Applier<'_> {
 
     fn secret_token(&self, address: &Address, secret: &SecretRecord) -> Result<SecretString, String> {
         self.open(address, secret)?
-            .map(|c| c.access_token)
+            .and_then(Credential::into_token)
             .ok_or_else(|| format!("the credential of {address} is missing"))
     }
 
@@ -84,17 +84,13 @@ impl Applier<'_> {
         }
         let credential = Credential {
             address: address.to_string(),
-            kind: "storefront_token".into(),
-            store_hash: Some(store_hash.to_owned()),
-            account_uuid: None,
             name: token.name.clone(),
-            client_id: None,
-            client_secret: None,
-            access_token: secret,
-            api_path: None,
-            scopes: token.access_scopes.iter().map(|s| format!("{s:?}")).collect(),
             created_at: now.to_string(),
-            headers: Default::default(),
+            secret: Secret::StorefrontToken {
+                store_hash: Some(store_hash.to_owned()),
+                token: secret,
+                scopes: token.access_scopes.iter().map(|s| format!("{s:?}")).collect(),
+            },
         };
         let secret = super::record::encrypt(self.config, address, &credential)?;
         let record = TokenRecord {
@@ -184,8 +180,8 @@ impl Applier<'_> {
             Err(e) => return Ok(Outcome::Failed(e.to_string())),
         };
         let mut all_headers = headers.clone();
-        if let Some(credential) = &generated {
-            all_headers.extend(credential.headers.iter().map(|(k, v)| (k.clone(), v.expose_secret().to_owned())));
+        if let Some(Secret::WebhookHeaders { headers, .. }) = generated.as_ref().map(|c| &c.secret) {
+            all_headers.extend(headers.iter().map(|(k, v)| (k.clone(), v.expose_secret().to_owned())));
         }
         let recorded = matches!(self.state.resources.get(address), Some(Resource::Webhook(_)));
         let request = HookRequest {
@@ -237,7 +233,7 @@ impl Applier<'_> {
                 let record = WebhookRecord {
                     active: hook.active,
                     destination: hook.destination.clone(),
-                    generated_headers: generated.map(|c| c.headers.keys().cloned().collect()).unwrap_or_default(),
+                    generated_headers: generated.map(|c| c.into_headers().into_keys().collect()).unwrap_or_default(),
                     id,
                     plain_headers: headers,
                     scope: hook.scope.clone(),
@@ -277,7 +273,7 @@ impl Applier<'_> {
             })?;
             let old = vault::open_recorded(&self.config.dir, secret, address, identities)?;
             self.client.hold_credential(&old);
-            values.extend(old.headers);
+            values.extend(old.into_headers());
         }
         let before: Vec<String> = values.keys().cloned().collect();
         values.retain(|k, _| names.contains(&k));
@@ -287,17 +283,9 @@ impl Applier<'_> {
         let unchanged = recorded.is_some() && values.keys().cloned().collect::<Vec<_>>() == before;
         let credential = Credential {
             address: address.to_string(),
-            kind: "webhook_headers".into(),
-            store_hash: Some(store_hash.to_owned()),
-            account_uuid: None,
             name: hook.name.clone(),
-            client_id: None,
-            client_secret: None,
-            access_token: SecretString::from(String::new()),
-            api_path: None,
-            scopes: vec![],
             created_at: super::record::now(),
-            headers: values,
+            secret: Secret::WebhookHeaders { store_hash: Some(store_hash.to_owned()), headers: values },
         };
         if unchanged {
             // Same names, same values: the file stays as it is (and so does its record).

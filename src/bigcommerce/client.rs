@@ -191,11 +191,7 @@ impl Client {
 
     /// Every secret of a credential, held.
     pub fn hold_credential(&self, credential: &crate::vault::Credential) {
-        self.hold(&credential.access_token);
-        if let Some(s) = &credential.client_secret {
-            self.hold(s);
-        }
-        credential.headers.values().for_each(|v| self.hold(v));
+        credential.secrets().into_iter().for_each(|s| self.hold(s));
     }
 
     pub fn api_base(&self) -> &str {

@@ -6,25 +6,119 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use std::collections::BTreeMap;
+
 /// One credential as stored inside `secrets/<address>.age`.
 #[derive(Debug)]
 pub struct Credential {
     pub address: String,
-    pub kind: String,
-    pub store_hash: Option<String>,
-    pub account_uuid: Option<String>,
     pub name: String,
+    pub created_at: String,
+    pub secret: Secret,
+}
+
+/// What a credential holds, by kind: an API account's keys, a storefront token, or a webhook's
+/// generated header values. The file format names the kind in its `kind` field.
+#[derive(Debug)]
+pub enum Secret {
+    StoreApiAccount {
+        store_hash: Option<String>,
+        keys: ApiKeys,
+    },
+    AccountApiAccount {
+        account_uuid: Option<String>,
+        keys: ApiKeys,
+    },
+    StorefrontToken {
+        store_hash: Option<String>,
+        token: SecretString,
+        scopes: Vec<String>,
+    },
+    /// Generated webhook header values, by header name.
+    WebhookHeaders {
+        store_hash: Option<String>,
+        headers: BTreeMap<String, SecretString>,
+    },
+}
+
+/// What BigCommerce issues for an API account.
+#[derive(Debug)]
+pub struct ApiKeys {
     pub client_id: Option<String>,
     pub client_secret: Option<SecretString>,
     pub access_token: SecretString,
     pub api_path: Option<String>,
     pub scopes: Vec<String>,
-    pub created_at: String,
-    /// Generated webhook header values, by header name (webhook secrets only).
-    pub headers: std::collections::BTreeMap<String, SecretString>,
 }
 
-#[derive(Serialize, Deserialize)]
+impl Credential {
+    /// The token requests are made with: an API account's access token or a storefront token.
+    pub fn token(&self) -> Option<&SecretString> {
+        match &self.secret {
+            Secret::StoreApiAccount { keys, .. } | Secret::AccountApiAccount { keys, .. } => Some(&keys.access_token),
+            Secret::StorefrontToken { token, .. } => Some(token),
+            Secret::WebhookHeaders { .. } => None,
+        }
+    }
+
+    /// Moves the token out (the rest is dropped, and zeroized).
+    pub fn into_token(self) -> Option<SecretString> {
+        match self.secret {
+            Secret::StoreApiAccount { keys, .. } | Secret::AccountApiAccount { keys, .. } => Some(keys.access_token),
+            Secret::StorefrontToken { token, .. } => Some(token),
+            Secret::WebhookHeaders { .. } => None,
+        }
+    }
+
+    pub fn keys(&self) -> Option<&ApiKeys> {
+        match &self.secret {
+            Secret::StoreApiAccount { keys, .. } | Secret::AccountApiAccount { keys, .. } => Some(keys),
+            _ => None,
+        }
+    }
+
+    /// The generated header values of a webhook's credential; none for any other kind.
+    pub fn into_headers(self) -> BTreeMap<String, SecretString> {
+        match self.secret {
+            Secret::WebhookHeaders { headers, .. } => headers,
+            _ => BTreeMap::new(),
+        }
+    }
+
+    /// Every secret value it holds, for the scrubber.
+    pub fn secrets(&self) -> Vec<&SecretString> {
+        match &self.secret {
+            Secret::StoreApiAccount { keys, .. } | Secret::AccountApiAccount { keys, .. } => {
+                std::iter::once(&keys.access_token).chain(keys.client_secret.as_ref()).collect()
+            }
+            Secret::StorefrontToken { token, .. } => vec![token],
+            Secret::WebhookHeaders { headers, .. } => headers.values().collect(),
+        }
+    }
+
+    pub fn store_hash(&self) -> Option<&str> {
+        match &self.secret {
+            Secret::StoreApiAccount { store_hash, .. }
+            | Secret::StorefrontToken { store_hash, .. }
+            | Secret::WebhookHeaders { store_hash, .. } => store_hash.as_deref(),
+            Secret::AccountApiAccount { .. } => None,
+        }
+    }
+
+    pub fn account_uuid(&self) -> Option<&str> {
+        match &self.secret {
+            Secret::AccountApiAccount { account_uuid, .. } => account_uuid.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+const STORE_API_ACCOUNT: &str = "store_api_account";
+const ACCOUNT_API_ACCOUNT: &str = "account_api_account";
+const STOREFRONT_TOKEN: &str = "storefront_token";
+const WEBHOOK_HEADERS: &str = "webhook_headers";
+
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Plain<'a> {
     address: &'a str,
@@ -45,7 +139,7 @@ struct Plain<'a> {
     scopes: Vec<String>,
     created_at: &'a str,
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    headers: std::collections::BTreeMap<String, std::borrow::Cow<'a, str>>,
+    headers: BTreeMap<String, std::borrow::Cow<'a, str>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,23 +149,46 @@ pub struct CredentialError(String);
 impl Credential {
     /// The borrowed, serializable view of this credential; secrets are exposed only into it.
     fn plain(&self) -> Plain<'_> {
-        Plain {
+        let empty = Plain {
             address: &self.address,
-            kind: &self.kind,
-            store_hash: self.store_hash.as_deref(),
-            account_uuid: self.account_uuid.as_deref(),
+            kind: "",
+            store_hash: self.store_hash(),
+            account_uuid: self.account_uuid(),
             name: &self.name,
-            client_id: self.client_id.as_deref(),
-            client_secret: self.client_secret.as_ref().map(|s| s.expose_secret()),
-            access_token: self.access_token.expose_secret(),
-            api_path: self.api_path.as_deref(),
-            scopes: self.scopes.clone(),
+            client_id: None,
+            client_secret: None,
+            // A webhook's file has always held an empty access token.
+            access_token: "",
+            api_path: None,
+            scopes: Vec::new(),
             created_at: &self.created_at,
-            headers: self
-                .headers
-                .iter()
-                .map(|(k, v)| (k.clone(), std::borrow::Cow::Borrowed(v.expose_secret())))
-                .collect(),
+            headers: BTreeMap::new(),
+        };
+        fn api<'a>(empty: &Plain<'a>, kind: &'a str, keys: &'a ApiKeys) -> Plain<'a> {
+            Plain {
+                kind,
+                client_id: keys.client_id.as_deref(),
+                client_secret: keys.client_secret.as_ref().map(|s| s.expose_secret()),
+                access_token: keys.access_token.expose_secret(),
+                api_path: keys.api_path.as_deref(),
+                scopes: keys.scopes.clone(),
+                ..empty.clone()
+            }
+        }
+        match &self.secret {
+            Secret::StoreApiAccount { keys, .. } => api(&empty, STORE_API_ACCOUNT, keys),
+            Secret::AccountApiAccount { keys, .. } => api(&empty, ACCOUNT_API_ACCOUNT, keys),
+            Secret::StorefrontToken { token, scopes, .. } => {
+                Plain { kind: STOREFRONT_TOKEN, access_token: token.expose_secret(), scopes: scopes.clone(), ..empty }
+            }
+            Secret::WebhookHeaders { headers, .. } => Plain {
+                kind: WEBHOOK_HEADERS,
+                headers: headers
+                    .iter()
+                    .map(|(k, v)| (k.clone(), std::borrow::Cow::Borrowed(v.expose_secret())))
+                    .collect(),
+                ..empty
+            },
         }
     }
 
@@ -88,20 +205,36 @@ impl Credential {
             let at = e.location().map(|l| format!(" (line {})", l.line())).unwrap_or_default();
             CredentialError(format!("unexpected layout{at}"))
         })?;
-        Ok(Credential {
-            address: plain.address.to_owned(),
-            kind: plain.kind.to_owned(),
-            store_hash: plain.store_hash.map(str::to_owned),
-            account_uuid: plain.account_uuid.map(str::to_owned),
-            name: plain.name.to_owned(),
+        let store_hash = plain.store_hash.map(str::to_owned);
+        let keys = || ApiKeys {
             client_id: plain.client_id.map(str::to_owned),
             client_secret: plain.client_secret.map(|s| SecretString::from(s.to_owned())),
             access_token: SecretString::from(plain.access_token.to_owned()),
             api_path: plain.api_path.map(str::to_owned),
-            scopes: plain.scopes,
-            created_at: plain.created_at.to_owned(),
+            scopes: plain.scopes.clone(),
+        };
+        let secret = match plain.kind {
+            STORE_API_ACCOUNT => Secret::StoreApiAccount { store_hash, keys: keys() },
+            ACCOUNT_API_ACCOUNT => {
+                Secret::AccountApiAccount { account_uuid: plain.account_uuid.map(str::to_owned), keys: keys() }
+            }
+            STOREFRONT_TOKEN => Secret::StorefrontToken {
+                store_hash,
+                token: SecretString::from(plain.access_token.to_owned()),
+                scopes: plain.scopes.clone(),
+            },
             // Moved, not copied, into secrets that zeroize.
-            headers: plain.headers.into_iter().map(|(k, v)| (k, SecretString::from(v.into_owned()))).collect(),
+            WEBHOOK_HEADERS => Secret::WebhookHeaders {
+                store_hash,
+                headers: plain.headers.into_iter().map(|(k, v)| (k, SecretString::from(v.into_owned()))).collect(),
+            },
+            other => return Err(CredentialError(format!("unknown kind `{}`", crate::text::escape_controls(other)))),
+        };
+        Ok(Credential {
+            address: plain.address.to_owned(),
+            name: plain.name.to_owned(),
+            created_at: plain.created_at.to_owned(),
+            secret,
         })
     }
 }
@@ -136,22 +269,25 @@ mod tests {
     fn round_trips_and_debug_hides_secrets() {
         let c = Credential {
             address: "store/prod/erp-sync".into(),
-            kind: "store_api_account".into(),
-            store_hash: Some("abc123".into()),
-            account_uuid: None,
             name: "erp-sync".into(),
-            client_id: Some("cid".into()),
-            client_secret: Some(SecretString::from("s3cr3t-client".to_owned())),
-            access_token: SecretString::from("tok3n-value".to_owned()),
-            api_path: Some("https://api.bigcommerce.com/stores/abc123/v3/".into()),
-            scopes: vec!["store_v2_products".into()],
             created_at: "2026-11-29T00:00:00Z".into(),
-            headers: Default::default(),
+            secret: Secret::StoreApiAccount {
+                store_hash: Some("abc123".into()),
+                keys: ApiKeys {
+                    client_id: Some("cid".into()),
+                    client_secret: Some(SecretString::from("s3cr3t-client".to_owned())),
+                    access_token: SecretString::from("tok3n-value".to_owned()),
+                    api_path: Some("https://api.bigcommerce.com/stores/abc123/v3/".into()),
+                    scopes: vec!["store_v2_products".into()],
+                },
+            },
         };
         let yaml = c.to_yaml();
+        assert!(yaml.contains("kind: store_api_account"), "{}", *yaml);
         let back = Credential::from_yaml(yaml.as_bytes()).unwrap();
-        assert_eq!(back.access_token.expose_secret(), "tok3n-value");
-        assert_eq!(back.client_secret.as_ref().unwrap().expose_secret(), "s3cr3t-client");
+        assert_eq!(back.token().unwrap().expose_secret(), "tok3n-value");
+        let keys = back.keys().unwrap();
+        assert_eq!(keys.client_secret.as_ref().unwrap().expose_secret(), "s3cr3t-client");
         let debug = format!("{back:?}");
         assert!(!debug.contains("tok3n-value") && !debug.contains("s3cr3t-client"), "{debug}");
     }

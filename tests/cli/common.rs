@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use bckeys::address::Address;
 use bckeys::state::{ApiAccountRecord, Resource, SecretRecord, State, TokenRecord, WebhookRecord};
-use bckeys::vault::{self, Credential, Recipient};
-use secrecy::SecretString;
+use bckeys::vault::{self, Recipient};
 
 pub struct Repo {
     pub dir: tempfile::TempDir,
@@ -96,25 +95,20 @@ impl Repo {
 
     /// Encrypts a made-up credential for `address` to `recipients` and returns its record.
     pub fn secret(&self, address: &Address, recipients: &[Recipient], token: &str) -> SecretRecord {
-        let credential = Credential {
-            address: address.to_string(),
-            kind: "store_api_account".into(),
-            store_hash: Some("abc123def4".into()),
-            account_uuid: None,
-            name: "fixture".into(),
-            client_id: Some("client-id-fixture".into()),
-            client_secret: Some(SecretString::from(format!("client-secret-{token}"))),
-            access_token: SecretString::from(format!("access-token-{token}")),
-            api_path: Some("https://api.bigcommerce.com/stores/abc123def4/v3/".into()),
-            scopes: vec![],
-            created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
-            headers: Default::default(),
+        // The file format bckeys writes, spelled out: a test of reading it as much as a fixture.
+        let credential = match address {
+            Address::StorefrontToken { .. } => format!(
+                "address: {address}\nkind: storefront_token\nstore_hash: abc123def4\nname: fixture\naccess_token: access-token-{token}\ncreated_at: 2026-11-01T00:00:00Z\n"
+            ),
+            _ => format!(
+                "address: {address}\nkind: store_api_account\nstore_hash: abc123def4\nname: fixture\nclient_id: client-id-fixture\nclient_secret: client-secret-{token}\naccess_token: access-token-{token}\napi_path: https://api.bigcommerce.com/stores/abc123def4/v3/\nscopes: []\ncreated_at: 2026-11-01T00:00:00Z\n"
+            ),
         };
         let rel = address.secret_path();
         let written = vault::write_file(
             self.dir.path(),
             &self.dir.path().join(&rel),
-            credential.to_yaml().as_bytes(),
+            credential.as_bytes(),
             recipients,
             true,
             None,

@@ -483,14 +483,15 @@ fn inspect(repo: &Repo, sandbox: &Sandbox, http: &Http, declared: &BTreeSet<Addr
                     continue;
                 }
             };
-            if credential.client_id.as_deref() != Some(r.client_id.as_str()) {
+            let client_id = credential.keys().and_then(|k| k.client_id.as_deref());
+            if client_id != Some(r.client_id.as_str()) {
                 ins.problems.push(format!(
-                    "(b) {which}: the file holds client ID {:?}, the state records {}",
-                    credential.client_id, r.client_id
+                    "(b) {which}: the file holds client ID {client_id:?}, the state records {}",
+                    r.client_id
                 ));
             }
             let store = r.store_hash.as_deref().unwrap_or(STORE);
-            match http.accepts(&sandbox.url, store, credential.access_token.expose_secret()) {
+            match http.accepts(&sandbox.url, store, credential.token().map(|t| t.expose_secret()).unwrap_or_default()) {
                 Ok(true) => {}
                 Ok(false) if !strict && (leaving_kind || !declared.contains(address)) => {
                     ins.rejected_leaving.push(which);
@@ -722,12 +723,13 @@ fn template(repo: Repo, sandbox: &Sandbox) -> Template {
         let r = record(resource).unwrap();
         let plain = vault::read_file(&repo.dir.path().join(&r.secret.file), &identities).unwrap();
         let c = Credential::from_yaml(&plain).unwrap();
+        let keys = c.keys().expect("an API account's keys");
         let (name, scopes) = &listed[&r.client_id];
         accounts.push(json!({
             "name": name,
             "client_id": r.client_id,
-            "client_secret": c.client_secret.as_ref().unwrap().expose_secret(),
-            "access_token": c.access_token.expose_secret(),
+            "client_secret": keys.client_secret.as_ref().unwrap().expose_secret(),
+            "access_token": keys.access_token.expose_secret(),
             "scopes": scopes,
         }));
         client_ids.insert(r.name.clone(), r.client_id.clone());

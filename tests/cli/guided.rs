@@ -328,8 +328,8 @@ fn the_person_follows_the_steps_and_pastes_the_credentials() {
         assert!(!state.contains(&secret), "the state holds no secret");
     }
     let credential = recorded_credential(&repo);
-    assert_eq!(credential.access_token.expose_secret(), field(&credentials, "ACCESS TOKEN"));
-    assert_eq!(credential.client_id.as_deref(), Some(field(&credentials, "CLIENT ID")));
+    assert_eq!(credential.token().unwrap().expose_secret(), field(&credentials, "ACCESS TOKEN"));
+    assert_eq!(credential.keys().unwrap().client_id.as_deref(), Some(field(&credentials, "CLIENT ID")));
     assert!(!repo.path("bckeys.lock").exists(), "the lock is released");
 }
 
@@ -352,7 +352,7 @@ fn the_person_types_the_path_of_the_downloaded_file() {
     assert_eq!(person.exit_code(), 0, "{}", person.screen());
     person.assert_secrets_shown_at_most(&credentials, 0);
     assert_eq!(repo.client_id(ADDRESS).as_deref(), Some(field(&credentials, "CLIENT ID")));
-    assert_eq!(recorded_credential(&repo).access_token.expose_secret(), field(&credentials, "ACCESS TOKEN"));
+    assert_eq!(recorded_credential(&repo).token().unwrap().expose_secret(), field(&credentials, "ACCESS TOKEN"));
 }
 
 /// Gives credentials with only Products, up to the question of what to do about it.
@@ -389,7 +389,7 @@ fn scope_mismatch_retry_records_the_corrected_account() {
     let state = repo.read(STATE);
     assert!(state.contains(field(&right, "CLIENT ID")), "{state}");
     assert!(!state.contains(field(&wrong, "CLIENT ID")), "{state}");
-    assert_eq!(recorded_credential(&repo).client_id.as_deref(), Some(field(&right, "CLIENT ID")));
+    assert_eq!(recorded_credential(&repo).keys().unwrap().client_id.as_deref(), Some(field(&right, "CLIENT ID")));
 }
 
 #[test]
@@ -402,7 +402,7 @@ fn scope_mismatch_accept_records_what_was_granted_and_the_next_plan_replaces_it(
     assert_eq!(person.exit_code(), 0, "{}", person.screen());
     person.assert_secrets_shown_at_most(&wrong, 0);
     assert_eq!(repo.client_id(ADDRESS).as_deref(), Some(field(&wrong, "CLIENT ID")));
-    assert_eq!(recorded_credential(&repo).access_token.expose_secret(), field(&wrong, "ACCESS TOKEN"));
+    assert_eq!(recorded_credential(&repo).token().unwrap().expose_secret(), field(&wrong, "ACCESS TOKEN"));
 
     let out =
         repo.bckeys().env("BCKEYS_IDENTITY_FILE", &repo.identity).args(["plan", "--refresh=false"]).output().unwrap();

@@ -7,7 +7,6 @@ use bckeys::address::Address;
 use bckeys::state::{ApiAccountRecord, Resource, SecretRecord, State};
 use bckeys::vault::{self, Credential, Recipient};
 use predicates::prelude::*;
-use secrecy::SecretString;
 
 use crate::common::{addr, age_available, save_state, store_account, token, webhook, Repo};
 
@@ -37,26 +36,18 @@ fn seal(repo: &Repo, credential: &Credential, recipients: &[Recipient]) -> Secre
     SecretRecord::encrypted_to(rel, recipients, written.sha256)
 }
 
+/// A credential file's contents as bckeys writes them, read back through the product's parser.
 fn credential(address: &str, kind: &str, token: &str) -> Credential {
-    let account_level = kind == "account_api_account";
-    Credential {
-        address: address.into(),
-        kind: kind.into(),
-        store_hash: (!account_level).then(|| "abc123def4".into()),
-        account_uuid: account_level.then(|| UUID.into()),
-        name: address.rsplit('/').next().unwrap().into(),
-        client_id: Some("client-id-1".into()),
-        client_secret: Some(SecretString::from(SECRET.to_owned())),
-        access_token: SecretString::from(token.to_owned()),
-        api_path: Some(if account_level {
-            format!("https://api.bigcommerce.com/accounts/{UUID}/graphql")
-        } else {
-            "https://api.bigcommerce.com/stores/abc123def4/v3/".into()
-        }),
-        scopes: vec!["store_v2_products".into()],
-        created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
-        headers: Default::default(),
-    }
+    let name = address.rsplit('/').next().unwrap();
+    let owner = if kind == "account_api_account" {
+        format!("account_uuid: {UUID}\napi_path: https://api.bigcommerce.com/accounts/{UUID}/graphql")
+    } else {
+        "store_hash: abc123def4\napi_path: https://api.bigcommerce.com/stores/abc123def4/v3/".to_owned()
+    };
+    let yaml = format!(
+        "address: {address}\nkind: {kind}\n{owner}\nname: {name}\nclient_id: client-id-1\nclient_secret: {SECRET}\naccess_token: {token}\nscopes: [store_v2_products]\ncreated_at: 2026-11-01T00:00:00Z\n"
+    );
+    Credential::from_yaml(yaml.as_bytes()).expect("a credential file as bckeys writes it")
 }
 
 fn api_account(repo: &Repo, address: &str, kind: &str, token: &str) -> (Address, Resource) {
@@ -274,6 +265,30 @@ fn reveal_of_an_unrecorded_address_names_it() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("is not a resource address"));
+}
+
+#[test]
+fn reveal_and_exec_refuse_a_file_holding_another_kind_of_credential_than_recorded() {
+    // An API account's keys in the file a storefront token is recorded with (its SHA-256 is the
+    // recorded one): neither command hands out variables of a kind the state does not record.
+    let repo = Repo::new();
+    configure(&repo, &[&repo.recipient]);
+    let address = "store/prod/storefront-token/web";
+    let (a, mut resource) = token(&repo, address, "2099-01-01T00:00:00Z", &repo.recipients(&[]));
+    let secret = seal(&repo, &credential(address, "store_api_account", "keys-not-a-token"), &repo.recipients(&[]));
+    if let Resource::StorefrontToken(t) = &mut resource {
+        t.secret = secret;
+    }
+    save_state(&repo, vec![(a, resource)]);
+    let identity = repo.identity.to_str().unwrap();
+    for args in
+        [vec!["reveal", address, "--identity", identity], vec!["exec", address, "--identity", identity, "--", "true"]]
+    {
+        repo.bckeys().args(&args).assert().code(1).stdout("").stderr(
+            predicate::str::contains("holds another kind of credential than the state records")
+                .and(predicate::str::contains("keys-not-a-token").not()),
+        );
+    }
 }
 
 #[test]
