@@ -5,11 +5,13 @@
 
 use secrecy::SecretString;
 
+use crate::ids::{AccountUuid, StoreHash};
+
 /// Where the credentials live, from the API path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiTarget {
-    Store(String),
-    Account(String),
+    Store(StoreHash),
+    Account(AccountUuid),
 }
 
 impl std::fmt::Display for ApiTarget {
@@ -153,14 +155,9 @@ pub fn target_of(api_path: &str) -> Option<ApiTarget> {
     let rest = api_path.split_once("://").map(|(_, r)| r).unwrap_or(api_path);
     let segments: Vec<&str> = rest.split('/').skip(1).filter(|s| !s.is_empty()).collect();
     match segments.as_slice() {
-        ["stores", hash, ..] if !hash.is_empty() && hash.chars().all(|c| c.is_ascii_alphanumeric()) => {
-            Some(ApiTarget::Store(hash.to_string()))
-        }
-        ["accounts", uuid, "graphql", ..]
-            if uuid.len() == 36 && uuid.chars().all(|c| c.is_ascii_hexdigit() || c == '-') =>
-        {
-            Some(ApiTarget::Account(uuid.to_ascii_lowercase()))
-        }
+        // BigCommerce writes both in lowercase; another case names the same store or account.
+        ["stores", hash, ..] => StoreHash::parse(&hash.to_ascii_lowercase()).map(ApiTarget::Store),
+        ["accounts", uuid, "graphql", ..] => AccountUuid::parse(&uuid.to_ascii_lowercase()).map(ApiTarget::Account),
         _ => None,
     }
 }
@@ -178,14 +175,14 @@ mod tests {
         assert_eq!(c.client_secret.unwrap().expose_secret(), "sec");
         assert_eq!(c.client_id.as_deref(), Some("cid"));
         assert_eq!(c.name.as_deref(), Some("erp-sync"));
-        assert_eq!(c.target, ApiTarget::Store("abc123".into()));
+        assert_eq!(c.target, ApiTarget::Store("abc123".parse().unwrap()));
     }
 
     #[test]
     fn reads_account_level_paths_and_name_keys() {
         let text = "NAME: users\nACCESS TOKEN: t\nAPI PATH: https://api.bigcommerce.com/accounts/0b7e5b0c-0b6a-4c3f-9d0e-1a2b3c4d5e6f/graphql\n";
         let c = parse(text, "-", BIGCOMMERCE_API).unwrap();
-        assert_eq!(c.target, ApiTarget::Account("0b7e5b0c-0b6a-4c3f-9d0e-1a2b3c4d5e6f".into()));
+        assert_eq!(c.target, ApiTarget::Account("0b7e5b0c-0b6a-4c3f-9d0e-1a2b3c4d5e6f".parse().unwrap()));
         assert_eq!(c.name.as_deref(), Some("users"));
     }
 

@@ -440,7 +440,7 @@ mod tests {
                 name: "erp-sync".into(),
                 scopes: vec!["store_v2_orders_read_only".into()],
                 secret: SecretRecord::encrypted_to(account.secret_path(), &recipients, "0".repeat(64)),
-                store_hash: Some("abc".into()),
+                store_hash: Some("abc".parse().unwrap()),
             }),
         );
         state.resources.insert(

@@ -71,7 +71,7 @@ pub fn find<'a>(
             }
         },
     };
-    Ok(Found { kind, store_hash, account_uuid, secret })
+    Ok(Found { kind, store_hash: store_hash.map(String::from), account_uuid: account_uuid.map(String::from), secret })
 }
 
 /// Decrypts a found credential from a file proven to be the recorded one. Its API path (which

@@ -21,6 +21,7 @@ pub mod exposure;
 pub mod findings;
 pub mod fsutil;
 pub mod handout;
+pub mod ids;
 pub mod lock;
 pub mod observe;
 pub mod plan;

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::address::Address;
 use crate::config::locate::{Locations, Pos};
 use crate::config::{AccessScope, TokenType};
+use crate::ids::{AccountUuid, StoreHash};
 use crate::scope_set::ScopeSet;
 use crate::timestamp::Timestamp;
 
@@ -64,7 +65,7 @@ pub struct SecretRecord {
 #[serde(deny_unknown_fields)]
 pub struct ApiAccountRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_uuid: Option<String>,
+    pub account_uuid: Option<AccountUuid>,
     pub client_id: String,
     pub created_at: Timestamp,
     /// Set by `rekey --rotate-exposed`: a removed recipient could read this credential (git
@@ -77,7 +78,7 @@ pub struct ApiAccountRecord {
     pub scopes: Vec<String>,
     pub secret: SecretRecord,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub store_hash: Option<String>,
+    pub store_hash: Option<StoreHash>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -116,7 +117,7 @@ pub struct TokenRecord {
     pub expires_at: Timestamp,
     pub issuer: String,
     pub secret: SecretRecord,
-    pub store_hash: String,
+    pub store_hash: StoreHash,
     #[serde(rename = "type")]
     pub token_type: TokenType,
 }
@@ -241,8 +242,8 @@ impl State {
             return Err(invalid(d.second, format!("`{}` is recorded twice", d.path.join("."))));
         }
         let state: State = serde_yaml::from_str(text).map_err(|e| {
-            // Inside tagged records serde can't tell where a bad timestamp is: find it.
-            if let Some((path, message)) = bad_timestamp(text) {
+            // Inside tagged records serde can't tell where a bad value is: find it.
+            if let Some((path, message)) = bad_value(text) {
                 let at = Locations::scan(text).unwrap_or_default().value(&path);
                 return invalid(at, message);
             }
@@ -288,36 +289,6 @@ impl State {
             if let Resource::StoreApiAccount(r) | Resource::AccountApiAccount(r) = resource {
                 if let Err(e) = ScopeSet::from_parameters(&r.scopes) {
                     return Err(invalid(at("scopes"), format!("`{address}`: {e}")));
-                }
-            }
-            let mut target: Option<(&str, &str)> = None;
-            match resource {
-                Resource::StoreApiAccount(r) | Resource::AccountApiAccount(r) => {
-                    target = r
-                        .store_hash
-                        .as_deref()
-                        .map(|h| ("store_hash", h))
-                        .or(r.account_uuid.as_deref().map(|u| ("account_uuid", u)));
-                }
-                Resource::StorefrontToken(t) => target = Some(("store_hash", &t.store_hash)),
-                Resource::Webhook(_) => {}
-            }
-            if let Some((field, value)) = target {
-                let valid = match field {
-                    "store_hash" => {
-                        !value.is_empty() && value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-                    }
-                    _ => value.len() == 36 && value.chars().all(|c| c.is_ascii_hexdigit() || c == '-'),
-                };
-                if !valid {
-                    return Err(invalid(
-                        at(field),
-                        format!(
-                            "`{address}`: {field} `{}` is not a valid {}",
-                            crate::text::escape_controls(value),
-                            field.replace('_', " ")
-                        ),
-                    ));
                 }
             }
             if let Some(secret) = resource.secret() {
@@ -367,12 +338,21 @@ impl<'de> Deserialize<'de> for Address {
     }
 }
 
-/// The first timestamp of the state that can't be read: its path and what is wrong with it.
-fn bad_timestamp(text: &str) -> Option<(Vec<String>, String)> {
+/// The first timestamp, store hash or account UUID of the state that can't be read: its path
+/// and what is wrong with it.
+fn bad_value(text: &str) -> Option<(Vec<String>, String)> {
     let doc: serde_yaml::Value = serde_yaml::from_str(text).ok()?;
     let check = |path: Vec<String>, value: &serde_yaml::Value, field: &str| {
-        let stamp = value.get(field)?.as_str()?;
-        let e = stamp.parse::<Timestamp>().err()?;
+        let text = value.get(field)?.as_str()?;
+        let e = match field {
+            "store_hash" => StoreHash::parse(text)
+                .is_none()
+                .then(|| format!("`{}` is not a valid store hash", crate::text::escape_controls(text)))?,
+            "account_uuid" => AccountUuid::parse(text)
+                .is_none()
+                .then(|| format!("`{}` is not a valid account UUID", crate::text::escape_controls(text)))?,
+            _ => text.parse::<Timestamp>().err()?.to_string(),
+        };
         let address = path[1].clone();
         let mut path = path;
         path.push(field.to_owned());
@@ -381,7 +361,7 @@ fn bad_timestamp(text: &str) -> Option<(Vec<String>, String)> {
     for section in ["resources", "retiring"] {
         for (address, record) in doc.get(section).and_then(|s| s.as_mapping()).into_iter().flatten() {
             let path = vec![section.to_owned(), address.as_str()?.to_owned()];
-            for field in ["created_at", "expires_at"] {
+            for field in ["created_at", "expires_at", "store_hash", "account_uuid"] {
                 if let Some(found) = check(path.clone(), record, field) {
                     return Some(found);
                 }

@@ -71,7 +71,7 @@ mod tests {
         set.grant(scopes::family("products").unwrap(), "modify");
         set.grant(scopes::family("information_and_settings").unwrap(), "read-only");
         let address: Address = "store/production/erp-sync".parse().unwrap();
-        let text = numbered(&create_steps(&address, "erp-sync", &ApiTarget::Store("abc123".into()), &set));
+        let text = numbered(&create_steps(&address, "erp-sync", &ApiTarget::Store("abc123".parse().unwrap()), &set));
         assert!(text.contains("Settings > Store-level API accounts"), "{text}");
         assert!(text.contains("V2/V3 API token"));
         assert!(text.contains("Name: erp-sync"));
@@ -87,7 +87,12 @@ mod tests {
         set.grant(scopes::family("account_users").unwrap(), "read-only");
         set.grant(scopes::family("account_users").unwrap(), "write");
         let address: Address = "account/acme/users-sync".parse().unwrap();
-        let text = numbered(&create_steps(&address, "users-sync", &ApiTarget::Account("u".into()), &set));
+        let text = numbered(&create_steps(
+            &address,
+            "users-sync",
+            &ApiTarget::Account("0b7e5b0c-0b6a-4c3f-9d0e-1a2b3c4d5e6f".parse().unwrap()),
+            &set,
+        ));
         assert!(text.contains("Account Users: tick read-only and write"), "{text}");
         assert!(text.contains("Account-level API accounts"));
     }

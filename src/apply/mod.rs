@@ -155,15 +155,13 @@ impl Applier<'_> {
         let recorded = self.state.resources.contains_key(address);
         let retiring = self.state.retiring.contains_key(address);
         Ok(match &step.work {
-            Work::CreateAccount { replacing: true, .. } | Work::CreateToken { replacing: true, .. } if retiring => {
+            // Two replacements of one address can't overlap: the earlier one's previous account
+            // is deleted first (its step comes first).
+            Work::CreateAccount { replacing: true, .. } | Work::CreateToken { replacing: true, .. }
+                if retiring && recorded =>
+            {
                 Outcome::Left {
                     reason: "the previous replacement is not finished: the account before this one must be deleted first (see the other step for this address)".into(),
-                    steps: vec![],
-                }
-            }
-            Work::DeleteAccount { previous: true } | Work::RevokeToken { previous: true } if !recorded => {
-                Outcome::Left {
-                    reason: "its replacement is not recorded yet, so the previous one stays until it is".into(),
                     steps: vec![],
                 }
             }

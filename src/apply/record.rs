@@ -133,8 +133,8 @@ pub fn store(
         name: issued.name.clone().unwrap_or_else(|| account_name.to_owned()),
         created_at: created_at.to_string(),
         secret: match &account_uuid {
-            None => Secret::StoreApiAccount { store_hash: store_hash.clone(), keys },
-            Some(uuid) => Secret::AccountApiAccount { account_uuid: Some(uuid.clone()), keys },
+            None => Secret::StoreApiAccount { store_hash: store_hash.clone().map(String::from), keys },
+            Some(uuid) => Secret::AccountApiAccount { account_uuid: Some(uuid.to_string()), keys },
         },
     };
     let secret = encrypt(config, address, &credential)?;

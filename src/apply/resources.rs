@@ -13,6 +13,7 @@ use crate::address::Address;
 use crate::bigcommerce::resources::{self, Hook, HookRequest, ResourceError, TokenRequest};
 use crate::config::{same_destination, HeaderValue, StorefrontToken, Webhook};
 use crate::error::Error;
+use crate::ids::StoreHash;
 use crate::state::{Resource, SecretRecord, TokenIntent, TokenRecord, WebhookRecord};
 use crate::timestamp::Timestamp;
 use crate::vault::{self, Credential, Secret};
@@ -40,7 +41,7 @@ impl Applier<'_> {
         &mut self,
         address: &Address,
         token: &StorefrontToken,
-        store_hash: &str,
+        store_hash: &StoreHash,
         replacing: bool,
     ) -> Result<Outcome, Error> {
         let Some(issuer_address) = address.sibling_account(&token.issuer) else {
@@ -87,7 +88,7 @@ impl Applier<'_> {
             name: token.name.clone(),
             created_at: now.to_string(),
             secret: Secret::StorefrontToken {
-                store_hash: Some(store_hash.to_owned()),
+                store_hash: Some(store_hash.to_string()),
                 token: secret,
                 scopes: token.access_scopes.iter().map(|s| format!("{s:?}")).collect(),
             },
@@ -101,7 +102,7 @@ impl Applier<'_> {
             expires_at: expires,
             issuer: token.issuer.clone(),
             secret,
-            store_hash: store_hash.to_owned(),
+            store_hash: store_hash.clone(),
             token_type: token.kind,
         };
         self.state.resources.insert(address.clone(), Resource::StorefrontToken(record));
@@ -160,7 +161,7 @@ impl Applier<'_> {
         &mut self,
         address: &Address,
         hook: &Webhook,
-        store_hash: &str,
+        store_hash: &StoreHash,
         update: bool,
     ) -> Result<Outcome, Error> {
         let Some(owner) = address.owner() else {
@@ -311,7 +312,9 @@ impl Applier<'_> {
             _ => (None, false),
         };
         if let Some(owner_record) = owner_record {
-            let store_hash = owner_record.store_hash.clone().unwrap_or_default();
+            let Some(store_hash) = owner_record.store_hash.clone() else {
+                return Ok(Outcome::Failed(format!("its API account {owner} records no store hash")));
+            };
             let token = match self.account_token(&owner, previous) {
                 Ok(t) => t,
                 Err(reason) => return Ok(Outcome::Failed(format!("its API account: {reason}"))),
@@ -333,7 +336,7 @@ impl Applier<'_> {
         &mut self,
         account: &Address,
         hooks: &[Webhook],
-        store_hash: &str,
+        store_hash: &StoreHash,
     ) -> Result<(), Error> {
         let mut superseded = Vec::new();
         for hook in hooks {

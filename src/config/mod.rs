@@ -19,6 +19,7 @@ pub use locate::Pos;
 pub use raw::{AccessScope, TokenType};
 
 use crate::address::Address;
+use crate::ids::{AccountUuid, StoreHash};
 use crate::scope_set::ScopeSet;
 use crate::vault::Recipient;
 
@@ -46,7 +47,7 @@ pub struct Encryption {
 #[derive(Debug)]
 pub struct Store {
     pub label: String,
-    pub store_hash: String,
+    pub store_hash: StoreHash,
     pub api_accounts: Vec<ApiAccount>,
     pub storefront_tokens: Vec<StorefrontToken>,
 }
@@ -54,7 +55,7 @@ pub struct Store {
 #[derive(Debug)]
 pub struct Account {
     pub label: String,
-    pub account_uuid: String,
+    pub account_uuid: AccountUuid,
     pub api_accounts: Vec<ApiAccount>,
 }
 

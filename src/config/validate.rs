@@ -10,6 +10,7 @@ use super::locate::{Locations, Pos};
 use super::raw::{self, RawConfig, ScopeValue, TokenType};
 use super::{parse_duration, Account, ApiAccount, Config, Encryption, HeaderValue, Store, StorefrontToken, Webhook};
 use crate::address::{is_valid_segment, Address};
+use crate::ids::{AccountUuid, StoreHash};
 use crate::scope_set::ScopeSet;
 use crate::scopes::{self, FamilyKind};
 use crate::suggest::closest;
@@ -226,7 +227,7 @@ impl Validator<'_> {
         for (label, store) in &raw.stores {
             let at = ["stores", label.as_str()];
             self.label(label, &at, "store label");
-            self.store_hash(&store.store_hash, &["stores", label, "store_hash"]);
+            let hash = self.store_hash(&store.store_hash, &["stores", label, "store_hash"]);
             if let Some(first) = hashes.insert(store.store_hash.clone(), label.clone()) {
                 self.at(
                     self.locs().value(&["stores", label, "store_hash"]),
@@ -234,7 +235,7 @@ impl Validator<'_> {
                     Some("each store is listed once: merge their API accounts under one label"),
                 );
             }
-            stores.push(self.store(label, store));
+            stores.push(self.store(label, store, hash));
         }
 
         let mut accounts = Vec::new();
@@ -242,8 +243,9 @@ impl Validator<'_> {
         for (label, account) in &raw.accounts {
             self.label(label, &["accounts", label.as_str()], "account label");
             let uuid_at = ["accounts", label.as_str(), "account_uuid"];
-            if !is_uuid(&account.account_uuid) {
-                let hint = if is_uuid(&account.account_uuid.to_lowercase()) {
+            let uuid = AccountUuid::parse(&account.account_uuid);
+            if uuid.is_none() {
+                let hint = if AccountUuid::parse(&account.account_uuid.to_lowercase()).is_some() {
                     "write the UUID in lowercase, as the API path shows it"
                 } else {
                     "copy the UUID from the account-level API path https://api.bigcommerce.com/accounts/{account_uuid}/graphql, such as 0b7e5b0c-0b6a-4c3f-9d0e-1a2b3c4d5e6f"
@@ -269,7 +271,8 @@ impl Validator<'_> {
                 let address = Address::AccountAccount { account_label: label.clone(), account: name.clone() };
                 api_accounts.push(ApiAccount { address, name: name.clone(), scopes, webhooks: Vec::new() });
             }
-            accounts.push(Account { label: label.clone(), account_uuid: account.account_uuid.clone(), api_accounts });
+            let account_uuid = uuid.unwrap_or_else(|| AccountUuid::refused(&account.account_uuid));
+            accounts.push(Account { label: label.clone(), account_uuid, api_accounts });
         }
 
         Config { file: path.to_path_buf(), dir, sha256: crate::fsutil::sha256_hex(bytes), encryption, stores, accounts }
@@ -363,8 +366,11 @@ impl Validator<'_> {
         }
     }
 
-    fn store_hash(&mut self, hash: &str, at: &[&str]) {
-        if hash.is_empty() || !hash.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()) {
+    fn store_hash(&mut self, hash: &str, at: &[&str]) -> StoreHash {
+        if let Some(valid) = StoreHash::parse(hash) {
+            return valid;
+        }
+        {
             let hint = if !hash.is_empty() && hash.chars().all(|c| c.is_ascii_alphanumeric()) {
                 "write the store hash in lowercase, as the API path shows it"
             } else {
@@ -372,9 +378,10 @@ impl Validator<'_> {
             };
             self.at(self.locs().value(at), format!("`{hash}` is not a store hash"), Some(hint));
         }
+        StoreHash::refused(hash)
     }
 
-    fn store(&mut self, label: &str, raw: &raw::RawStore) -> Store {
+    fn store(&mut self, label: &str, raw: &raw::RawStore, store_hash: StoreHash) -> Store {
         let mut api_accounts = Vec::new();
         let mut folded: HashMap<String, &str> = HashMap::new();
         for (name, a) in &raw.api_accounts {
@@ -404,7 +411,7 @@ impl Validator<'_> {
                 storefront_tokens.push(token);
             }
         }
-        Store { label: label.to_owned(), store_hash: raw.store_hash.clone(), api_accounts, storefront_tokens }
+        Store { label: label.to_owned(), store_hash, api_accounts, storefront_tokens }
     }
 
     fn scopes(&mut self, raw: &BTreeMap<String, ScopeValue>, base: &[&str], kind: FamilyKind) -> ScopeSet {
@@ -744,15 +751,6 @@ fn level_list(family: &scopes::Family) -> String {
     names.join(", ")
 }
 
-fn is_uuid(s: &str) -> bool {
-    let groups: Vec<&str> = s.split('-').collect();
-    groups.len() == 5
-        && groups
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)))
-}
-
 /// `store/<resource>/<event>`, with `*` allowed as the last part.
 fn is_webhook_scope(s: &str) -> bool {
     let parts: Vec<&str> = s.split('/').collect();
@@ -821,13 +819,11 @@ mod tests {
     }
 
     #[test]
-    fn scopes_and_uuids() {
+    fn webhook_scopes_and_origins() {
         assert!(is_webhook_scope("store/order/created"));
         assert!(is_webhook_scope("store/cart/*"));
         assert!(!is_webhook_scope("order/created"));
         assert!(!is_webhook_scope("store/order"));
-        assert!(is_uuid("0b7e5b0c-0b6a-4c3f-9d0e-1a2b3c4d5e6f"));
-        assert!(!is_uuid("0B7E5B0C-0b6a-4c3f-9d0e-1a2b3c4d5e6f"));
         assert!(check_origin("https://shop.example.com").is_ok());
         assert!(check_origin("http://localhost:3000").is_ok());
         assert!(check_origin("https://shop.example.com/path").is_err());

@@ -103,10 +103,15 @@ impl Differ<'_> {
             let after = account.scopes.lines();
             let work = |replacing| Work::CreateAccount { account: account.clone(), target: target.clone(), replacing };
             let Some(record) = self.state.resources.get(address).and_then(Resource::api_account) else {
-                let reason =
-                    format!("create {kind} API account `{}` on {target_text} in the control panel", account.name);
-                self.push(address, Op::Create, Mode::Guided, resource_type, &target_text, reason, work(false)).scopes =
-                    Some(ScopeChange { before: Vec::new(), after });
+                // Only the previous account is recorded: a replacement stopped between moving it
+                // aside and recording the new one. It goes on; its previous account goes after.
+                let previous = self.state.retiring.get(address).and_then(Resource::api_account);
+                let (op, reason, before) = match previous {
+                    Some(p) => (Op::Replace, format!("a replacement was interrupted: create the new `{}` on {target_text} in the control panel, then delete the previous one (client ID {})", account.name, p.client_id), p.scope_set().lines()),
+                    None => (Op::Create, format!("create {kind} API account `{}` on {target_text} in the control panel", account.name), Vec::new()),
+                };
+                self.push(address, op, Mode::Guided, resource_type, &target_text, reason, work(op == Op::Replace))
+                    .scopes = Some(ScopeChange { before, after });
                 self.replaced.insert(address.clone());
                 continue;
             };
@@ -265,22 +270,27 @@ impl Differ<'_> {
                     replacing,
                 };
                 let Some(Resource::StorefrontToken(record)) = self.state.resources.get(address) else {
+                    // As for accounts: a replacement that stopped before recording the new token.
+                    let interrupted = self.state.retiring.contains_key(address);
                     let reason = format!(
-                        "create a {} token with the credentials of `{}`; it expires {} after creation",
+                        "{}create a {} token with the credentials of `{}`; it expires {} after creation{}",
+                        if interrupted { "a replacement was interrupted: " } else { "" },
                         token.kind.as_str(),
                         token.issuer,
-                        format_duration(token.lifetime)
+                        format_duration(token.lifetime),
+                        if interrupted { "; then the previous one is revoked" } else { "" }
                     );
+                    let op = if interrupted { Op::Replace } else { Op::Create };
                     let mut changes = token_changes(None, token);
                     changes.extend(token_dates(token, now));
                     self.push(
                         address,
-                        Op::Create,
+                        op,
                         Mode::Automated,
                         ResourceType::StorefrontToken,
                         &target,
                         reason,
-                        work(false),
+                        work(interrupted),
                     )
                     .changes = changes;
                     continue;
@@ -349,8 +359,13 @@ impl Differ<'_> {
         for (address, detail) in unrecorded {
             self.push(&address, Op::Drift, Mode::Review, ResourceType::StorefrontToken, "", detail, Work::Review);
         }
+        let declared = declared_addresses(config);
         for (address, resource) in &self.state.retiring {
             let recorded = self.state.resources.contains_key(address);
+            if !recorded && declared.contains(address) {
+                // The interrupted replacement's own step deletes it once the new one is recorded.
+                continue;
+            }
             match resource {
                 Resource::StorefrontToken(t) => {
                     let reason = if recorded {
@@ -397,17 +412,6 @@ impl Differ<'_> {
                 Resource::Webhook(_) => {}
             }
         }
-        let declared: BTreeSet<&Address> = config
-            .api_accounts()
-            .map(|(a, _)| &a.address)
-            .chain(
-                config
-                    .stores
-                    .iter()
-                    .flat_map(|s| s.api_accounts.iter().flat_map(|a| a.webhooks.iter().map(|w| &w.address))),
-            )
-            .chain(config.stores.iter().flat_map(|s| s.storefront_tokens.iter().map(|t| &t.address)))
-            .collect();
         for (address, resource) in &self.state.resources {
             if declared.contains(address) {
                 continue;
@@ -460,6 +464,17 @@ impl Differ<'_> {
             }
         }
     }
+}
+
+/// Every address the configuration declares.
+fn declared_addresses(config: &Config) -> BTreeSet<&Address> {
+    let stores = config.stores.iter();
+    config
+        .api_accounts()
+        .map(|(a, _)| &a.address)
+        .chain(stores.clone().flat_map(|s| s.api_accounts.iter().flat_map(|a| a.webhooks.iter().map(|w| &w.address))))
+        .chain(stores.flat_map(|s| s.storefront_tokens.iter().map(|t| &t.address)))
+        .collect()
 }
 
 fn account_type(resource: &Resource) -> ResourceType {

@@ -4,6 +4,7 @@
 use crate::address::Address;
 use crate::config::{ApiAccount, Config, StorefrontToken, Webhook};
 use crate::credentials::ApiTarget;
+use crate::ids::StoreHash;
 
 use super::{Action, Op, ResourceType};
 
@@ -36,7 +37,7 @@ pub enum Work {
     /// in the account's step.
     PutWebhook {
         hook: Webhook,
-        store_hash: String,
+        store_hash: StoreHash,
         update: bool,
     },
     DeleteWebhook,
@@ -44,7 +45,7 @@ pub enum Work {
     /// is recorded.
     CreateToken {
         token: StorefrontToken,
-        store_hash: String,
+        store_hash: StoreHash,
         replacing: bool,
     },
     /// Revoke a storefront token (with `previous`, the one a replacement left).
@@ -138,7 +139,7 @@ mod tests {
             name: name.into(),
             scopes: vec!["store_v2_orders_read_only".into()],
             secret: SecretRecord::encrypted_to(address.secret_path(), &config.encryption.recipients, "0".repeat(64)),
-            store_hash: Some("abc".into()),
+            store_hash: Some("abc".parse().unwrap()),
         })
     }
 

@@ -228,3 +228,58 @@ fn a_second_replacement_waits_for_the_first_ones_deletion() {
     assert!(out.contains("done: deleted store/production/erp-sync (previous account)"), "{out}");
     assert_eq!(repo.client_id("store/production/erp-sync").as_deref(), Some(field(&third, "CLIENT ID")), "{out}");
 }
+
+/// A replacement killed between moving the old record aside and recording the new one leaves
+/// only the previous account in the state. One apply must finish it: create the new account,
+/// then delete the previous one (found by the crash tests one run in three).
+#[test]
+fn one_apply_finishes_a_replacement_interrupted_before_the_new_account_was_recorded() {
+    let (repo, sandbox) = setup();
+    let first = sandbox.create_account("erp-sync", &["store_v2_products", "store_v2_orders_read_only"]);
+    repo.write("a.txt", &first);
+    apply_alone(&repo, &sandbox, &["--credentials", "store/production/erp-sync=a.txt"]).code(0);
+    repo.write_config(&CONFIG.replace("orders: read-only", "orders: read-only, customers: read-only"));
+
+    // What the interrupted run saved: the record moved aside with a copy of its credential.
+    let address: bckeys::address::Address = "store/production/erp-sync".parse().unwrap();
+    let mut state = repo.state();
+    let mut record = state.resources.remove(&address).unwrap();
+    if let bckeys::state::Resource::StoreApiAccount(r) = &mut record {
+        r.secret.file = address.retiring_secret_path();
+    }
+    std::fs::copy(
+        repo.path("secrets/store/production/erp-sync.age"),
+        repo.path("secrets/store/production/erp-sync.retiring.age"),
+    )
+    .unwrap();
+    state.retiring.insert(address.clone(), record);
+    state.save(&repo.path("bckeys.state.yaml")).unwrap();
+
+    let plan = bckeys(&repo, &sandbox).args(["plan", "--refresh=false"]).output().unwrap();
+    let plan = String::from_utf8_lossy(&plan.stdout);
+    assert!(plan.contains("a replacement was interrupted"), "{plan}");
+    assert!(plan.contains("1 to replace") && plan.contains("0 to delete"), "{plan}");
+
+    let second = sandbox.create_account(
+        "erp-sync",
+        &["store_v2_products", "store_v2_orders_read_only", "store_v2_customers_read_only"],
+    );
+    repo.write("b.txt", &second);
+    // BigCommerce rejects the first account's token once it is deleted in the control panel.
+    sandbox.panel(
+        "DELETE",
+        &format!("/__sandbox/api-accounts/{}", field(&first, "CLIENT ID")),
+        serde_json::Value::Null,
+    );
+    let out = apply_alone(&repo, &sandbox, &["--credentials", "store/production/erp-sync=b.txt"])
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8_lossy(&out);
+    assert!(out.contains("done: deleted store/production/erp-sync (previous account)"), "{out}");
+    let state = repo.state();
+    assert!(state.retiring.is_empty(), "{out}");
+    assert_eq!(repo.client_id("store/production/erp-sync").as_deref(), Some(field(&second, "CLIENT ID")));
+    assert!(!repo.path("secrets/store/production/erp-sync.retiring.age").exists());
+}

@@ -139,7 +139,7 @@ pub fn store_account(repo: &Repo, address: &str, scopes: &[&str], recipients: &[
         name,
         scopes: scopes.iter().map(|s| s.to_string()).collect(),
         secret,
-        store_hash: Some("abc123def4".into()),
+        store_hash: Some("abc123def4".parse().unwrap()),
     };
     (a, Resource::StoreApiAccount(record))
 }
@@ -168,7 +168,7 @@ pub fn token(repo: &Repo, address: &str, expires_at: &str, recipients: &[Recipie
         expires_at: expires_at.parse().unwrap(),
         issuer: "storefront-issuer".into(),
         secret,
-        store_hash: "abc123def4".into(),
+        store_hash: "abc123def4".parse().unwrap(),
         token_type: bckeys::config::TokenType::Storefront,
     };
     (a, Resource::StorefrontToken(record))

@@ -54,14 +54,14 @@ fn api_account(repo: &Repo, address: &str, kind: &str, token: &str) -> (Address,
     let secret = seal(repo, &credential(address, kind, token), &repo.recipients(&[]));
     let account_level = kind == "account_api_account";
     let record = ApiAccountRecord {
-        account_uuid: account_level.then(|| UUID.into()),
+        account_uuid: account_level.then(|| UUID.parse().unwrap()),
         client_id: "client-id-1".into(),
         created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
         exposed: false,
         name: address.rsplit('/').next().unwrap().into(),
         scopes: vec!["store_v2_products".into()],
         secret,
-        store_hash: (!account_level).then(|| "abc123def4".into()),
+        store_hash: (!account_level).then(|| "abc123def4".parse().unwrap()),
     };
     let resource = if account_level { Resource::AccountApiAccount(record) } else { Resource::StoreApiAccount(record) };
     (addr(address), resource)
