@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 use crate::address::Address;
 use crate::bigcommerce::probes;
-use crate::config::Config;
+use crate::config::{Config, Lifetime};
 use crate::observe::{FileStatus, Observations};
 use crate::refresh::{self, FamilyStatus, HookStatus, Observation};
 use crate::scope_set::ScopeSet;
@@ -178,7 +178,7 @@ impl Findings {
 struct Wanted<'a> {
     scopes: BTreeMap<&'a Address, &'a ScopeSet>,
     /// Seconds before expiry from which a token is rotated.
-    rotate_before: BTreeMap<&'a Address, u64>,
+    rotate_before: BTreeMap<&'a Address, Lifetime>,
     hook_active: BTreeMap<&'a Address, bool>,
     fingerprint: String,
 }
@@ -307,10 +307,10 @@ impl Collector<'_> {
 
     fn token(&mut self, address: &Address, record: &TokenRecord, wanted: &Wanted) {
         let expires = record.expires_at.time();
-        let window = wanted.rotate_before.get(address).copied().unwrap_or(0);
+        let window = wanted.rotate_before.get(address).map(|l| l.span()).unwrap_or_default();
         if expires <= self.now {
             self.finding(address, FindingKind::TokenExpired, Severity::Drift, format!("expired on {}", expires.date()));
-        } else if expires - seconds(window) <= self.now {
+        } else if expires - window <= self.now {
             let detail = format!("expires on {}, inside its rotation window", expires.date());
             self.finding(address, FindingKind::TokenExpiring, Severity::Drift, detail);
         }
@@ -400,10 +400,6 @@ fn unverifiable_families(
             }),
     );
     list
-}
-
-pub(crate) fn seconds(s: u64) -> time::Duration {
-    time::Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX))
 }
 
 fn ui_names(families: &[String]) -> String {

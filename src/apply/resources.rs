@@ -53,8 +53,7 @@ impl Applier<'_> {
         };
         let replacing = replacing && self.state.resources.contains_key(address);
         let now = Timestamp::now();
-        let expires =
-            Timestamp::from(now.time() + time::Duration::seconds(i64::try_from(token.lifetime).unwrap_or(i64::MAX)));
+        let expires = Timestamp::from(now.time() + token.lifetime.span());
         // Each creation has its own intent: one an earlier, interrupted run left stays reported.
         let intent = TokenIntent { expires_at: expires, started_at: now };
         self.state.intents.entry(address.clone()).or_default().push(intent.clone());

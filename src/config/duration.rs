@@ -1,7 +1,38 @@
 //! Lifetimes such as `90d`: a whole number and one unit (s, m, h, d, w).
 
+use std::fmt;
+
+/// A span of whole seconds, longer than zero, as the configuration writes it (`90d`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Lifetime(u64);
+
+impl Lifetime {
+    pub fn parse(text: &str) -> Result<Lifetime, String> {
+        parse_duration(text).map(Lifetime)
+    }
+
+    pub fn from_seconds(seconds: u64) -> Lifetime {
+        Lifetime(seconds)
+    }
+
+    pub fn seconds(self) -> u64 {
+        self.0
+    }
+
+    /// As a span of time; one too long to represent is as long as can be.
+    pub fn span(self) -> time::Duration {
+        time::Duration::seconds(i64::try_from(self.0).unwrap_or(i64::MAX))
+    }
+}
+
+impl fmt::Display for Lifetime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&format_duration(self.0))
+    }
+}
+
 /// Parses a duration into seconds, or says what is wrong.
-pub fn parse_duration(text: &str) -> Result<u64, String> {
+fn parse_duration(text: &str) -> Result<u64, String> {
     let text = text.trim();
     let digits = text.chars().take_while(char::is_ascii_digit).count();
     let (number, unit) = text.split_at(digits);
@@ -22,7 +53,7 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
 }
 
 /// Shows seconds in the largest unit that divides them, the way a person would write them.
-pub fn format_duration(seconds: u64) -> String {
+fn format_duration(seconds: u64) -> String {
     for (unit, factor) in [("w", 604_800), ("d", 86_400), ("h", 3_600), ("m", 60)] {
         if seconds % factor == 0 {
             return format!("{}{unit}", seconds / factor);

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use destination::{destination_key, same_destination};
-pub use duration::{format_duration, parse_duration};
+pub use duration::Lifetime;
 pub use error::{ConfigError, Problem};
 pub use locate::Pos;
 pub use raw::{AccessScope, TokenType};
@@ -93,10 +93,9 @@ pub struct StorefrontToken {
     pub channel_ids: Vec<u64>,
     pub allowed_cors_origins: Vec<String>,
     pub access_scopes: Vec<AccessScope>,
-    /// Seconds.
-    pub lifetime: u64,
-    /// Seconds before expiry at which a replacement is planned.
-    pub rotate_before: u64,
+    pub lifetime: Lifetime,
+    /// How long before expiry a replacement is planned.
+    pub rotate_before: Lifetime,
 }
 
 impl Config {

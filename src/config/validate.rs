@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use super::error::{ConfigError, Problem};
 use super::locate::{Locations, Pos};
 use super::raw::{self, RawConfig, ScopeValue, TokenType};
-use super::{parse_duration, Account, ApiAccount, Config, Encryption, HeaderValue, Store, StorefrontToken, Webhook};
+use super::{Account, ApiAccount, Config, Encryption, HeaderValue, Lifetime, Store, StorefrontToken, Webhook};
 use crate::address::{is_valid_segment, Address};
 use crate::ids::{AccountUuid, StoreHash};
 use crate::scope_set::ScopeSet;
@@ -688,44 +688,7 @@ impl Validator<'_> {
             }
             _ => {}
         }
-        let lifetime = match parse_duration(&raw.lifetime) {
-            Ok(s) if s > MAX_TOKEN_LIFETIME => {
-                self.at(
-                    self.locs().value(&at("lifetime")),
-                    format!("`{}` is longer than 10 years", raw.lifetime),
-                    Some("storefront tokens are meant to be short-lived and rotated: choose a lifetime such as 90d"),
-                );
-                None
-            }
-            Ok(s) => Some(s),
-            Err(why) => {
-                self.at(
-                    self.locs().value(&at("lifetime")),
-                    why,
-                    Some("write a whole number and a unit: s, m, h, d or w, such as 90d"),
-                );
-                None
-            }
-        };
-        let rotate_before = match &raw.rotate_before {
-            None => lifetime.map(|l| l / 10),
-            Some(text) => match parse_duration(text) {
-                Ok(r) => {
-                    if lifetime.is_some_and(|l| r >= l) {
-                        self.at(self.locs().value(&at("rotate_before")), format!("rotate_before ({text}) is not shorter than the lifetime ({})", raw.lifetime), Some("a token would be replaced as soon as it is created: make rotate_before shorter than lifetime"));
-                    }
-                    Some(r)
-                }
-                Err(why) => {
-                    self.at(
-                        self.locs().value(&at("rotate_before")),
-                        why,
-                        Some("write a whole number and a unit: s, m, h, d or w, such as 14d"),
-                    );
-                    None
-                }
-            },
-        };
+        let lifetimes = self.token_lifetimes(raw, &at);
         if self.problems.len() > before {
             return None;
         }
@@ -739,9 +702,51 @@ impl Validator<'_> {
             channel_ids: raw.channel_ids.clone(),
             allowed_cors_origins: raw.allowed_cors_origins.clone(),
             access_scopes,
-            lifetime: lifetime?,
-            rotate_before: rotate_before?,
+            lifetime: lifetimes?.0,
+            rotate_before: lifetimes?.1,
         })
+    }
+
+    /// A token's lifetime and how long before its expiry it is rotated (a tenth of it unless
+    /// written); `None` when either is wrong (the problem is recorded).
+    fn token_lifetimes(
+        &mut self,
+        raw: &raw::RawStorefrontToken,
+        at: &dyn Fn(&str) -> Vec<String>,
+    ) -> Option<(Lifetime, Lifetime)> {
+        let lifetime = match Lifetime::parse(&raw.lifetime) {
+            Ok(l) if l.seconds() > MAX_TOKEN_LIFETIME => {
+                self.at(
+                    self.locs().value(&at("lifetime")),
+                    format!("`{}` is longer than 10 years", raw.lifetime),
+                    Some("storefront tokens are meant to be short-lived and rotated: choose a lifetime such as 90d"),
+                );
+                None
+            }
+            Ok(l) => Some(l),
+            Err(why) => {
+                let hint = "write a whole number and a unit: s, m, h, d or w, such as 90d";
+                self.at(self.locs().value(&at("lifetime")), why, Some(hint));
+                None
+            }
+        };
+        let rotate_before = match &raw.rotate_before {
+            None => lifetime.map(|l| Lifetime::from_seconds(l.seconds() / 10)),
+            Some(text) => match Lifetime::parse(text) {
+                Ok(r) => {
+                    if lifetime.is_some_and(|l| r >= l) {
+                        self.at(self.locs().value(&at("rotate_before")), format!("rotate_before ({text}) is not shorter than the lifetime ({})", raw.lifetime), Some("a token would be replaced as soon as it is created: make rotate_before shorter than lifetime"));
+                    }
+                    Some(r)
+                }
+                Err(why) => {
+                    let hint = "write a whole number and a unit: s, m, h, d or w, such as 14d";
+                    self.at(self.locs().value(&at("rotate_before")), why, Some(hint));
+                    None
+                }
+            },
+        };
+        Some((lifetime?, rotate_before?))
     }
 }
 

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use super::step::{Step, Work};
 use super::{Action, FieldChange, FindingCounts, Mode, Op, Plan, ResourceType, ScopeChange};
 use crate::address::Address;
-use crate::config::{format_duration, Config, HeaderValue, Owner, StorefrontToken, Webhook};
+use crate::config::{Config, HeaderValue, Owner, StorefrontToken, Webhook};
 use crate::findings::{self, FindingKind, Findings, Unmade};
 use crate::observe::Observations;
 use crate::state::{ApiAccountRecord, Resource, State, TokenRecord, WebhookRecord};
@@ -277,7 +277,7 @@ impl Differ<'_> {
                         if interrupted { "a replacement was interrupted: " } else { "" },
                         token.kind.as_str(),
                         token.issuer,
-                        format_duration(token.lifetime),
+                        token.lifetime,
                         if interrupted { "; then the previous one is revoked" } else { "" }
                     );
                     let op = if interrupted { Op::Replace } else { Op::Create };
@@ -296,33 +296,21 @@ impl Differ<'_> {
                     continue;
                 };
                 let mut changes = token_changes(Some(record), token);
-                if !changes.is_empty() {
-                    let reason = "a storefront token can't be changed: a new one is created, then the old one revoked"
-                        .to_owned();
+                let replacement = if !changes.is_empty() {
                     changes.extend(token_dates(token, now));
-                    self.push(
-                        address,
-                        Op::Replace,
-                        Mode::Automated,
-                        ResourceType::StorefrontToken,
-                        &target,
-                        reason,
-                        work(true),
-                    )
-                    .changes = changes;
+                    let reason = "a storefront token can't be changed: a new one is created, then the old one revoked";
+                    Some((reason.to_owned(), changes))
                 } else if let Some(reason) = self.rotation_due(record, token) {
                     let mut changes = token_dates(token, now);
                     changes[0].before = Some(record.expires_at.to_string());
-                    self.push(
-                        address,
-                        Op::Replace,
-                        Mode::Automated,
-                        ResourceType::StorefrontToken,
-                        &target,
-                        reason,
-                        work(true),
-                    )
-                    .changes = changes;
+                    Some((reason, changes))
+                } else {
+                    None
+                };
+                if let Some((reason, changes)) = replacement {
+                    let kind = ResourceType::StorefrontToken;
+                    self.push(address, Op::Replace, Mode::Automated, kind, &target, reason, work(true)).changes =
+                        changes;
                 } else if let Some((op, reason)) = self.secret_check(address) {
                     let (mode, work) = match op {
                         Op::Drift => (Mode::Review, Work::Review),
@@ -341,9 +329,9 @@ impl Differ<'_> {
         if self.findings.get(&token.address, FindingKind::TokenExpired).is_some() {
             return Some(format!("it expired on {date}"));
         }
-        self.findings.get(&token.address, FindingKind::TokenExpiring).map(|_| {
-            format!("it expires on {date}, inside its {} rotation window", format_duration(token.rotate_before))
-        })
+        self.findings
+            .get(&token.address, FindingKind::TokenExpiring)
+            .map(|_| format!("it expires on {date}, inside its {} rotation window", token.rotate_before))
     }
 
     /// Recorded resources the configuration no longer declares, previous accounts and tokens
@@ -561,9 +549,8 @@ fn token_changes(record: Option<&TokenRecord>, token: &StorefrontToken) -> Vec<F
 
 /// When a token created now expires, and from when the plan will rotate it.
 fn token_dates(token: &StorefrontToken, now: OffsetDateTime) -> Vec<FieldChange> {
-    let seconds = |s: u64| time::Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX));
-    let expires = now.replace_nanosecond(0).unwrap_or(now) + seconds(token.lifetime);
-    let rotate = expires - seconds(token.rotate_before);
+    let expires = now.replace_nanosecond(0).unwrap_or(now) + token.lifetime.span();
+    let rotate = expires - token.rotate_before.span();
     let text = |t: OffsetDateTime| t.format(&Rfc3339).unwrap_or_default();
     vec![
         FieldChange { field: "expires_at".into(), before: None, after: Some(text(expires)) },
