@@ -286,48 +286,18 @@ impl Client {
         let (mut attempts, mut blind, mut throttled) = (0u32, 0u32, 0u32);
         loop {
             attempts += 1;
-            let now = Instant::now();
-            let wait = pacer.lock().await.wait(now);
-            if let Some(deadline) = self.settings.deadline.filter(|d| now + wait > *d) {
-                return Err(ApiError::Deadline {
-                    what,
-                    wait_s: wait.as_secs_f64().ceil() as u64,
-                    deadline_s: deadline.saturating_duration_since(now).as_secs(),
-                });
-            }
-            if !wait.is_zero() {
-                tracing::debug!(%what, wait_ms = wait.as_millis() as u64, "waiting for the store's rate-limit window");
-                tokio::time::sleep(wait).await;
-            }
-            let mut request = self
-                .http
-                .request(method.clone(), &url)
-                .header("X-Auth-Token", token.expose_secret())
-                .header("Accept", "application/json");
-            if let Some(body) = body {
-                request = request.json(body);
-            }
-            for (name, value) in secret_headers {
-                request = request.header(*name, value.expose_secret());
-            }
+            self.wait_for_window(&pacer, &what).await?;
+            let request = self.request(&method, &url, token, body, secret_headers);
             self.counters.requests.fetch_add(1, Ordering::Relaxed);
             let backoff = || retry.delay(blind + 1, rand::random::<f64>());
             let response = match request.send().await {
                 Ok(r) => r,
                 Err(e) => {
-                    let reason = describe(&e, &scrubber());
-                    tracing::debug!(%what, attempt = attempts, %reason, "request failed");
-                    if blind + 1 < retry.attempts && (repeatable || e.is_connect()) {
-                        self.counters.retried.fetch_add(1, Ordering::Relaxed);
-                        tokio::time::sleep(backoff()).await;
-                        blind += 1;
+                    tracing::debug!(%what, attempt = attempts, reason = %describe(&e, &scrubber()), "request failed");
+                    if self.again(&mut blind, repeatable || e.is_connect()).await {
                         continue;
                     }
-                    return Err(if e.is_timeout() {
-                        ApiError::Timeout { what, timeout_s: self.settings.timeout.as_secs().max(1), attempts }
-                    } else {
-                        ApiError::Network { what, host: host_of(&self.settings.api_base), attempts, reason }
-                    });
+                    return Err(self.network_error(what, attempts, &e, &scrubber()));
                 }
             };
             let status = response.status().as_u16();
@@ -352,18 +322,10 @@ impl Client {
                     return Err(ApiError::TooLarge { what, limit_mib: self.settings.max_body >> 20 })
                 }
                 Err(BodyError::Http(e)) => {
-                    if blind + 1 < retry.attempts && repeatable {
-                        self.counters.retried.fetch_add(1, Ordering::Relaxed);
-                        tokio::time::sleep(backoff()).await;
-                        blind += 1;
+                    if self.again(&mut blind, repeatable).await {
                         continue;
                     }
-                    let reason = describe(&e, &scrubber());
-                    return Err(if e.is_timeout() {
-                        ApiError::Timeout { what, timeout_s: self.settings.timeout.as_secs().max(1), attempts }
-                    } else {
-                        ApiError::Network { what, host: host_of(&self.settings.api_base), attempts, reason }
-                    });
+                    return Err(self.network_error(what, attempts, &e, &scrubber()));
                 }
             };
             let now = Instant::now();
@@ -392,10 +354,7 @@ impl Client {
                     {
                         return Ok(Verdict::Allowed(bytes));
                     }
-                    if blind + 1 < retry.attempts && repeatable {
-                        self.counters.retried.fetch_add(1, Ordering::Relaxed);
-                        tokio::time::sleep(backoff()).await;
-                        blind += 1;
+                    if self.again(&mut blind, repeatable).await {
                         continue;
                     }
                     // A creation's answer may hold the new secret, and webhooks carry their
@@ -412,16 +371,75 @@ impl Client {
                 403 => return Ok(Verdict::Forbidden(message())),
                 404 => return Ok(Verdict::NotFound(message())),
                 500..=599 => {
-                    if blind + 1 < retry.attempts && repeatable {
-                        self.counters.retried.fetch_add(1, Ordering::Relaxed);
-                        tokio::time::sleep(backoff()).await;
-                        blind += 1;
+                    if self.again(&mut blind, repeatable).await {
                         continue;
                     }
                     return Err(ApiError::Server { what, status, attempts, message: message() });
                 }
                 _ => return Ok(Verdict::Rejected(status, message())),
             }
+        }
+    }
+
+    /// Waits for the store's rate-limit window, unless that would pass the run's deadline.
+    async fn wait_for_window(&self, pacer: &tokio::sync::Mutex<Pacer>, what: &str) -> Result<(), ApiError> {
+        let now = Instant::now();
+        let wait = pacer.lock().await.wait(now);
+        if let Some(deadline) = self.settings.deadline.filter(|d| now + wait > *d) {
+            return Err(ApiError::Deadline {
+                what: what.to_owned(),
+                wait_s: wait.as_secs_f64().ceil() as u64,
+                deadline_s: deadline.saturating_duration_since(now).as_secs(),
+            });
+        }
+        if !wait.is_zero() {
+            tracing::debug!(%what, wait_ms = wait.as_millis() as u64, "waiting for the store's rate-limit window");
+            tokio::time::sleep(wait).await;
+        }
+        Ok(())
+    }
+
+    fn request(
+        &self,
+        method: &Method,
+        url: &str,
+        token: &SecretString,
+        body: Option<&serde_json::Value>,
+        secret_headers: &[(&'static str, &SecretString)],
+    ) -> reqwest::RequestBuilder {
+        let mut request = self
+            .http
+            .request(method.clone(), url)
+            .header("X-Auth-Token", token.expose_secret())
+            .header("Accept", "application/json");
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        for (name, value) in secret_headers {
+            request = request.header(*name, value.expose_secret());
+        }
+        request
+    }
+
+    /// After a failure that no answer explains (the network, a 5xx, a garbled body): waits and
+    /// says to try again, while `allowed` and attempts are left.
+    async fn again(&self, blind: &mut u32, allowed: bool) -> bool {
+        let retry = self.settings.retry;
+        if !allowed || *blind + 1 >= retry.attempts {
+            return false;
+        }
+        self.counters.retried.fetch_add(1, Ordering::Relaxed);
+        tokio::time::sleep(retry.delay(*blind + 1, rand::random::<f64>())).await;
+        *blind += 1;
+        true
+    }
+
+    fn network_error(&self, what: String, attempts: u32, e: &reqwest::Error, scrubber: &Scrubber) -> ApiError {
+        if e.is_timeout() {
+            ApiError::Timeout { what, timeout_s: self.settings.timeout.as_secs().max(1), attempts }
+        } else {
+            let reason = describe(e, scrubber);
+            ApiError::Network { what, host: host_of(&self.settings.api_base), attempts, reason }
         }
     }
 }

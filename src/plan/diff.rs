@@ -337,6 +337,14 @@ impl Differ<'_> {
     /// Recorded resources the configuration no longer declares, previous accounts and tokens
     /// that a replacement left, and tokens an interrupted apply may have left unrecorded.
     fn leftovers(&mut self, config: &Config) {
+        let declared = declared_addresses(config);
+        self.unrecorded_tokens();
+        self.previous(&declared);
+        self.undeclared(&declared);
+    }
+
+    /// Storefront tokens an interrupted apply may have created without recording them.
+    fn unrecorded_tokens(&mut self) {
         let unrecorded: Vec<(Address, String)> = self
             .findings
             .findings
@@ -347,7 +355,10 @@ impl Differ<'_> {
         for (address, detail) in unrecorded {
             self.push(&address, Op::Drift, Mode::Review, ResourceType::StorefrontToken, "", detail, Work::Review);
         }
-        let declared = declared_addresses(config);
+    }
+
+    /// Previous accounts and tokens that a replacement left.
+    fn previous(&mut self, declared: &BTreeSet<&Address>) {
         for (address, resource) in &self.state.retiring {
             let recorded = self.state.resources.contains_key(address);
             if !recorded && declared.contains(address) {
@@ -400,6 +411,10 @@ impl Differ<'_> {
                 Resource::Webhook(_) => {}
             }
         }
+    }
+
+    /// Recorded resources the configuration no longer declares.
+    fn undeclared(&mut self, declared: &BTreeSet<&Address>) {
         for (address, resource) in &self.state.resources {
             if declared.contains(address) {
                 continue;
