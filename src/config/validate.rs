@@ -588,6 +588,37 @@ impl Validator<'_> {
                 Some(SEGMENT_HINT),
             );
         }
+        self.token_issuer(store, raw, accounts, &at);
+        self.token_channels(raw, &at);
+        self.token_origins(raw, &at);
+        self.token_access_scopes(raw, &at);
+        let lifetimes = self.token_lifetimes(raw, &at);
+        if self.problems.len() > before {
+            return None;
+        }
+        let mut access_scopes = raw.access_scopes.clone();
+        access_scopes.sort();
+        Some(StorefrontToken {
+            address: Address::StorefrontToken { store: store.to_owned(), name: name.to_owned() },
+            name: name.to_owned(),
+            issuer: raw.issuer.clone(),
+            kind: raw.kind,
+            channel_ids: raw.channel_ids.clone(),
+            allowed_cors_origins: raw.allowed_cors_origins.clone(),
+            access_scopes,
+            lifetime: lifetimes?.0,
+            rotate_before: lifetimes?.1,
+        })
+    }
+
+    /// The issuer must be an API account of the store with the scope that creates the token.
+    fn token_issuer(
+        &mut self,
+        store: &str,
+        raw: &raw::RawStorefrontToken,
+        accounts: &[ApiAccount],
+        at: &dyn Fn(&str) -> Vec<String>,
+    ) {
         match accounts.iter().find(|a| a.name == raw.issuer) {
             None => {
                 let names: Vec<&str> = accounts.iter().map(|a| a.name.as_str()).collect();
@@ -624,6 +655,9 @@ impl Validator<'_> {
                 }
             }
         }
+    }
+
+    fn token_channels(&mut self, raw: &raw::RawStorefrontToken, at: &dyn Fn(&str) -> Vec<String>) {
         if raw.channel_ids.is_empty() {
             self.at(
                 self.locs().value(&at("channel_ids")),
@@ -641,6 +675,10 @@ impl Validator<'_> {
                 Some("list each channel once"),
             );
         }
+    }
+
+    /// CORS origins: for storefront tokens only, at most BigCommerce's number, each an origin.
+    fn token_origins(&mut self, raw: &raw::RawStorefrontToken, at: &dyn Fn(&str) -> Vec<String>) {
         if raw.kind == TokenType::Storefront {
             if raw.allowed_cors_origins.len() > MAX_CORS_ORIGINS {
                 self.at(
@@ -670,6 +708,10 @@ impl Validator<'_> {
                 Some("remove it, or make the token `type: storefront`"),
             );
         }
+    }
+
+    /// Access scopes: required of private tokens, refused of the others.
+    fn token_access_scopes(&mut self, raw: &raw::RawStorefrontToken, at: &dyn Fn(&str) -> Vec<String>) {
         match raw.kind {
             TokenType::Private if raw.access_scopes.is_empty() => {
                 self.at(
@@ -688,23 +730,6 @@ impl Validator<'_> {
             }
             _ => {}
         }
-        let lifetimes = self.token_lifetimes(raw, &at);
-        if self.problems.len() > before {
-            return None;
-        }
-        let mut access_scopes = raw.access_scopes.clone();
-        access_scopes.sort();
-        Some(StorefrontToken {
-            address: Address::StorefrontToken { store: store.to_owned(), name: name.to_owned() },
-            name: name.to_owned(),
-            issuer: raw.issuer.clone(),
-            kind: raw.kind,
-            channel_ids: raw.channel_ids.clone(),
-            allowed_cors_origins: raw.allowed_cors_origins.clone(),
-            access_scopes,
-            lifetime: lifetimes?.0,
-            rotate_before: lifetimes?.1,
-        })
     }
 
     /// A token's lifetime and how long before its expiry it is rotated (a tenth of it unless
