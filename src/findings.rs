@@ -341,7 +341,11 @@ impl Collector<'_> {
                 return
             }
             Some(HookStatus::Unchecked) => {
-                let error = format!("webhook {id} could not be checked: its API account's webhooks could not be listed");
+                let why = address.owner().and_then(|o| self.observations.hook_error(&o).map(|e| format!(" ({e})")));
+                let error = format!(
+                    "webhook {id} could not be checked: its API account's webhooks could not be listed{}",
+                    why.unwrap_or_default()
+                );
                 return self.error(address, Unmade::Webhook, error);
             }
             _ => return,
@@ -469,6 +473,7 @@ mod tests {
         let live = Live {
             accounts: [(account.clone(), alive())].into(),
             hooks: [(hook.clone(), HookStatus::Unchecked)].into(),
+            ..Live::default()
         };
         let report = observe(&config, &state, live);
         assert_eq!(report.errors.len(), 1, "{report:?}");
@@ -477,8 +482,11 @@ mod tests {
 
         // When the account itself is revoked, its finding covers the webhook.
         let revoked = Observation::Revoked { message: "no".into() };
-        let live =
-            Live { accounts: [(account.clone(), revoked)].into(), hooks: [(hook, HookStatus::Unchecked)].into() };
+        let live = Live {
+            accounts: [(account.clone(), revoked)].into(),
+            hooks: [(hook, HookStatus::Unchecked)].into(),
+            ..Live::default()
+        };
         let report = observe(&config, &state, live);
         assert!(report.errors.is_empty(), "{report:?}");
         assert_eq!(report.findings[0].finding, FindingKind::Revoked);
@@ -491,7 +499,11 @@ mod tests {
             (HookStatus::Deactivated, FindingKind::WebhookDeactivated),
             (HookStatus::Missing, FindingKind::WebhookMissing),
         ] {
-            let live = Live { accounts: [(account.clone(), alive())].into(), hooks: [(hook.clone(), status)].into() };
+            let live = Live {
+                accounts: [(account.clone(), alive())].into(),
+                hooks: [(hook.clone(), status)].into(),
+                ..Live::default()
+            };
             let report = observe(&config, &state, live);
             assert_eq!(report.findings.len(), 1, "{report:?}");
             assert_eq!(report.findings[0].finding, kind);
@@ -507,7 +519,11 @@ mod tests {
             families: [("orders", FamilyStatus::NotGranted), ("customers", FamilyStatus::Granted)].into(),
             unverifiable: vec![],
         };
-        let live = Live { accounts: [(account, excess)].into(), hooks: [(hook, HookStatus::Missing)].into() };
+        let live = Live {
+            accounts: [(account, excess)].into(),
+            hooks: [(hook, HookStatus::Missing)].into(),
+            ..Live::default()
+        };
         let report = observe(&config, &state, live);
         let kinds: Vec<FindingKind> = report.findings.iter().map(|f| f.finding).collect();
         assert_eq!(kinds, [FindingKind::ExcessScope, FindingKind::MissingScope, FindingKind::WebhookMissing]);
@@ -524,7 +540,11 @@ mod tests {
         let Some(Resource::Webhook(w)) = state.resources.get_mut(&hook) else { panic!() };
         w.active = true;
         // The configuration says active (the default): an inactive one is the finding.
-        let live = Live { accounts: [(account, alive())].into(), hooks: [(hook, HookStatus::Inactive)].into() };
+        let live = Live {
+            accounts: [(account, alive())].into(),
+            hooks: [(hook, HookStatus::Inactive)].into(),
+            ..Live::default()
+        };
         let report = observe(&config, &state, live);
         assert_eq!(report.findings[0].finding, FindingKind::WebhookInactive, "{report:?}");
     }

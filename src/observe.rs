@@ -29,6 +29,8 @@ pub enum FileStatus {
 pub struct Live {
     pub accounts: BTreeMap<Address, Observation>,
     pub hooks: BTreeMap<Address, HookStatus>,
+    /// Why an account's webhooks could not be listed, by account.
+    pub hook_errors: BTreeMap<Address, String>,
 }
 
 /// Everything observed for one run: the secret files always, BigCommerce when refreshed.
@@ -46,6 +48,11 @@ impl Observations {
 
     pub fn account(&self, address: &Address) -> Option<&Observation> {
         self.live.as_ref()?.accounts.get(address)
+    }
+
+    /// Why the webhooks of the account `owner` could not be listed, when that is known.
+    pub fn hook_error(&self, owner: &Address) -> Option<&str> {
+        self.live.as_ref()?.hook_errors.get(owner).map(String::as_str)
     }
 
     pub fn hook(&self, address: &Address) -> Option<HookStatus> {
@@ -83,6 +90,6 @@ pub async fn live(
     progress: Arc<dyn Fn(usize, usize) + Send + Sync>,
 ) -> Live {
     let accounts = refresh::refresh(config, state, identities.clone(), client.clone(), concurrency, progress).await;
-    let hooks = refresh::hook_statuses(config, state, &identities, &client).await;
-    Live { accounts, hooks }
+    let (hooks, hook_errors) = refresh::hook_statuses(config, state, &identities, &client).await;
+    Live { accounts, hooks, hook_errors }
 }

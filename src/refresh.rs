@@ -1,5 +1,5 @@
-//! Refresh: what BigCommerce shows of each recorded credential. One liveness request per
-//! credential, then one safe read per probe-able scope family, never a write. Stores run
+//! Refresh: what BigCommerce shows of each recorded credential. One safe read per probe-able
+//! scope family (the first one also says whether the token is alive), never a write. Stores run
 //! concurrently; within a store requests run one after another, paced by its rate-limit headers.
 
 use std::collections::BTreeMap;
@@ -198,17 +198,14 @@ async fn check_inner(client: &Client, target: &ApiTarget, token: &SecretString) 
         }
         ApiTarget::Store(h) => h,
     };
-    match client.store_get(store_hash, token, probes::LIVENESS_PATH, probes::LIVENESS_QUERY).await? {
-        Verdict::Allowed(_) => {}
-        Verdict::Unauthorized(message) => return Ok(Observation::Revoked { message }),
-        other => return Ok(Observation::Failed { error: unexpected("GET /v3/hooks", &other) }),
-    }
+    // No request of its own for liveness: any probe's 2xx or 403 says the token is alive (a
+    // dead one gets 401), so the first probe answers it, one request less per credential.
     let mut families = BTreeMap::new();
     for probe in probes::PROBES {
         let status = match client.store_get(store_hash, token, probe.path, probe.query).await? {
             Verdict::Allowed(_) => FamilyStatus::Granted,
             Verdict::Forbidden(_) => FamilyStatus::NotGranted,
-            // Revoked between two requests: stop probing a dead token.
+            // Revoked (or revoked between two requests): stop probing a dead token.
             Verdict::Unauthorized(message) => return Ok(Observation::Revoked { message }),
             other => return Ok(Observation::Failed { error: unexpected(probe.path, &other) }),
         };
@@ -249,7 +246,8 @@ pub async fn hook_statuses(
     state: &State,
     identities: &Identities,
     client: &Client,
-) -> BTreeMap<Address, HookStatus> {
+) -> (BTreeMap<Address, HookStatus>, BTreeMap<Address, String>) {
+    let mut errors = BTreeMap::new();
     let mut by_owner: BTreeMap<Address, Vec<(Address, u64)>> = BTreeMap::new();
     for (address, resource) in &state.resources {
         if let (Resource::Webhook(w), Some(owner)) = (resource, address.owner()) {
@@ -262,7 +260,13 @@ pub async fn hook_statuses(
             Some(Resource::StoreApiAccount(record)) => {
                 match (&record.store_hash, token_of(&config.dir, &record.secret, &owner, identities, client)) {
                     (Some(store_hash), Ok(Some(token))) => {
-                        crate::bigcommerce::resources::list_hooks(client, store_hash, &token).await.ok()
+                        match crate::bigcommerce::resources::list_hooks(client, store_hash, &token).await {
+                            Ok(hooks) => Some(hooks),
+                            Err(e) => {
+                                errors.insert(owner.clone(), e.to_string());
+                                None
+                            }
+                        }
                     }
                     _ => None,
                 }
@@ -283,5 +287,5 @@ pub async fn hook_statuses(
             out.insert(address, status);
         }
     }
-    out
+    (out, errors)
 }

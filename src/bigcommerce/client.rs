@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 
-use super::pacing::{Pacer, RateLimit, RetryPolicy};
+use super::pacing::{Pacer, QuotaShare, RateLimit, RetryPolicy};
 use super::scrub::{scrub, SecretSet};
 
 /// How the client talks to BigCommerce.
@@ -32,6 +32,8 @@ pub struct Settings {
     pub deadline: Option<Instant>,
     /// The most bytes read of one answer.
     pub max_body: usize,
+    /// The share of each store's quota bckeys may use; the rest is the store's other clients'.
+    pub quota_share: QuotaShare,
 }
 
 /// The most of one answer bckeys reads: BigCommerce's largest (a page of 250 webhooks) is far
@@ -52,6 +54,7 @@ impl Settings {
             throttled_attempts: 12,
             deadline: None,
             max_body: MAX_BODY,
+            quota_share: QuotaShare::DEFAULT,
         }
     }
 }
@@ -88,6 +91,8 @@ pub enum ApiError {
     TooLarge { what: String, limit_mib: usize },
     #[error("{what}: the store's rate limit asks to wait {wait_s} s, which would outlast this run's deadline ({deadline_s} s left)")]
     Deadline { what: String, wait_s: u64, deadline_s: u64 },
+    #[error("{what}: the store's hourly API budget is down to {left} requests, which bckeys leaves to the store's other clients (a reserve of {reserve}, set by --quota-share)")]
+    HourlyReserve { what: String, left: u64, reserve: u64 },
     #[error("invalid API base `{0}`: it must start with https:// (or http://127.0.0.1 or http://localhost, for a local sandbox), with no user or password in it")]
     BadBase(String),
     #[error("could not set up the HTTP client: {0}")]
@@ -113,6 +118,9 @@ impl ApiError {
             ApiError::Deadline { .. } => {
                 Some("run again later, when the store's quota has recovered, or give a longer --deadline")
             }
+            ApiError::HourlyReserve { .. } => Some(
+                "run again later, when the rolling hour has freed requests, or give bckeys a larger --quota-share",
+            ),
             _ => None,
         }
     }
@@ -241,7 +249,8 @@ impl Client {
 
     fn pacer(&self, key: &str) -> Arc<tokio::sync::Mutex<Pacer>> {
         let mut pacers = self.pacers.lock().unwrap_or_else(|e| e.into_inner());
-        pacers.entry(key.to_owned()).or_default().clone()
+        let share = self.settings.quota_share;
+        pacers.entry(key.to_owned()).or_insert_with(|| Arc::new(tokio::sync::Mutex::new(Pacer::new(share)))).clone()
     }
 
     /// The scrubber of one request: its token, secret headers and body secrets, and every secret
@@ -384,7 +393,11 @@ impl Client {
     /// Waits for the store's rate-limit window, unless that would pass the run's deadline.
     async fn wait_for_window(&self, pacer: &tokio::sync::Mutex<Pacer>, what: &str) -> Result<(), ApiError> {
         let now = Instant::now();
-        let wait = pacer.lock().await.wait(now);
+        let wait = pacer.lock().await.wait(now).map_err(|spent| ApiError::HourlyReserve {
+            what: what.to_owned(),
+            left: spent.left,
+            reserve: spent.reserve,
+        })?;
         if let Some(deadline) = self.settings.deadline.filter(|d| now + wait > *d) {
             return Err(ApiError::Deadline {
                 what: what.to_owned(),

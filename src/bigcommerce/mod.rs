@@ -11,3 +11,4 @@ mod scrub;
 pub use bckeys_catalogue::probes;
 
 pub use client::{ApiError, Client, Counters, Settings, StoreRequest, Verdict};
+pub use pacing::QuotaShare;

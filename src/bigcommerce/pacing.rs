@@ -17,6 +17,8 @@ pub struct RateLimit {
     pub reset: Option<Duration>,
     /// `X-Retry-After`, on a 429.
     pub retry_after: Option<Duration>,
+    /// `X-BC-ApiLimit-Remaining`: requests left in the rolling hour, where a store announces it.
+    pub hourly_left: Option<u64>,
 }
 
 impl RateLimit {
@@ -29,6 +31,7 @@ impl RateLimit {
             window: num("x-rate-limit-time-window-ms").map(Duration::from_millis),
             reset: num("x-rate-limit-time-reset-ms").map(|ms| Duration::from_millis(ms).min(MAX_WAIT)),
             retry_after: num("x-retry-after").map(|s| Duration::from_secs(s.min(MAX_WAIT.as_secs()))),
+            hourly_left: num("x-bc-apilimit-remaining"),
         }
     }
 
@@ -37,24 +40,87 @@ impl RateLimit {
     }
 }
 
-/// The pace of one store: requests wait when its window's quota is used up.
+/// The share of a store's quota that bckeys may use; the rest is left to the store's other
+/// clients (its ERP sync, its apps), which share the same quota.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QuotaShare(f64);
+
+impl QuotaShare {
+    pub const DEFAULT: QuotaShare = QuotaShare(0.5);
+
+    /// A share in (0, 1].
+    pub fn new(share: f64) -> Option<QuotaShare> {
+        (share > 0.0 && share <= 1.0).then_some(QuotaShare(share))
+    }
+
+    /// The requests of `total` that bckeys leaves to the others: at least one unless the share
+    /// is all of it, so that a window is never spent to zero by bckeys alone.
+    pub fn reserve(self, total: u64) -> u64 {
+        let kept = (total as f64 * (1.0 - self.0)).ceil() as u64;
+        if self.0 < 1.0 {
+            kept.max(1)
+        } else {
+            0
+        }
+    }
+}
+
+impl Default for QuotaShare {
+    fn default() -> Self {
+        QuotaShare::DEFAULT
+    }
+}
+
+/// The hourly budget was spent down to what bckeys leaves to the store's other clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HourlyReserve {
+    pub left: u64,
+    pub reserve: u64,
+}
+
+/// The pace of one store: requests wait when its window is down to the reserve that bckeys
+/// leaves to the store's other clients, and stop when its hourly budget is.
 #[derive(Debug, Default)]
 pub struct Pacer {
+    share: QuotaShare,
     /// No request before this instant.
     not_before: Option<Instant>,
+    /// What is left of the hourly budget that bckeys does not touch, from the first answer that
+    /// announced it: the total is not announced, so the reserve is a share of what was left
+    /// when bckeys started.
+    hourly_reserve: Option<u64>,
+    hourly_left: Option<u64>,
 }
 
 impl Pacer {
-    /// How long to wait before the next request.
-    pub fn wait(&self, now: Instant) -> Duration {
-        self.not_before.map(|t| t.saturating_duration_since(now)).unwrap_or_default()
+    pub fn new(share: QuotaShare) -> Pacer {
+        Pacer { share, ..Pacer::default() }
     }
 
-    /// Learns from a response that arrived at `now`. With nothing left in the window, the next
-    /// request waits for the window to reset (plus a small margin for clock skew).
+    /// How long to wait before the next request; an error when the hourly budget is down to its
+    /// reserve (it refills over an hour: no run waits that long).
+    pub fn wait(&self, now: Instant) -> Result<Duration, HourlyReserve> {
+        if let (Some(left), Some(reserve)) = (self.hourly_left, self.hourly_reserve) {
+            if left <= reserve {
+                return Err(HourlyReserve { left, reserve });
+            }
+        }
+        Ok(self.not_before.map(|t| t.saturating_duration_since(now)).unwrap_or_default())
+    }
+
+    /// Learns from a response that arrived at `now`. When the next request would take the
+    /// window below the reserve, it waits for the window to reset (plus a small margin for clock
+    /// skew).
     pub fn observe(&mut self, limit: &RateLimit, now: Instant) {
         if let (Some(left), Some(reset)) = (limit.left, limit.reset) {
-            self.not_before = (left == 0).then(|| now + reset + Duration::from_millis(25));
+            // Without the quota, what is left now stands for it (the safe reading: it is less).
+            let quota = limit.quota.unwrap_or(left).max(left);
+            let reserve = self.share.reserve(u64::from(quota));
+            self.not_before = (u64::from(left) <= reserve).then(|| now + reset + Duration::from_millis(25));
+        }
+        if let Some(left) = limit.hourly_left {
+            self.hourly_reserve.get_or_insert_with(|| self.share.reserve(left));
+            self.hourly_left = Some(left);
         }
     }
 
@@ -97,15 +163,60 @@ impl RetryPolicy {
 mod tests {
     use super::*;
 
+    fn window(quota: u32, left: u32) -> RateLimit {
+        RateLimit {
+            quota: Some(quota),
+            left: Some(left),
+            reset: Some(Duration::from_millis(900)),
+            ..Default::default()
+        }
+    }
+
     #[test]
-    fn waits_only_when_the_window_is_used_up() {
+    fn all_of_the_share_waits_only_when_the_window_is_used_up() {
         let now = Instant::now();
-        let mut p = Pacer::default();
-        p.observe(&RateLimit { left: Some(3), reset: Some(Duration::from_millis(900)), ..Default::default() }, now);
-        assert_eq!(p.wait(now), Duration::ZERO);
-        p.observe(&RateLimit { left: Some(0), reset: Some(Duration::from_millis(900)), ..Default::default() }, now);
-        assert!(p.wait(now) >= Duration::from_millis(900));
-        assert_eq!(p.wait(now + Duration::from_secs(1)), Duration::ZERO);
+        let mut p = Pacer::new(QuotaShare::new(1.0).unwrap());
+        p.observe(&window(150, 3), now);
+        assert_eq!(p.wait(now), Ok(Duration::ZERO));
+        p.observe(&window(150, 0), now);
+        assert!(p.wait(now).unwrap() >= Duration::from_millis(900));
+        assert_eq!(p.wait(now + Duration::from_secs(1)), Ok(Duration::ZERO));
+    }
+
+    #[test]
+    fn half_the_window_is_left_to_the_stores_other_clients() {
+        let now = Instant::now();
+        let mut p = Pacer::new(QuotaShare::DEFAULT);
+        p.observe(&window(150, 76), now);
+        assert_eq!(p.wait(now), Ok(Duration::ZERO), "one more request leaves 75");
+        p.observe(&window(150, 75), now);
+        assert!(p.wait(now).unwrap() >= Duration::from_millis(900), "75 of 150 are the others'");
+        // Without the quota announced, what is left stands for it: bckeys still never spends it
+        // to zero.
+        let mut p = Pacer::new(QuotaShare::new(0.9).unwrap());
+        p.observe(&RateLimit { left: Some(1), reset: Some(Duration::from_millis(900)), ..Default::default() }, now);
+        assert!(p.wait(now).unwrap() > Duration::ZERO);
+    }
+
+    #[test]
+    fn the_hourly_budget_keeps_its_reserve_from_the_first_answer() {
+        let now = Instant::now();
+        let mut p = Pacer::new(QuotaShare::DEFAULT);
+        p.observe(&RateLimit { hourly_left: Some(1000), ..Default::default() }, now);
+        p.observe(&RateLimit { hourly_left: Some(501), ..Default::default() }, now);
+        assert_eq!(p.wait(now), Ok(Duration::ZERO));
+        p.observe(&RateLimit { hourly_left: Some(500), ..Default::default() }, now);
+        assert_eq!(p.wait(now), Err(HourlyReserve { left: 500, reserve: 500 }));
+    }
+
+    #[test]
+    fn a_share_is_in_zero_to_one() {
+        for bad in [0.0, -0.1, 1.01, f64::NAN, f64::INFINITY] {
+            assert!(QuotaShare::new(bad).is_none(), "{bad}");
+        }
+        assert_eq!(QuotaShare::new(1.0).unwrap().reserve(150), 0);
+        assert_eq!(QuotaShare::new(0.5).unwrap().reserve(150), 75);
+        assert_eq!(QuotaShare::new(0.99).unwrap().reserve(10), 1);
     }
 
     #[test]
@@ -118,16 +229,18 @@ mod tests {
             ..Default::default()
         };
         p.throttled(&limit, now, Duration::from_millis(1));
-        assert!(p.wait(now) >= Duration::from_secs(2));
+        assert!(p.wait(now).unwrap() >= Duration::from_secs(2));
         let limit = RateLimit {
             reset: Some(Duration::from_millis(2500)),
             retry_after: Some(Duration::from_secs(1)),
             ..Default::default()
         };
         p.throttled(&limit, now, Duration::from_millis(1));
-        assert!(p.wait(now) >= Duration::from_millis(2500) && p.wait(now) < Duration::from_secs(3));
+        let w = p.wait(now).unwrap();
+        assert!(w >= Duration::from_millis(2500) && w < Duration::from_secs(3));
         p.throttled(&RateLimit::default(), now, Duration::from_millis(300));
-        assert!(p.wait(now) >= Duration::from_millis(300) && p.wait(now) < Duration::from_millis(400));
+        let w = p.wait(now).unwrap();
+        assert!(w >= Duration::from_millis(300) && w < Duration::from_millis(400));
     }
 
     #[test]

@@ -37,9 +37,9 @@ accounts:
 pub fn run(_args: Args, ui: &Ui) -> Result<Outcome, Error> {
     let io = |what: &'static str| move |error| Error::Io { what, path: "demo directory".into(), error };
     let dir = tempfile::Builder::new().prefix("bckeys-demo-").tempdir().map_err(io("cannot create"))?.keep();
-    // The quota of BigCommerce's Pro plan (450 requests per 30 s): the demo's ~300 requests then
-    // never wait for a window, as they would on a Standard plan's 150.
-    let seed: crate::sandbox::Seed = serde_yaml::from_str("stores: {abc123def4: {quota: 450, window_ms: 30000}}")
+    // A large plan's quota: with the half that bckeys leaves to a store's other clients, the
+    // demo's ~300 requests never wait for a window, as they would on a Standard plan's 150.
+    let seed: crate::sandbox::Seed = serde_yaml::from_str("stores: {abc123def4: {quota: 1000, window_ms: 30000}}")
         .map_err(|e| DemoBug(format!("demo seed: {e}")))?;
     let sandbox = crate::sandbox::spawn(seed).map_err(io("cannot start the sandbox in"))?;
     let config = dir.join("bckeys.yaml");

@@ -31,6 +31,7 @@ pub fn client(global: &Global) -> Result<Arc<Client>, Error> {
     let mut settings = Settings::new(&global.api_base, Duration::from_secs(global.timeout.max(1)));
     // A deadline too far to represent is no deadline.
     settings.deadline = std::time::Instant::now().checked_add(Duration::from_secs(global.deadline));
+    settings.quota_share = global.quota_share;
     Ok(Arc::new(Client::new(settings)?))
 }
 

@@ -66,9 +66,21 @@ pub struct Global {
     /// later fails at once, naming the wait, instead of stalling the run.
     #[arg(long, global = true, default_value_t = 900, value_name = "SECONDS")]
     pub deadline: u64,
+    /// The share of each store's rate-limit window (and hourly budget) bckeys may use, in
+    /// (0, 1]: the rest is left to the store's other clients, which share its quota.
+    #[arg(long, global = true, default_value = "0.5", value_parser = parse_share, value_name = "SHARE")]
+    pub quota_share: crate::bigcommerce::QuotaShare,
     /// More detail on standard error (-v, -vv).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+}
+
+fn parse_share(text: &str) -> Result<crate::bigcommerce::QuotaShare, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .and_then(crate::bigcommerce::QuotaShare::new)
+        .ok_or_else(|| format!("`{text}` is not a share: give a number above 0 and at most 1, such as 0.5"))
 }
 
 #[derive(Debug, Subcommand)]

@@ -10,6 +10,7 @@ mod hardening;
 mod hostile;
 mod init;
 mod live;
+mod neighbour;
 mod outputs;
 mod plan;
 mod resources;

@@ -66,7 +66,38 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     let app = build(&seed, listener.local_addr()?)?;
-    axum::serve(listener, router(app)).with_graceful_shutdown(shutdown).await
+    let neighbours = tokio::spawn(neighbours(app.clone()));
+    let served = axum::serve(listener, router(app)).with_graceful_shutdown(shutdown).await;
+    neighbours.abort();
+    served
+}
+
+/// The stores' neighbour clients: each takes its share of every window from the store's quota,
+/// one request at a time, spread evenly, and counts the 429s it would have got.
+async fn neighbours(app: Arc<App>) {
+    let paces: Vec<(String, std::time::Duration)> = {
+        let state = app.lock();
+        state.stores.iter().filter_map(|(h, s)| Some((h.clone(), s.neighbour_pace()?))).collect()
+    };
+    let mut tasks = tokio::task::JoinSet::new();
+    for (hash, pace) in paces {
+        let app = app.clone();
+        tasks.spawn(async move {
+            let mut ticks = tokio::time::interval(pace);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                let mut state = app.lock();
+                let store = state.store(&hash, Instant::now());
+                let verdict = store.window.take(Instant::now());
+                store.neighbour_requests += 1;
+                if !verdict.allowed {
+                    store.neighbour_rate_limited += 1;
+                }
+            }
+        });
+    }
+    while tasks.join_next().await.is_some() {}
 }
 
 /// A sandbox running on a thread of its own; dropping it stops the server.

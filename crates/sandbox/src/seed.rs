@@ -32,12 +32,22 @@ pub struct StoreSeed {
     pub window_ms: u64,
     /// Added to every response of this store's API.
     pub latency_ms: u64,
+    /// Another client of the store (the merchant's ERP sync, say) that uses this share of each
+    /// window's quota, its requests spread evenly over the window; 0 for none. Its 429s are
+    /// counted in the stats: a good neighbour leaves it none.
+    pub neighbour: f64,
     pub api_accounts: Vec<ApiAccountSeed>,
 }
 
 impl Default for StoreSeed {
     fn default() -> Self {
-        StoreSeed { quota: STORE_QUOTA, window_ms: STORE_WINDOW_MS, latency_ms: 0, api_accounts: Vec::new() }
+        StoreSeed {
+            quota: STORE_QUOTA,
+            window_ms: STORE_WINDOW_MS,
+            latency_ms: 0,
+            neighbour: 0.0,
+            api_accounts: Vec::new(),
+        }
     }
 }
 
@@ -124,6 +134,9 @@ impl Seed {
             auth::check_store_hash(hash).map_err(|e| format!("stores: {e}"))?;
             if store.quota == 0 || store.window_ms == 0 {
                 return Err(format!("stores.{hash}: quota and window_ms must be at least 1"));
+            }
+            if !(0.0..=1.0).contains(&store.neighbour) {
+                return Err(format!("stores.{hash}: neighbour is a share of the quota, from 0 to 1"));
             }
             if store.latency_ms > MAX_LATENCY_MS {
                 return Err(format!("stores.{hash}: latency_ms is at most {MAX_LATENCY_MS}"));

@@ -19,6 +19,31 @@ pub struct Store {
     pub latency_ms: u64,
     pub requests: u64,
     pub rate_limited: u64,
+    /// The share of each window a simulated neighbour client uses, and what it got.
+    pub neighbour: f64,
+    pub neighbour_requests: u64,
+    pub neighbour_rate_limited: u64,
+}
+
+impl Store {
+    /// A store as BigCommerce's Standard plan has it, with no latency and no neighbour.
+    pub fn new(now: Instant) -> Store {
+        Store {
+            window: Window::new(STORE_QUOTA, STORE_WINDOW_MS, now),
+            latency_ms: 0,
+            requests: 0,
+            rate_limited: 0,
+            neighbour: 0.0,
+            neighbour_requests: 0,
+            neighbour_rate_limited: 0,
+        }
+    }
+
+    /// The neighbour's requests per window, and the time between two of them.
+    pub fn neighbour_pace(&self) -> Option<std::time::Duration> {
+        let per_window = (f64::from(self.window.quota()) * self.neighbour).floor() as u64;
+        (per_window > 0).then(|| std::time::Duration::from_millis((self.window.window_ms() / per_window).max(1)))
+    }
 }
 
 /// One account's GraphQL rate limit and counters.
@@ -154,7 +179,10 @@ impl Sandbox {
         };
         for (hash, store) in &seed.stores {
             let window = Window::new(store.quota, store.window_ms, now);
-            s.stores.insert(hash.clone(), Store { window, latency_ms: store.latency_ms, requests: 0, rate_limited: 0 });
+            s.stores.insert(
+                hash.clone(),
+                Store { window, latency_ms: store.latency_ms, neighbour: store.neighbour, ..Store::new(now) },
+            );
             for a in &store.api_accounts {
                 s.add_seeded(Owner::Store(hash.clone()), a, now)?;
             }
@@ -183,12 +211,7 @@ impl Sandbox {
 
     /// A store's entry, made with BigCommerce's default limits on first use.
     pub fn store(&mut self, hash: &str, now: Instant) -> &mut Store {
-        self.stores.entry(hash.to_owned()).or_insert_with(|| Store {
-            window: Window::new(STORE_QUOTA, STORE_WINDOW_MS, now),
-            latency_ms: 0,
-            requests: 0,
-            rate_limited: 0,
-        })
+        self.stores.entry(hash.to_owned()).or_insert_with(|| Store::new(now))
     }
 
     pub fn account(&mut self, uuid: &str, now: Instant) -> &mut Account {
@@ -283,7 +306,14 @@ impl Sandbox {
         let stores: serde_json::Map<String, Value> = self
             .stores
             .iter()
-            .map(|(h, s)| (h.clone(), json!({"requests": s.requests, "rate_limited": s.rate_limited})))
+            .map(|(h, s)| {
+                let mut stats = json!({"requests": s.requests, "rate_limited": s.rate_limited});
+                if s.neighbour > 0.0 {
+                    stats["neighbour"] =
+                        json!({"requests": s.neighbour_requests, "rate_limited": s.neighbour_rate_limited});
+                }
+                (h.clone(), stats)
+            })
             .collect();
         let accounts: serde_json::Map<String, Value> = self
             .accounts

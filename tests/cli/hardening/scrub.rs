@@ -59,8 +59,23 @@ fn a_secret_cut_by_an_excerpt_is_scrubbed_before_the_cut() {
 fn answers_about_webhooks_are_never_quoted() {
     // A webhook list carries the hooks' header values (generated secrets bckeys may not hold in
     // this run): an answer that is not JSON is not excerpted.
-    let hostile = Hostile::start(|_| Reply::status(200, &[], r#"not json [{"headers":{"X-Secret":"held-nowhere"}}]"#));
+    let hostile = Hostile::start(|r| {
+        if r.target.starts_with("/stores/abc123def4/v3/hooks") {
+            return Reply::status(200, &[], r#"not json [{"headers":{"X-Secret":"held-nowhere"}}]"#);
+        }
+        Reply::status(200, &[], r#"{"data":[]}"#)
+    });
+    // A recorded webhook: drift lists its account's webhooks.
     let repo = recorded();
+    let mut state = repo.state();
+    let (address, hook) = crate::common::webhook(
+        &format!("{ADDRESS}/webhook/order-created"),
+        "store/order/created",
+        "https://erp.example.com/hooks",
+        true,
+    );
+    state.resources.insert(address, hook);
+    state.save(&repo.path("bckeys.state.yaml")).unwrap();
     let text = output(&repo.bckeys_on(&hostile.url).arg("drift").output().unwrap());
     assert!(text.contains("(not shown: it may hold a secret)"), "{text}");
     assert!(!text.contains("held-nowhere"), "{text}");
