@@ -91,8 +91,8 @@ pub enum ApiError {
     TooLarge { what: String, limit_mib: usize },
     #[error("{what}: the store's rate limit asks to wait {wait_s} s, which would outlast this run's deadline ({deadline_s} s left)")]
     Deadline { what: String, wait_s: u64, deadline_s: u64 },
-    #[error("{what}: the store's hourly API budget is down to {left} requests, which bckeys leaves to the store's other clients (a reserve of {reserve}, set by --quota-share)")]
-    HourlyReserve { what: String, left: u64, reserve: u64 },
+    #[error("{what}: bckeys used its share of the store's hourly API budget ({used} of the {at_start} requests left when it started; --quota-share sets the share): the rest stays with the store's other clients")]
+    HourlyShare { what: String, used: u64, at_start: u64 },
     #[error("invalid API base `{0}`: it must start with https:// (or http://127.0.0.1 or http://localhost, for a local sandbox), with no user or password in it")]
     BadBase(String),
     #[error("could not set up the HTTP client: {0}")]
@@ -118,7 +118,7 @@ impl ApiError {
             ApiError::Deadline { .. } => {
                 Some("run again later, when the store's quota has recovered, or give a longer --deadline")
             }
-            ApiError::HourlyReserve { .. } => Some(
+            ApiError::HourlyShare { .. } => Some(
                 "run again later, when the rolling hour has freed requests, or give bckeys a larger --quota-share",
             ),
             _ => None,
@@ -393,10 +393,10 @@ impl Client {
     /// Waits for the store's rate-limit window, unless that would pass the run's deadline.
     async fn wait_for_window(&self, pacer: &tokio::sync::Mutex<Pacer>, what: &str) -> Result<(), ApiError> {
         let now = Instant::now();
-        let wait = pacer.lock().await.wait(now).map_err(|spent| ApiError::HourlyReserve {
+        let wait = pacer.lock().await.wait(now).map_err(|spent| ApiError::HourlyShare {
             what: what.to_owned(),
-            left: spent.left,
-            reserve: spent.reserve,
+            used: spent.used,
+            at_start: spent.at_start,
         })?;
         if let Some(deadline) = self.settings.deadline.filter(|d| now + wait > *d) {
             return Err(ApiError::Deadline {

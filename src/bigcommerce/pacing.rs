@@ -71,24 +71,29 @@ impl Default for QuotaShare {
     }
 }
 
-/// The hourly budget was spent down to what bckeys leaves to the store's other clients.
+/// bckeys used its share of the hourly budget that was left when it started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HourlyReserve {
-    pub left: u64,
-    pub reserve: u64,
+pub struct HourlyShareUsed {
+    pub used: u64,
+    pub at_start: u64,
 }
 
-/// The pace of one store: requests wait when its window is down to the reserve that bckeys
-/// leaves to the store's other clients, and stop when its hourly budget is.
+/// The pace of one store. bckeys counts its own requests in each window and waits for the next
+/// window once it used its share, so the store's other clients keep the rest of every window
+/// (the window's `Requests-Left` counts everyone's requests; a window is never spent to zero).
+/// The hourly budget is shared the same way: its total is not announced, so the share is of what
+/// was left at the first answer that announced it.
 #[derive(Debug, Default)]
 pub struct Pacer {
     share: QuotaShare,
     /// No request before this instant.
     not_before: Option<Instant>,
-    /// What is left of the hourly budget that bckeys does not touch, from the first answer that
-    /// announced it: the total is not announced, so the reserve is a share of what was left
-    /// when bckeys started.
-    hourly_reserve: Option<u64>,
+    /// When the current window ends, and bckeys' requests in it.
+    window_end: Option<Instant>,
+    own: u64,
+    /// The hourly budget left at the first answer that announced it, and bckeys' requests since.
+    hourly_at_start: Option<u64>,
+    hourly_own: u64,
     hourly_left: Option<u64>,
 }
 
@@ -97,29 +102,40 @@ impl Pacer {
         Pacer { share, ..Pacer::default() }
     }
 
-    /// How long to wait before the next request; an error when the hourly budget is down to its
-    /// reserve (it refills over an hour: no run waits that long).
-    pub fn wait(&self, now: Instant) -> Result<Duration, HourlyReserve> {
-        if let (Some(left), Some(reserve)) = (self.hourly_left, self.hourly_reserve) {
-            if left <= reserve {
-                return Err(HourlyReserve { left, reserve });
+    /// How long to wait before the next request; an error once bckeys used its share of the
+    /// hourly budget (it refills over an hour: no run waits that long).
+    pub fn wait(&self, now: Instant) -> Result<Duration, HourlyShareUsed> {
+        if let Some(at_start) = self.hourly_at_start {
+            let spent = self.hourly_own >= at_start - self.share.reserve(at_start);
+            if spent || self.hourly_left == Some(0) {
+                return Err(HourlyShareUsed { used: self.hourly_own, at_start });
             }
         }
         Ok(self.not_before.map(|t| t.saturating_duration_since(now)).unwrap_or_default())
     }
 
-    /// Learns from a response that arrived at `now`. When the next request would take the
-    /// window below the reserve, it waits for the window to reset (plus a small margin for clock
-    /// skew).
+    /// Learns from a response to one of bckeys' requests that arrived at `now`. Once bckeys used
+    /// its share of the window, or the window is spent, the next request waits for the window
+    /// to reset (plus a small margin for clock skew).
     pub fn observe(&mut self, limit: &RateLimit, now: Instant) {
         if let (Some(left), Some(reset)) = (limit.left, limit.reset) {
+            let end = now + reset;
+            // Within one window its end stays put; a new window moves it by about a window.
+            let window = limit.window.unwrap_or(reset);
+            let same = self.window_end.is_some_and(|e| end < e + window / 2);
+            self.own = if same { self.own + 1 } else { 1 };
+            if !same || self.window_end.is_some_and(|e| end > e) {
+                self.window_end = Some(end);
+            }
             // Without the quota, what is left now stands for it (the safe reading: it is less).
-            let quota = limit.quota.unwrap_or(left).max(left);
-            let reserve = self.share.reserve(u64::from(quota));
-            self.not_before = (u64::from(left) <= reserve).then(|| now + reset + Duration::from_millis(25));
+            let quota = u64::from(limit.quota.unwrap_or(left).max(left));
+            let share = quota - self.share.reserve(quota);
+            let spent = self.own >= share || left == 0;
+            self.not_before = spent.then(|| now + reset + Duration::from_millis(25));
         }
         if let Some(left) = limit.hourly_left {
-            self.hourly_reserve.get_or_insert_with(|| self.share.reserve(left));
+            self.hourly_at_start.get_or_insert(left);
+            self.hourly_own += 1;
             self.hourly_left = Some(left);
         }
     }
@@ -184,29 +200,45 @@ mod tests {
     }
 
     #[test]
-    fn half_the_window_is_left_to_the_stores_other_clients() {
-        let now = Instant::now();
+    fn bckeys_uses_half_of_each_window_and_no_more() {
+        let start = Instant::now();
+        let window_of = |reset: u64, left: u32| RateLimit {
+            reset: Some(Duration::from_millis(reset)),
+            window: Some(Duration::from_secs(3)),
+            ..window(150, left)
+        };
         let mut p = Pacer::new(QuotaShare::DEFAULT);
-        p.observe(&window(150, 76), now);
-        assert_eq!(p.wait(now), Ok(Duration::ZERO), "one more request leaves 75");
-        p.observe(&window(150, 75), now);
-        assert!(p.wait(now).unwrap() >= Duration::from_millis(900), "75 of 150 are the others'");
-        // Without the quota announced, what is left stands for it: bckeys still never spends it
-        // to zero.
-        let mut p = Pacer::new(QuotaShare::new(0.9).unwrap());
-        p.observe(&RateLimit { left: Some(1), reset: Some(Duration::from_millis(900)), ..Default::default() }, now);
-        assert!(p.wait(now).unwrap() > Duration::ZERO);
+        // 75 answers within one window (its end stays put while time passes), with others
+        // taking requests too: the 75th is the last of bckeys' half.
+        for i in 0..75u32 {
+            let now = start + Duration::from_millis(u64::from(i));
+            assert_eq!(p.wait(now), Ok(Duration::ZERO), "request {}", i + 1);
+            p.observe(&window_of(3000 - u64::from(i), 140 - i), now);
+        }
+        let now = start + Duration::from_millis(75);
+        assert!(p.wait(now).unwrap() >= Duration::from_millis(2900), "the other half is the others'");
+        // The next window starts the count again.
+        let later = start + Duration::from_millis(3100);
+        p.observe(&window_of(2900, 149), later);
+        assert_eq!(p.wait(later), Ok(Duration::ZERO));
+        // A window the others spent waits, whatever bckeys' count.
+        p.observe(&window_of(2890, 0), later);
+        assert!(p.wait(later).unwrap() > Duration::ZERO);
     }
 
     #[test]
-    fn the_hourly_budget_keeps_its_reserve_from_the_first_answer() {
+    fn the_hourly_share_is_of_what_was_left_at_the_first_answer() {
         let now = Instant::now();
         let mut p = Pacer::new(QuotaShare::DEFAULT);
-        p.observe(&RateLimit { hourly_left: Some(1000), ..Default::default() }, now);
-        p.observe(&RateLimit { hourly_left: Some(501), ..Default::default() }, now);
+        for left in (991..=1000).rev() {
+            p.observe(&RateLimit { hourly_left: Some(left), ..Default::default() }, now);
+        }
         assert_eq!(p.wait(now), Ok(Duration::ZERO));
-        p.observe(&RateLimit { hourly_left: Some(500), ..Default::default() }, now);
-        assert_eq!(p.wait(now), Err(HourlyReserve { left: 500, reserve: 500 }));
+        let mut p = Pacer::new(QuotaShare::DEFAULT);
+        for left in (11..=20).rev() {
+            p.observe(&RateLimit { hourly_left: Some(left), ..Default::default() }, now);
+        }
+        assert_eq!(p.wait(now), Err(HourlyShareUsed { used: 10, at_start: 20 }));
     }
 
     #[test]
