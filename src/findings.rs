@@ -177,7 +177,7 @@ impl Findings {
 /// What the configuration wants, by address, for the checks.
 struct Wanted<'a> {
     scopes: BTreeMap<&'a Address, &'a ScopeSet>,
-    /// Seconds before expiry from which a token is rotated.
+    /// How long before expiry a token is rotated.
     rotate_before: BTreeMap<&'a Address, Lifetime>,
     hook_active: BTreeMap<&'a Address, bool>,
     fingerprint: String,

@@ -11,7 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use super::{Applier, Outcome};
 use crate::address::Address;
 use crate::bigcommerce::resources::{self, Hook, HookRequest, ResourceError, TokenRequest};
-use crate::config::{same_destination, HeaderValue, StorefrontToken, Webhook};
+use crate::config::{HeaderValue, StorefrontToken, Webhook};
 use crate::error::Error;
 use crate::ids::StoreHash;
 use crate::state::{Resource, SecretRecord, TokenIntent, TokenRecord, WebhookRecord};
@@ -186,7 +186,7 @@ impl Applier<'_> {
         let recorded = matches!(self.state.resources.get(address), Some(Resource::Webhook(_)));
         let request = HookRequest {
             scope: hook.scope.clone(),
-            destination: hook.destination.clone(),
+            destination: hook.destination.to_string(),
             is_active: hook.active,
             headers: all_headers,
         };
@@ -196,14 +196,15 @@ impl Applier<'_> {
                 Some(Resource::Webhook(w)) => Some(w.id),
                 _ => None,
             };
-            let found: Option<&Hook> = existing.iter().find(|h| Some(h.id) == recorded_id).or_else(|| {
-                existing.iter().find(|h| h.scope == hook.scope && same_destination(&h.destination, &hook.destination))
-            });
+            let found: Option<&Hook> = existing
+                .iter()
+                .find(|h| Some(h.id) == recorded_id)
+                .or_else(|| existing.iter().find(|h| h.scope == hook.scope && hook.destination.is(&h.destination)));
             match found {
                 // A hook bckeys did not record has unknown headers: adopting it means setting them.
                 Some(h)
                     if h.scope == hook.scope
-                        && same_destination(&h.destination, &hook.destination)
+                        && hook.destination.is(&h.destination)
                         && h.is_active == hook.active
                         && !h.deactivated()
                         && !update
@@ -232,7 +233,7 @@ impl Applier<'_> {
             Ok((id, what)) => {
                 let record = WebhookRecord {
                     active: hook.active,
-                    destination: hook.destination.clone(),
+                    destination: hook.destination.to_string(),
                     generated_headers: generated.map(|c| c.into_headers().into_keys().collect()).unwrap_or_default(),
                     id,
                     plain_headers: headers,

@@ -12,7 +12,7 @@ mod validate;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub use destination::{destination_key, same_destination};
+pub use destination::Destination;
 pub use duration::Lifetime;
 pub use error::{ConfigError, Problem};
 pub use locate::Pos;
@@ -72,7 +72,7 @@ pub struct Webhook {
     pub address: Address,
     pub name: String,
     pub scope: String,
-    pub destination: String,
+    pub destination: Destination,
     pub active: bool,
     pub headers: BTreeMap<String, HeaderValue>,
 }

@@ -506,7 +506,12 @@ fn header_text(value: &HeaderValue) -> String {
 fn webhook_changes(record: &WebhookRecord, hook: &Webhook) -> Vec<FieldChange> {
     let mut out: Vec<FieldChange> = [
         change("scope", Some(record.scope.clone()), Some(hook.scope.clone())),
-        change("destination", Some(record.destination.clone()), Some(hook.destination.clone())),
+        // The state keeps what was sent; BigCommerce takes `:443` or not for the same.
+        (!hook.destination.is(&record.destination)).then(|| FieldChange {
+            field: "destination".into(),
+            before: Some(record.destination.clone()),
+            after: Some(hook.destination.to_string()),
+        }),
         change("active", Some(record.active.to_string()), Some(hook.active.to_string())),
     ]
     .into_iter()
@@ -529,7 +534,7 @@ fn webhook_changes(record: &WebhookRecord, hook: &Webhook) -> Vec<FieldChange> {
 fn webhook_changes_from_nothing(hook: &Webhook) -> Vec<FieldChange> {
     let mut out = vec![
         FieldChange { field: "scope".into(), before: None, after: Some(hook.scope.clone()) },
-        FieldChange { field: "destination".into(), before: None, after: Some(hook.destination.clone()) },
+        FieldChange { field: "destination".into(), before: None, after: Some(hook.destination.to_string()) },
         FieldChange { field: "active".into(), before: None, after: Some(hook.active.to_string()) },
     ];
     out.extend(hook.headers.iter().map(|(k, v)| FieldChange {
