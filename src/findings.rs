@@ -42,6 +42,10 @@ pub enum FindingKind {
     /// The webhook is active at BigCommerce although the configuration wants it inactive.
     WebhookActive,
     WebhookMissing,
+    /// The webhook delivers somewhere else than configured: changed behind bckeys' back.
+    WebhookDestinationChanged,
+    /// The webhook's event scope is not the configured one.
+    WebhookScopeChanged,
 }
 
 impl FindingKind {
@@ -61,6 +65,8 @@ impl FindingKind {
             FindingKind::WebhookInactive => "webhook_inactive",
             FindingKind::WebhookActive => "webhook_active",
             FindingKind::WebhookMissing => "webhook_missing",
+            FindingKind::WebhookDestinationChanged => "webhook_destination_changed",
+            FindingKind::WebhookScopeChanged => "webhook_scope_changed",
         }
     }
 }
@@ -177,6 +183,7 @@ impl Findings {
 /// What the configuration wants, by address, for the checks.
 struct Wanted<'a> {
     scopes: BTreeMap<&'a Address, &'a ScopeSet>,
+    hooks: BTreeMap<&'a Address, &'a crate::config::Webhook>,
     /// How long before expiry a token is rotated.
     rotate_before: BTreeMap<&'a Address, Lifetime>,
     hook_active: BTreeMap<&'a Address, bool>,
@@ -193,7 +200,11 @@ impl<'a> Wanted<'a> {
                 .flat_map(|s| s.storefront_tokens.iter().map(|t| (&t.address, t.rotate_before)))
                 .collect(),
             hook_active: stores
+                .clone()
                 .flat_map(|s| s.api_accounts.iter().flat_map(|a| a.webhooks.iter().map(|w| (&w.address, w.active))))
+                .collect(),
+            hooks: stores
+                .flat_map(|s| s.api_accounts.iter().flat_map(|a| a.webhooks.iter().map(|w| (&w.address, w))))
                 .collect(),
             fingerprint: vault::fingerprint(&config.encryption.recipients),
         }
@@ -319,6 +330,7 @@ impl Collector<'_> {
     fn webhook(&mut self, address: &Address, record: &WebhookRecord, wanted: &Wanted) {
         let active = wanted.hook_active.get(address).copied().unwrap_or(record.active);
         let id = record.id;
+        self.webhook_attributes(address, id, wanted);
         let (kind, detail) = match self.observations.hook(address) {
             Some(HookStatus::Deactivated) => (
                 FindingKind::WebhookDeactivated,
@@ -351,6 +363,29 @@ impl Collector<'_> {
             _ => return,
         };
         self.finding(address, kind, Severity::Drift, detail);
+    }
+
+    /// What a declared webhook's live destination and scope say against the configuration.
+    fn webhook_attributes(&mut self, address: &Address, id: u64, wanted: &Wanted) {
+        let (Some(seen), Some(hook)) = (self.observations.hook_seen(address), wanted.hooks.get(address)) else {
+            return;
+        };
+        if !hook.destination.is(&seen.destination) {
+            let shown = crate::text::escape_controls(&seen.destination);
+            let detail = format!(
+                "webhook {id} delivers to {shown} at BigCommerce, not to the configured {}: changed behind bckeys' back; apply puts it back",
+                hook.destination
+            );
+            self.finding(address, FindingKind::WebhookDestinationChanged, Severity::Security, detail);
+        }
+        if seen.scope != hook.scope {
+            let shown = crate::text::escape_controls(&seen.scope);
+            let detail = format!(
+                "webhook {id} is for `{shown}` at BigCommerce, not the configured `{}`; apply puts it back",
+                hook.scope
+            );
+            self.finding(address, FindingKind::WebhookScopeChanged, Severity::Drift, detail);
+        }
     }
 
     /// Storefront tokens an interrupted apply may have created without recording them.

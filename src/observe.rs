@@ -31,6 +31,8 @@ pub struct Live {
     pub hooks: BTreeMap<Address, HookStatus>,
     /// Why an account's webhooks could not be listed, by account.
     pub hook_errors: BTreeMap<Address, String>,
+    /// Each recorded webhook as BigCommerce shows it, where it was found.
+    pub hooks_seen: BTreeMap<Address, crate::bigcommerce::resources::Hook>,
 }
 
 /// Everything observed for one run: the secret files always, BigCommerce when refreshed.
@@ -53,6 +55,11 @@ impl Observations {
     /// Why the webhooks of the account `owner` could not be listed, when that is known.
     pub fn hook_error(&self, owner: &Address) -> Option<&str> {
         self.live.as_ref()?.hook_errors.get(owner).map(String::as_str)
+    }
+
+    /// A recorded webhook as BigCommerce shows it, where it was found.
+    pub fn hook_seen(&self, address: &Address) -> Option<&crate::bigcommerce::resources::Hook> {
+        self.live.as_ref()?.hooks_seen.get(address)
     }
 
     pub fn hook(&self, address: &Address) -> Option<HookStatus> {
@@ -90,6 +97,6 @@ pub async fn live(
     progress: Arc<dyn Fn(usize, usize) + Send + Sync>,
 ) -> Live {
     let accounts = refresh::refresh(config, state, identities.clone(), client.clone(), concurrency, progress).await;
-    let (hooks, hook_errors) = refresh::hook_statuses(config, state, &identities, &client).await;
-    Live { accounts, hooks, hook_errors }
+    let hooks = refresh::hook_statuses(config, state, &identities, &client).await;
+    Live { accounts, hooks: hooks.statuses, hook_errors: hooks.errors, hooks_seen: hooks.seen }
 }

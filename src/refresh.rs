@@ -246,8 +246,9 @@ pub async fn hook_statuses(
     state: &State,
     identities: &Identities,
     client: &Client,
-) -> (BTreeMap<Address, HookStatus>, BTreeMap<Address, String>) {
+) -> HookObservations {
     let mut errors = BTreeMap::new();
+    let mut seen = BTreeMap::new();
     let mut by_owner: BTreeMap<Address, Vec<(Address, u64)>> = BTreeMap::new();
     for (address, resource) in &state.resources {
         if let (Resource::Webhook(w), Some(owner)) = (resource, address.owner()) {
@@ -284,8 +285,20 @@ pub async fn hook_statuses(
                 Some(h) if !h.is_active => HookStatus::Inactive,
                 Some(_) => HookStatus::Active,
             };
+            if let Some(h) = live.iter().find(|h| h.id == id) {
+                seen.insert(address.clone(), h.clone());
+            }
             out.insert(address, status);
         }
     }
-    (out, errors)
+    HookObservations { statuses: out, errors, seen }
+}
+
+/// What the webhook lists showed of the recorded webhooks.
+pub struct HookObservations {
+    pub statuses: BTreeMap<Address, HookStatus>,
+    /// Why an account's webhooks could not be listed, by account.
+    pub errors: BTreeMap<Address, String>,
+    /// Each recorded webhook as BigCommerce shows it, where it was found.
+    pub seen: BTreeMap<Address, crate::bigcommerce::resources::Hook>,
 }

