@@ -18,8 +18,7 @@ use crate::scopes;
 use crate::state::{ApiAccountRecord, Resource, State, TokenRecord, WebhookRecord};
 use crate::vault;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum FindingKind {
     /// BigCommerce rejects the token: the account was deleted or the token revoked out of band.
     Revoked,
@@ -68,6 +67,13 @@ impl FindingKind {
             FindingKind::WebhookDestinationChanged => "webhook_destination_changed",
             FindingKind::WebhookScopeChanged => "webhook_scope_changed",
         }
+    }
+}
+
+/// JSON takes the names from `as_str`, as Markdown does: one list of names.
+impl Serialize for FindingKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
@@ -186,7 +192,6 @@ struct Wanted<'a> {
     hooks: BTreeMap<&'a Address, &'a crate::config::Webhook>,
     /// How long before expiry a token is rotated.
     rotate_before: BTreeMap<&'a Address, Lifetime>,
-    hook_active: BTreeMap<&'a Address, bool>,
     fingerprint: String,
 }
 
@@ -198,10 +203,6 @@ impl<'a> Wanted<'a> {
             rotate_before: stores
                 .clone()
                 .flat_map(|s| s.storefront_tokens.iter().map(|t| (&t.address, t.rotate_before)))
-                .collect(),
-            hook_active: stores
-                .clone()
-                .flat_map(|s| s.api_accounts.iter().flat_map(|a| a.webhooks.iter().map(|w| (&w.address, w.active))))
                 .collect(),
             hooks: stores
                 .flat_map(|s| s.api_accounts.iter().flat_map(|a| a.webhooks.iter().map(|w| (&w.address, w))))
@@ -328,7 +329,7 @@ impl Collector<'_> {
     }
 
     fn webhook(&mut self, address: &Address, record: &WebhookRecord, wanted: &Wanted) {
-        let active = wanted.hook_active.get(address).copied().unwrap_or(record.active);
+        let active = wanted.hooks.get(address).map_or(record.active, |w| w.active);
         let id = record.id;
         self.webhook_attributes(address, id, wanted);
         let (kind, detail) = match self.observations.hook(address) {
@@ -452,6 +453,7 @@ fn ui_names(families: &[String]) -> String {
 mod tests {
     use super::*;
     use crate::observe::Live;
+    use crate::refresh::HookObservations;
     use crate::state::SecretRecord;
 
     const RECIPIENT: &str = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
@@ -507,8 +509,7 @@ mod tests {
         let (config, state, account, hook) = setup();
         let live = Live {
             accounts: [(account.clone(), alive())].into(),
-            hooks: [(hook.clone(), HookStatus::Unchecked)].into(),
-            ..Live::default()
+            hooks: HookObservations { statuses: [(hook.clone(), HookStatus::Unchecked)].into(), ..Default::default() },
         };
         let report = observe(&config, &state, live);
         assert_eq!(report.errors.len(), 1, "{report:?}");
@@ -519,8 +520,7 @@ mod tests {
         let revoked = Observation::Revoked { message: "no".into() };
         let live = Live {
             accounts: [(account.clone(), revoked)].into(),
-            hooks: [(hook, HookStatus::Unchecked)].into(),
-            ..Live::default()
+            hooks: HookObservations { statuses: [(hook, HookStatus::Unchecked)].into(), ..Default::default() },
         };
         let report = observe(&config, &state, live);
         assert!(report.errors.is_empty(), "{report:?}");
@@ -536,8 +536,7 @@ mod tests {
         ] {
             let live = Live {
                 accounts: [(account.clone(), alive())].into(),
-                hooks: [(hook.clone(), status)].into(),
-                ..Live::default()
+                hooks: HookObservations { statuses: [(hook.clone(), status)].into(), ..Default::default() },
             };
             let report = observe(&config, &state, live);
             assert_eq!(report.findings.len(), 1, "{report:?}");
@@ -556,8 +555,7 @@ mod tests {
         };
         let live = Live {
             accounts: [(account, excess)].into(),
-            hooks: [(hook, HookStatus::Missing)].into(),
-            ..Live::default()
+            hooks: HookObservations { statuses: [(hook, HookStatus::Missing)].into(), ..Default::default() },
         };
         let report = observe(&config, &state, live);
         let kinds: Vec<FindingKind> = report.findings.iter().map(|f| f.finding).collect();
@@ -577,8 +575,7 @@ mod tests {
         // The configuration says active (the default): an inactive one is the finding.
         let live = Live {
             accounts: [(account, alive())].into(),
-            hooks: [(hook, HookStatus::Inactive)].into(),
-            ..Live::default()
+            hooks: HookObservations { statuses: [(hook, HookStatus::Inactive)].into(), ..Default::default() },
         };
         let report = observe(&config, &state, live);
         assert_eq!(report.findings[0].finding, FindingKind::WebhookInactive, "{report:?}");

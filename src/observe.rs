@@ -28,11 +28,8 @@ pub enum FileStatus {
 #[derive(Debug, Default)]
 pub struct Live {
     pub accounts: BTreeMap<Address, Observation>,
-    pub hooks: BTreeMap<Address, HookStatus>,
-    /// Why an account's webhooks could not be listed, by account.
-    pub hook_errors: BTreeMap<Address, String>,
-    /// Each recorded webhook as BigCommerce shows it, where it was found.
-    pub hooks_seen: BTreeMap<Address, crate::bigcommerce::resources::Hook>,
+    /// What the webhook lists showed of the recorded webhooks.
+    pub hooks: refresh::HookObservations,
 }
 
 /// Everything observed for one run: the secret files always, BigCommerce when refreshed.
@@ -54,16 +51,16 @@ impl Observations {
 
     /// Why the webhooks of the account `owner` could not be listed, when that is known.
     pub fn hook_error(&self, owner: &Address) -> Option<&str> {
-        self.live.as_ref()?.hook_errors.get(owner).map(String::as_str)
+        self.live.as_ref()?.hooks.errors.get(owner).map(String::as_str)
     }
 
     /// A recorded webhook as BigCommerce shows it, where it was found.
     pub fn hook_seen(&self, address: &Address) -> Option<&crate::bigcommerce::resources::Hook> {
-        self.live.as_ref()?.hooks_seen.get(address)
+        self.live.as_ref()?.hooks.seen.get(address)
     }
 
     pub fn hook(&self, address: &Address) -> Option<HookStatus> {
-        self.live.as_ref()?.hooks.get(address).copied()
+        self.live.as_ref()?.hooks.statuses.get(address).copied()
     }
 }
 
@@ -98,5 +95,5 @@ pub async fn live(
 ) -> Live {
     let accounts = refresh::refresh(config, state, identities.clone(), client.clone(), concurrency, progress).await;
     let hooks = refresh::hook_statuses(config, state, &identities, &client).await;
-    Live { accounts, hooks: hooks.statuses, hook_errors: hooks.errors, hooks_seen: hooks.seen }
+    Live { accounts, hooks }
 }

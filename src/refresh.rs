@@ -295,6 +295,7 @@ pub async fn hook_statuses(
 }
 
 /// What the webhook lists showed of the recorded webhooks.
+#[derive(Debug, Default)]
 pub struct HookObservations {
     pub statuses: BTreeMap<Address, HookStatus>,
     /// Why an account's webhooks could not be listed, by account.
