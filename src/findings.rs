@@ -43,8 +43,12 @@ pub enum FindingKind {
     WebhookMissing,
     /// The webhook delivers somewhere else than configured: changed behind bckeys' back.
     WebhookDestinationChanged,
-    /// The webhook's event scope is not the configured one.
+    /// The webhook's event scope is not the one bckeys set.
     WebhookScopeChanged,
+    /// The webhook's custom headers are not the ones bckeys set.
+    WebhookHeadersChanged,
+    /// The account has a webhook that the configuration does not declare.
+    WebhookUnmanaged,
 }
 
 impl FindingKind {
@@ -66,6 +70,8 @@ impl FindingKind {
             FindingKind::WebhookMissing => "webhook_missing",
             FindingKind::WebhookDestinationChanged => "webhook_destination_changed",
             FindingKind::WebhookScopeChanged => "webhook_scope_changed",
+            FindingKind::WebhookHeadersChanged => "webhook_headers_changed",
+            FindingKind::WebhookUnmanaged => "webhook_unmanaged",
         }
     }
 }
@@ -93,6 +99,9 @@ pub struct Finding {
     pub detail: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub families: Vec<String>,
+    /// The BigCommerce ID of the webhook an account's finding is about (`webhook_unmanaged`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook_id: Option<u64>,
 }
 
 /// What a check that could not be made was about.
@@ -189,6 +198,8 @@ impl Findings {
 /// What the configuration wants, by address, for the checks.
 struct Wanted<'a> {
     scopes: BTreeMap<&'a Address, &'a ScopeSet>,
+    /// Store-level API accounts, for the webhooks they declare.
+    store_accounts: BTreeMap<&'a Address, &'a crate::config::ApiAccount>,
     hooks: BTreeMap<&'a Address, &'a crate::config::Webhook>,
     /// How long before expiry a token is rotated.
     rotate_before: BTreeMap<&'a Address, Lifetime>,
@@ -200,6 +211,7 @@ impl<'a> Wanted<'a> {
         let stores = config.stores.iter();
         Wanted {
             scopes: config.api_accounts().map(|(a, _)| (&a.address, &a.scopes)).collect(),
+            store_accounts: stores.clone().flat_map(|s| s.api_accounts.iter().map(|a| (&a.address, a))).collect(),
             rotate_before: stores
                 .clone()
                 .flat_map(|s| s.storefront_tokens.iter().map(|t| (&t.address, t.rotate_before)))
@@ -215,7 +227,13 @@ impl<'a> Wanted<'a> {
 /// Every finding, from the configuration, the state, what was observed and the current time.
 pub fn findings(config: &Config, state: &State, observations: &Observations, now: OffsetDateTime) -> Findings {
     let wanted = Wanted::of(config);
-    let mut out = Collector { out: Findings::default(), observations, now };
+    let mut recorded_hooks: BTreeMap<Address, Vec<u64>> = BTreeMap::new();
+    for (address, resource) in &state.resources {
+        if let (Resource::Webhook(w), Some(owner)) = (resource, address.owner()) {
+            recorded_hooks.entry(owner).or_default().push(w.id);
+        }
+    }
+    let mut out = Collector { out: Findings::default(), observations, now, recorded_hooks, state };
     for (address, resource) in &state.resources {
         let before = (out.out.findings.len(), out.out.errors.len());
         out.secret_file(address, resource, &wanted);
@@ -244,11 +262,21 @@ struct Collector<'a> {
     out: Findings,
     observations: &'a Observations,
     now: OffsetDateTime,
+    /// The IDs of the recorded webhooks, by owning account.
+    recorded_hooks: BTreeMap<Address, Vec<u64>>,
+    state: &'a State,
 }
 
 impl Collector<'_> {
     fn finding(&mut self, address: &Address, finding: FindingKind, severity: Severity, detail: String) {
-        self.out.findings.push(Finding { address: address.clone(), finding, severity, detail, families: vec![] });
+        self.out.findings.push(Finding {
+            address: address.clone(),
+            finding,
+            severity,
+            detail,
+            families: vec![],
+            webhook_id: None,
+        });
     }
 
     fn error(&mut self, address: &Address, about: Unmade, error: String) {
@@ -306,12 +334,22 @@ impl Collector<'_> {
                     }
                     let families: Vec<String> = families.iter().map(|f| f.to_string()).collect();
                     let detail = format!("{what}: {}", ui_names(&families));
-                    self.out.findings.push(Finding { address: address.clone(), finding, severity, detail, families });
+                    self.out.findings.push(Finding {
+                        address: address.clone(),
+                        finding,
+                        severity,
+                        detail,
+                        families,
+                        webhook_id: None,
+                    });
                 }
                 let account_level = matches!(resource, Resource::AccountApiAccount(_));
                 let list = unverifiable_families(account_level, &declared, families, unverifiable);
                 if !list.is_empty() {
                     self.out.unverifiable.push(Unverifiable { address: address.clone(), families: list });
+                }
+                if !account_level {
+                    self.unmanaged_hooks(address, wanted);
                 }
             }
         }
@@ -331,7 +369,7 @@ impl Collector<'_> {
     fn webhook(&mut self, address: &Address, record: &WebhookRecord, wanted: &Wanted) {
         let active = wanted.hooks.get(address).map_or(record.active, |w| w.active);
         let id = record.id;
-        self.webhook_attributes(address, id, wanted);
+        self.webhook_attributes(address, record);
         let (kind, detail) = match self.observations.hook(address) {
             Some(HookStatus::Deactivated) => (
                 FindingKind::WebhookDeactivated,
@@ -366,27 +404,137 @@ impl Collector<'_> {
         self.finding(address, kind, Severity::Drift, detail);
     }
 
-    /// What a declared webhook's live destination and scope say against the configuration.
-    fn webhook_attributes(&mut self, address: &Address, id: u64, wanted: &Wanted) {
-        let (Some(seen), Some(hook)) = (self.observations.hook_seen(address), wanted.hooks.get(address)) else {
-            return;
-        };
-        if !hook.destination.is(&seen.destination) {
+    /// What a webhook's live destination, scope and headers say against what bckeys last set
+    /// (the record): a difference was made behind bckeys' back. A configuration change since
+    /// is the plan's to make, not a finding.
+    fn webhook_attributes(&mut self, address: &Address, record: &WebhookRecord) {
+        let Some(seen) = self.observations.hook_seen(address) else { return };
+        let id = record.id;
+        let set = |destination: &str| crate::config::Destination::parse(destination).map(|d| d.key());
+        if set(&record.destination) != set(&seen.destination) {
             let shown = crate::text::escape_controls(&seen.destination);
             let detail = format!(
-                "webhook {id} delivers to {shown} at BigCommerce, not to the configured {}: changed behind bckeys' back; apply puts it back",
-                hook.destination
+                "webhook {id} delivers to {shown} at BigCommerce, not to {} as bckeys set it: changed behind bckeys' back; apply puts it back",
+                record.destination
             );
             self.finding(address, FindingKind::WebhookDestinationChanged, Severity::Security, detail);
         }
-        if seen.scope != hook.scope {
+        if seen.scope != record.scope {
             let shown = crate::text::escape_controls(&seen.scope);
             let detail = format!(
-                "webhook {id} is for `{shown}` at BigCommerce, not the configured `{}`; apply puts it back",
-                hook.scope
+                "webhook {id} is for `{shown}` at BigCommerce, not `{}` as bckeys set it; apply puts it back",
+                record.scope
             );
             self.finding(address, FindingKind::WebhookScopeChanged, Severity::Drift, detail);
         }
+        self.webhook_headers(address, record, &seen.headers);
+    }
+
+    /// Header names and values (as digests: values are never shown) against the record's plain
+    /// headers and the generated values in the webhook's secret file.
+    fn webhook_headers(
+        &mut self,
+        address: &Address,
+        record: &WebhookRecord,
+        live: &BTreeMap<String, crate::bigcommerce::resources::HeaderDigest>,
+    ) {
+        use crate::bigcommerce::resources::HeaderDigest;
+        let mut set: BTreeMap<&str, HeaderDigest> =
+            record.plain_headers.iter().map(|(k, v)| (k.as_str(), HeaderDigest::of(v))).collect();
+        if !record.generated_headers.is_empty() {
+            match self.observations.live.as_ref().and_then(|l| l.hooks.generated.get(address)) {
+                Some(Ok(values)) => set.extend(values.iter().map(|(k, v)| (k.as_str(), v.clone()))),
+                Some(Err(e)) => {
+                    let error = format!("webhook {}'s headers could not be checked: {e}", record.id);
+                    return self.error(address, Unmade::Webhook, error);
+                }
+                // No readable file: the secret-file finding says so; the names are still compared.
+                None => {
+                    let unknown: BTreeMap<&str, HeaderDigest> = record
+                        .generated_headers
+                        .iter()
+                        .filter_map(|k| Some((k.as_str(), live.get(k)?.clone())))
+                        .collect();
+                    set.extend(unknown);
+                }
+            }
+        }
+        // HTTP header names are case-insensitive, and BigCommerce may answer them in another
+        // case: compared folded, shown as written.
+        let fold = |m: BTreeMap<&str, HeaderDigest>| -> BTreeMap<String, (String, HeaderDigest)> {
+            m.into_iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), (crate::text::escape_controls(k).into_owned(), v)))
+                .collect()
+        };
+        let set = fold(set);
+        let live = fold(live.iter().map(|(k, v)| (k.as_str(), v.clone())).collect());
+        let mut what = Vec::new();
+        for (key, (name, digest)) in &set {
+            match live.get(key) {
+                None => what.push(format!("{name} missing")),
+                Some((_, d)) if d != digest => what.push(format!("{name} changed")),
+                Some(_) => {}
+            }
+        }
+        what.extend(live.iter().filter(|(k, _)| !set.contains_key(*k)).map(|(_, (name, _))| format!("{name} added")));
+        if !what.is_empty() {
+            let detail = format!(
+                "webhook {}'s headers at BigCommerce are not the ones bckeys set ({}); apply puts them back",
+                record.id,
+                what.join(", ")
+            );
+            self.finding(address, FindingKind::WebhookHeadersChanged, Severity::Drift, detail);
+        }
+    }
+
+    /// Webhooks of a live store-level account that nothing records and that no declared webhook
+    /// will adopt (same scope and destination). With `prune_webhooks` the configuration claims
+    /// every webhook of the account, so another one is a security finding.
+    fn unmanaged_hooks(&mut self, address: &Address, wanted: &Wanted) {
+        let Some(live) = self.observations.live.as_ref() else { return };
+        if let Some(e) = live.hooks.errors.get(address) {
+            return self.error(address, Unmade::Webhook, format!("its webhooks could not be listed: {e}"));
+        }
+        let Some(listed) = live.hooks.listed.get(address) else { return };
+        let recorded = self.recorded_hooks.get(address).map(Vec::as_slice).unwrap_or_default();
+        let account = wanted.store_accounts.get(address);
+        let prune = account.is_some_and(|a| a.prune_webhooks);
+        let state = self.state;
+        let adoptable = |scope: &str, destination: &str| {
+            account.is_some_and(|a| {
+                a.webhooks.iter().any(|w| {
+                    w.scope == scope && w.destination.is(destination) && !state.resources.contains_key(&w.address)
+                })
+            })
+        };
+        let unmanaged: Vec<Finding> = listed
+            .iter()
+            .filter(|h| !recorded.contains(&h.id) && !adoptable(&h.scope, &h.destination))
+            .map(|hook| {
+                let (scope, destination) =
+                    (crate::text::escape_controls(&hook.scope), crate::text::escape_controls(&hook.destination));
+                let (severity, next) = if prune {
+                    (Severity::Security, "apply deletes it (prune_webhooks: true)")
+                } else {
+                    (
+                        Severity::Drift,
+                        "declare it under `webhooks`, or set `prune_webhooks: true` for apply to delete it",
+                    )
+                };
+                Finding {
+                    address: address.clone(),
+                    finding: FindingKind::WebhookUnmanaged,
+                    severity,
+                    detail: format!(
+                        "webhook {} (`{scope}` to {destination}) is not in the configuration; {next}",
+                        hook.id
+                    ),
+                    families: vec![],
+                    webhook_id: Some(hook.id),
+                }
+            })
+            .collect();
+        self.out.findings.extend(unmanaged);
     }
 
     /// Storefront tokens an interrupted apply may have created without recording them.

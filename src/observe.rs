@@ -83,8 +83,8 @@ pub fn secret_files(dir: &Path, state: &State) -> BTreeMap<Address, FileStatus> 
         .collect()
 }
 
-/// Asks BigCommerce about every recorded credential, then lists the webhooks of each account
-/// that owns recorded ones. `progress` is called with (done, total) as credentials are checked.
+/// Asks BigCommerce about every recorded credential and lists the webhooks of each live
+/// store-level account. `progress` is called with (done, total) as credentials are checked.
 pub async fn live(
     config: &Config,
     state: &State,
@@ -93,7 +93,7 @@ pub async fn live(
     concurrency: usize,
     progress: Arc<dyn Fn(usize, usize) + Send + Sync>,
 ) -> Live {
-    let accounts = refresh::refresh(config, state, identities.clone(), client.clone(), concurrency, progress).await;
-    let hooks = refresh::hook_statuses(config, state, &identities, &client).await;
-    Live { accounts, hooks }
+    let checked = refresh::refresh(config, state, identities, client, concurrency, progress).await;
+    let hooks = refresh::hook_observations(state, &checked);
+    Live { accounts: checked.accounts, hooks }
 }

@@ -5,13 +5,14 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::address::Address;
+use crate::bigcommerce::resources::{HeaderDigest, Hook};
 use crate::bigcommerce::{probes, ApiError, Client, Verdict};
 use crate::config::Config;
 use crate::credentials::ApiTarget;
-use crate::state::{Resource, SecretRecord, State};
+use crate::state::{Resource, SecretRecord, State, WebhookRecord};
 use crate::vault::{self, Identities};
 
 /// What a probe said of one family.
@@ -91,10 +92,38 @@ struct Job {
     address: Address,
     target: ApiTarget,
     secret: SecretRecord,
+    /// The account's recorded webhooks that have generated header values, with their files.
+    header_files: Vec<(Address, SecretRecord)>,
 }
 
-/// Checks every recorded API account. `progress` is called with (done, total) as credentials
-/// are checked; the caller decides whether to draw anything.
+/// The digests of a webhook's generated header values, by header name, or why they could not be
+/// read.
+pub type GeneratedHeaders = Result<BTreeMap<String, HeaderDigest>, String>;
+
+/// What one refresh saw: each credential's observation, and each live store-level account's
+/// webhooks as BigCommerce lists them.
+#[derive(Debug, Default)]
+pub struct Checked {
+    pub accounts: BTreeMap<Address, Observation>,
+    /// Each alive store-level account's webhooks, or why they could not be listed.
+    pub listings: BTreeMap<Address, Result<Vec<Hook>, String>>,
+    /// The digests of each recorded webhook's generated header values, or why they could not
+    /// be read.
+    pub generated: BTreeMap<Address, GeneratedHeaders>,
+}
+
+/// What checking one credential gave.
+struct JobResult {
+    address: Address,
+    observation: Observation,
+    listing: Option<Result<Vec<Hook>, String>>,
+    generated: Vec<(Address, GeneratedHeaders)>,
+}
+
+/// Checks every recorded API account and lists each live store-level account's webhooks (one
+/// paged request: the only way to see webhooks added or changed behind bckeys' back).
+/// `progress` is called with (done, total) as credentials are checked; the caller decides
+/// whether to draw anything.
 pub async fn refresh(
     config: &Config,
     state: &State,
@@ -102,8 +131,15 @@ pub async fn refresh(
     client: Arc<Client>,
     concurrency: usize,
     progress: Arc<dyn Fn(usize, usize) + Send + Sync>,
-) -> BTreeMap<Address, Observation> {
-    let mut observations = BTreeMap::new();
+) -> Checked {
+    let mut header_files: BTreeMap<Address, Vec<(Address, SecretRecord)>> = BTreeMap::new();
+    for (address, resource) in &state.resources {
+        if let (Resource::Webhook(WebhookRecord { secret: Some(secret), .. }), Some(owner)) =
+            (resource, address.owner())
+        {
+            header_files.entry(owner).or_default().push((address.clone(), secret.clone()));
+        }
+    }
     let mut groups: BTreeMap<String, Vec<Job>> = BTreeMap::new();
     for (address, resource) in &state.resources {
         let (Resource::StoreApiAccount(record) | Resource::AccountApiAccount(record)) = resource else {
@@ -114,6 +150,7 @@ pub async fn refresh(
             address: address.clone(),
             target,
             secret: record.secret.clone(),
+            header_files: header_files.remove(address).unwrap_or_default(),
         });
     }
 
@@ -130,31 +167,71 @@ pub async fn refresh(
             let _permit = limit.acquire_owned().await;
             let mut out = Vec::with_capacity(jobs.len());
             for job in jobs {
-                let observation = match token_of(&root, &job.secret, &job.address, &identities, &client) {
-                    Ok(Some(token)) => check(&client, &job.target, &token).await,
-                    Ok(None) => Observation::NoSecret,
-                    Err(error) => Observation::Unreadable { error },
-                };
-                out.push((job.address, observation));
+                out.push(check_job(&root, job, &identities, &client).await);
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 progress(n, total);
             }
             out
         });
     }
+    let mut checked = Checked::default();
     while let Some(result) = tasks.join_next().await {
         // A task only panics on a bug; its credentials then stay unchecked and say so.
-        if let Ok(results) = result {
-            observations.extend(results);
+        for r in result.into_iter().flatten() {
+            checked.accounts.insert(r.address.clone(), r.observation);
+            if let Some(listing) = r.listing {
+                checked.listings.insert(r.address, listing);
+            }
+            checked.generated.extend(r.generated);
         }
     }
     for (address, resource) in &state.resources {
-        if resource.is_api_account() && !observations.contains_key(address) {
-            observations
+        if resource.is_api_account() && !checked.accounts.contains_key(address) {
+            checked
+                .accounts
                 .insert(address.clone(), Observation::Failed { error: "the check stopped unexpectedly".into() });
         }
     }
-    observations
+    checked
+}
+
+async fn check_job(root: &std::path::Path, job: Job, identities: &Identities, client: &Client) -> JobResult {
+    let token = match token_of(root, &job.secret, &job.address, identities, client) {
+        Ok(Some(token)) => token,
+        Ok(None) => return JobResult::of(job.address, Observation::NoSecret),
+        Err(error) => return JobResult::of(job.address, Observation::Unreadable { error }),
+    };
+    let observation = check(client, &job.target, &token).await;
+    let ApiTarget::Store(store_hash) = &job.target else { return JobResult::of(job.address, observation) };
+    if !matches!(observation, Observation::Alive { .. }) {
+        return JobResult::of(job.address, observation);
+    }
+    let listing =
+        crate::bigcommerce::resources::list_hooks(client, store_hash, &token).await.map_err(|e| e.to_string());
+    let generated = job
+        .header_files
+        .iter()
+        .map(|(address, secret)| {
+            let digests = vault::open_recorded(root, secret, address, identities)
+                .map(|credential| {
+                    client.hold_credential(&credential);
+                    credential
+                        .into_headers()
+                        .iter()
+                        .map(|(k, v)| (k.clone(), HeaderDigest::of(v.expose_secret())))
+                        .collect()
+                })
+                .map_err(|e| e.to_string());
+            (address.clone(), digests)
+        })
+        .collect();
+    JobResult { address: job.address, observation, listing: Some(listing), generated }
+}
+
+impl JobResult {
+    fn of(address: Address, observation: Observation) -> Self {
+        JobResult { address, observation, listing: None, generated: Vec::new() }
+    }
 }
 
 /// The access token of a recorded secret file, once the file is proven to be the recorded one;
@@ -238,60 +315,43 @@ pub enum HookStatus {
     Unchecked,
 }
 
-/// The status of every recorded webhook, from one list request per owning account (paged).
-/// Webhooks whose account's list can't be had are `Unchecked`; the account's own observation
-/// says why.
-pub async fn hook_statuses(
-    config: &Config,
-    state: &State,
-    identities: &Identities,
-    client: &Client,
-) -> HookObservations {
-    let mut errors = BTreeMap::new();
-    let mut seen = BTreeMap::new();
-    let mut by_owner: BTreeMap<Address, Vec<(Address, u64)>> = BTreeMap::new();
-    for (address, resource) in &state.resources {
-        if let (Resource::Webhook(w), Some(owner)) = (resource, address.owner()) {
-            by_owner.entry(owner).or_default().push((address.clone(), w.id));
+/// What the webhook lists say of every recorded webhook. Webhooks whose account's list can't be
+/// had are `Unchecked`; the account's own observation (or `errors`) says why.
+pub fn hook_observations(state: &State, checked: &Checked) -> HookObservations {
+    let mut out = HookObservations::default();
+    for (owner, listing) in &checked.listings {
+        match listing {
+            Ok(hooks) => {
+                out.listed.insert(owner.clone(), hooks.clone());
+            }
+            Err(e) => {
+                out.errors.insert(owner.clone(), e.clone());
+            }
         }
     }
-    let mut out = BTreeMap::new();
-    for (owner, hooks) in by_owner {
-        let listed = match state.resources.get(&owner) {
-            Some(Resource::StoreApiAccount(record)) => {
-                match (&record.store_hash, token_of(&config.dir, &record.secret, &owner, identities, client)) {
-                    (Some(store_hash), Ok(Some(token))) => {
-                        match crate::bigcommerce::resources::list_hooks(client, store_hash, &token).await {
-                            Ok(hooks) => Some(hooks),
-                            Err(e) => {
-                                errors.insert(owner.clone(), e.to_string());
-                                None
-                            }
-                        }
-                    }
-                    _ => None,
-                }
-            }
-            _ => None,
-        };
-        let Some(live) = listed else {
-            out.extend(hooks.into_iter().map(|(address, _)| (address, HookStatus::Unchecked)));
+    for (address, resource) in &state.resources {
+        let (Resource::Webhook(w), Some(owner)) = (resource, address.owner()) else { continue };
+        let Some(live) = out.listed.get(&owner) else {
+            out.statuses.insert(address.clone(), HookStatus::Unchecked);
             continue;
         };
-        for (address, id) in hooks {
-            let status = match live.iter().find(|h| h.id == id) {
-                None => HookStatus::Missing,
-                Some(h) if h.deactivated() => HookStatus::Deactivated,
-                Some(h) if !h.is_active => HookStatus::Inactive,
-                Some(_) => HookStatus::Active,
-            };
-            if let Some(h) = live.iter().find(|h| h.id == id) {
-                seen.insert(address.clone(), h.clone());
+        let status = match live.iter().find(|h| h.id == w.id) {
+            None => HookStatus::Missing,
+            Some(h) => {
+                out.seen.insert(address.clone(), h.clone());
+                if h.deactivated() {
+                    HookStatus::Deactivated
+                } else if !h.is_active {
+                    HookStatus::Inactive
+                } else {
+                    HookStatus::Active
+                }
             }
-            out.insert(address, status);
-        }
+        };
+        out.statuses.insert(address.clone(), status);
     }
-    HookObservations { statuses: out, errors, seen }
+    out.generated = checked.generated.clone();
+    out
 }
 
 /// What the webhook lists showed of the recorded webhooks.
@@ -301,5 +361,10 @@ pub struct HookObservations {
     /// Why an account's webhooks could not be listed, by account.
     pub errors: BTreeMap<Address, String>,
     /// Each recorded webhook as BigCommerce shows it, where it was found.
-    pub seen: BTreeMap<Address, crate::bigcommerce::resources::Hook>,
+    pub seen: BTreeMap<Address, Hook>,
+    /// Every webhook of each store-level account whose webhooks could be listed, by account.
+    pub listed: BTreeMap<Address, Vec<Hook>>,
+    /// The digests of each recorded webhook's generated header values, or why they could not
+    /// be read.
+    pub generated: BTreeMap<Address, GeneratedHeaders>,
 }

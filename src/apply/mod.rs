@@ -179,6 +179,7 @@ impl Applier<'_> {
                 None => self.webhook_put(address, hook, store_hash, *update)?,
             },
             Work::DeleteWebhook => self.webhook_delete(address)?,
+            Work::PruneWebhook { store_hash, id } => self.webhook_prune(address, store_hash, *id)?,
         })
     }
 

@@ -329,6 +329,24 @@ impl Applier<'_> {
         Ok(Outcome::Done(format!("deleted {address} (id {})", record.id)))
     }
 
+    /// Deletes a webhook of the account at `address` that the configuration does not declare.
+    /// Nothing records it, so nothing else changes.
+    pub(super) fn webhook_prune(
+        &mut self,
+        address: &Address,
+        store_hash: &StoreHash,
+        id: u64,
+    ) -> Result<Outcome, Error> {
+        let token = match self.account_token(address, false) {
+            Ok(t) => t,
+            Err(reason) => return Ok(Outcome::Failed(reason)),
+        };
+        match self.rt.block_on(resources::delete_hook(self.client, store_hash, &token, id)) {
+            Ok(()) => Ok(Outcome::Done(format!("deleted unmanaged webhook {id} of {address}"))),
+            Err(e) => Ok(Outcome::Failed(e.to_string())),
+        }
+    }
+
     /// On a replacement: the account's webhooks are created under the new account, then the old
     /// account's copies are deleted with its token while it still works. Each webhook's own step
     /// then reports how its move went.

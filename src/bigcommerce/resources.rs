@@ -44,6 +44,33 @@ pub struct Hook {
     /// "active", "inactive" or "deactivated" (after failed deliveries or 90 days idle).
     #[serde(default)]
     pub status: Option<String>,
+    /// The custom headers, each value kept only as its digest: they are often shared secrets,
+    /// and comparing them needs no more.
+    #[serde(default, deserialize_with = "header_digests")]
+    pub headers: BTreeMap<String, HeaderDigest>,
+}
+
+/// The SHA-256 of a header value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HeaderDigest([u8; 32]);
+
+impl HeaderDigest {
+    pub fn of(value: &str) -> Self {
+        use sha2::Digest;
+        HeaderDigest(sha2::Sha256::digest(value.as_bytes()).into())
+    }
+}
+
+impl std::fmt::Debug for HeaderDigest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HeaderDigest(..)")
+    }
+}
+
+/// `headers` is nullable in webhooks.v3.yml: null reads as none.
+fn header_digests<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<String, HeaderDigest>, D::Error> {
+    let raw: Option<BTreeMap<String, String>> = Option::deserialize(d)?;
+    Ok(raw.unwrap_or_default().into_iter().map(|(k, v)| (k, HeaderDigest::of(&v))).collect())
 }
 
 impl Hook {

@@ -65,6 +65,8 @@ pub struct ApiAccount {
     pub name: String,
     pub scopes: ScopeSet,
     pub webhooks: Vec<Webhook>,
+    /// Apply deletes the account's webhooks that `webhooks` does not declare.
+    pub prune_webhooks: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -86,6 +86,10 @@ pub struct RawStoreApiAccount {
     /// Webhooks owned by this account and managed with its token, by a name of your choosing.
     #[serde(default)]
     pub webhooks: BTreeMap<String, RawWebhook>,
+    /// Webhooks of this account that `webhooks` does not declare are deleted by apply (they are
+    /// reported either way). Leave it off when the integration registers webhooks of its own.
+    #[serde(default)]
+    pub prune_webhooks: bool,
 }
 
 /// An account-level API account.

@@ -271,7 +271,13 @@ impl Validator<'_> {
                 self.account_name(name, &base);
                 let scopes = self.scopes(&a.scopes.0, &base, FamilyKind::Account);
                 let address = Address::AccountAccount { account_label: label.clone(), account: name.clone() };
-                api_accounts.push(ApiAccount { address, name: name.clone(), scopes, webhooks: Vec::new() });
+                api_accounts.push(ApiAccount {
+                    address,
+                    name: name.clone(),
+                    scopes,
+                    webhooks: Vec::new(),
+                    prune_webhooks: false,
+                });
             }
             let account_uuid = uuid.unwrap_or_else(|| AccountUuid::refused(&account.account_uuid));
             accounts.push(Account { label: label.clone(), account_uuid, api_accounts });
@@ -395,7 +401,13 @@ impl Validator<'_> {
             let scopes = self.scopes(&a.scopes.0, &base, FamilyKind::Store);
             let webhooks = self.webhooks(label, name, &a.webhooks);
             let address = Address::StoreAccount { store: label.to_owned(), account: name.clone() };
-            api_accounts.push(ApiAccount { address, name: name.clone(), scopes, webhooks });
+            api_accounts.push(ApiAccount {
+                address,
+                name: name.clone(),
+                scopes,
+                webhooks,
+                prune_webhooks: a.prune_webhooks,
+            });
         }
         if raw.api_accounts.len() > MAX_STORE_ACCOUNTS {
             self.at(

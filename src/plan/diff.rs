@@ -21,6 +21,7 @@ pub fn diff(config: &Config, state: &State, observations: &Observations, now: Of
     d.api_accounts(config);
     d.webhooks(config);
     d.tokens(config, now);
+    d.unmanaged_hooks(config);
     d.leftovers(config);
     let mut steps = d.steps;
     steps.sort_by(|a, b| a.action.address.cmp(&b.action.address).then(a.action.action.cmp(&b.action.action)));
@@ -64,6 +65,7 @@ impl Differ<'_> {
             scopes: None,
             changes: Vec::new(),
             previous: false,
+            webhook_id: None,
         };
         self.steps.push(Step { action, work });
         &mut self.steps.last_mut().expect("just pushed").action
@@ -257,13 +259,45 @@ impl Differ<'_> {
             FindingKind::WebhookActive => Some((Op::Update, "it is active at BigCommerce: deactivate it")),
             FindingKind::WebhookDestinationChanged => Some((
                 Op::Update,
-                "BigCommerce shows another destination than configured (changed behind bckeys' back): put it back",
+                "BigCommerce shows another destination than bckeys set (changed behind bckeys' back): put it back",
             )),
             FindingKind::WebhookScopeChanged => {
-                Some((Op::Update, "BigCommerce shows another event scope than configured: put it back"))
+                Some((Op::Update, "BigCommerce shows another event scope than bckeys set: put it back"))
+            }
+            FindingKind::WebhookHeadersChanged => {
+                Some((Op::Update, "BigCommerce shows other headers than bckeys set: put them back"))
             }
             _ => None,
         })
+    }
+
+    /// Webhooks of an account that the configuration does not declare: deleted where the account
+    /// says `prune_webhooks: true`, shown for review otherwise.
+    fn unmanaged_hooks(&mut self, config: &Config) {
+        for store in &config.stores {
+            let target = format!("store {}", store.store_hash);
+            for account in &store.api_accounts {
+                // A replaced account goes with its webhooks; its successor starts with none.
+                if self.replaced.contains(&account.address) {
+                    continue;
+                }
+                let found: Vec<(u64, String)> = self
+                    .findings
+                    .of(&account.address)
+                    .filter(|f| f.finding == FindingKind::WebhookUnmanaged)
+                    .filter_map(|f| Some((f.webhook_id?, f.detail.clone())))
+                    .collect();
+                for (id, detail) in found {
+                    let (op, mode, work) = if account.prune_webhooks {
+                        (Op::Delete, Mode::Automated, Work::PruneWebhook { store_hash: store.store_hash.clone(), id })
+                    } else {
+                        (Op::Drift, Mode::Review, Work::Review)
+                    };
+                    let action = self.push(&account.address, op, mode, ResourceType::Webhook, &target, detail, work);
+                    action.webhook_id = Some(id);
+                }
+            }
+        }
     }
 
     fn tokens(&mut self, config: &Config, now: OffsetDateTime) {

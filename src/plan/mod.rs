@@ -118,6 +118,9 @@ pub struct Action {
     /// to delete.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub previous: bool,
+    /// The BigCommerce ID of an account's webhook that the configuration does not declare.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_id: Option<u64>,
 }
 
 /// Counts per action and mode.

@@ -41,6 +41,12 @@ pub enum Work {
         update: bool,
     },
     DeleteWebhook,
+    /// Delete a webhook of the account at the step's address that the configuration does not
+    /// declare (the account says `prune_webhooks: true`).
+    PruneWebhook {
+        store_hash: StoreHash,
+        id: u64,
+    },
     /// Create a storefront token; with `replacing`, the current one is revoked once the new one
     /// is recorded.
     CreateToken {
@@ -73,7 +79,7 @@ impl Step {
             Work::CreateAccount { .. } => 1,
             Work::PutWebhook { .. } | Work::CreateToken { .. } => 2,
             Work::Rekey => 3,
-            Work::DeleteWebhook | Work::RevokeToken { previous: false } => 4,
+            Work::DeleteWebhook | Work::PruneWebhook { .. } | Work::RevokeToken { previous: false } => 4,
             Work::DeleteAccount { previous: false } => 5,
             Work::Review => 6,
         }
@@ -93,7 +99,18 @@ impl Work {
             (Op::Delete, ResourceType::StoreApiAccount | ResourceType::AccountApiAccount) => {
                 Work::DeleteAccount { previous: action.previous }
             }
-            (Op::Delete, ResourceType::Webhook) => Work::DeleteWebhook,
+            (Op::Delete, ResourceType::Webhook) => match action.webhook_id {
+                // An account's unmanaged webhook: the account must still say so.
+                Some(id) => {
+                    let (account, owner) = config.api_accounts().find(|(a, _)| a.address == *address)?;
+                    let crate::config::Owner::Store(store) = owner else { return None };
+                    if !account.prune_webhooks {
+                        return None;
+                    }
+                    Work::PruneWebhook { store_hash: store.store_hash.clone(), id }
+                }
+                None => Work::DeleteWebhook,
+            },
             (Op::Delete, ResourceType::StorefrontToken) => Work::RevokeToken { previous: action.previous },
             (Op::Create | Op::Replace, ResourceType::StoreApiAccount | ResourceType::AccountApiAccount) => {
                 let (account, owner) = config.api_accounts().find(|(a, _)| a.address == *address)?;

