@@ -136,6 +136,16 @@ pub struct Unverifiable {
     pub families: Vec<UnverifiableFamily>,
 }
 
+/// A previous credential that a replacement left valid until its overlap ends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Retiring {
+    pub address: Address,
+    /// `storefront_token`, `store_api_account` or `account_api_account`.
+    pub kind: &'static str,
+    /// When the first apply after may revoke or delete it.
+    pub until: crate::timestamp::Timestamp,
+}
+
 /// The counts every rendering shows, computed here once.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
@@ -158,6 +168,9 @@ pub struct Findings {
     pub unverifiable: Vec<Unverifiable>,
     /// Resources with no finding and no error.
     pub in_sync_addresses: Vec<Address>,
+    /// Previous credentials still in their overlap: valid on purpose, not a finding.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub retiring: Vec<Retiring>,
     #[serde(skip)]
     not_checked: usize,
     /// Recorded resources with findings and no error.
@@ -253,6 +266,7 @@ pub fn findings(config: &Config, state: &State, observations: &Observations, now
         }
     }
     out.intents(state);
+    out.retiring(state);
     let mut findings = out.out;
     findings.findings.sort_by(|a, b| a.address.cmp(&b.address).then(a.finding.cmp(&b.finding)));
     findings
@@ -537,6 +551,20 @@ impl Collector<'_> {
         self.out.findings.extend(unmanaged);
     }
 
+    /// Previous credentials whose overlap has not ended yet.
+    fn retiring(&mut self, state: &State) {
+        for (address, resource) in &state.retiring {
+            let until = match resource {
+                Resource::StorefrontToken(t) => t.retire_after,
+                Resource::StoreApiAccount(r) | Resource::AccountApiAccount(r) => r.retire_after,
+                Resource::Webhook(_) => None,
+            };
+            if let Some(until) = until.filter(|u| u.time() > self.now) {
+                self.out.retiring.push(Retiring { address: address.clone(), kind: resource.kind(), until });
+            }
+        }
+    }
+
     /// Storefront tokens an interrupted apply may have created without recording them.
     fn intents(&mut self, state: &State) {
         for (address, intent) in state.intents.iter().flat_map(|(a, list)| list.iter().map(move |i| (a, i))) {
@@ -624,6 +652,7 @@ mod tests {
                 exposed: false,
                 name: "erp-sync".into(),
                 scopes: vec!["store_v2_orders_read_only".into()],
+                retire_after: None,
                 secret: SecretRecord::encrypted_to(account.secret_path(), &recipients, "0".repeat(64)),
                 store_hash: Some("abc".parse().unwrap()),
             }),

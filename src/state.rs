@@ -76,6 +76,9 @@ pub struct ApiAccountRecord {
     /// The OAuth parameters BigCommerce granted, which may differ from the configuration when
     /// a person accepted what was granted.
     pub scopes: Vec<String>,
+    /// A previous account (in `retiring`) whose deletion waits for its overlap to end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retire_after: Option<Timestamp>,
     pub secret: SecretRecord,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_hash: Option<StoreHash>,
@@ -116,6 +119,9 @@ pub struct TokenRecord {
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
     pub issuer: String,
+    /// A previous token (in `retiring`) that stays valid until its overlap ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retire_after: Option<Timestamp>,
     pub secret: SecretRecord,
     pub store_hash: StoreHash,
     #[serde(rename = "type")]

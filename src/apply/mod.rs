@@ -165,11 +165,11 @@ impl Applier<'_> {
                     steps: vec![],
                 }
             }
-            Work::CreateAccount { account, target, replacing } => self.create(address, account, target, *replacing)?,
+            Work::CreateAccount { account, target, replacing, .. } => self.create(address, account, target, *replacing)?,
             Work::DeleteAccount { previous } => self.delete(address, *previous)?,
             Work::Rekey => self.rekey(address)?,
             Work::Review => Outcome::Review(format!("{address}: {}", step.action.reason)),
-            Work::CreateToken { token, store_hash, replacing } => {
+            Work::CreateToken { token, store_hash, replacing, .. } => {
                 self.token_create(address, token, store_hash, *replacing)?
             }
             Work::RevokeToken { previous } => self.token_revoke(address, *previous)?,
@@ -191,14 +191,44 @@ impl Applier<'_> {
             return Ok(None);
         }
         Ok(match &step.work {
-            Work::CreateAccount { account, target: ApiTarget::Store(store_hash), replacing: true } => {
-                self.move_webhooks(address, &account.webhooks, store_hash)?;
-                Some(self.delete(address, true)?)
+            Work::CreateAccount { account, target, replacing: true, overlap } => {
+                if let ApiTarget::Store(store_hash) = target {
+                    self.move_webhooks(address, &account.webhooks, store_hash)?;
+                }
+                match self.defer(address, *overlap)? {
+                    Some(deferred) => Some(deferred),
+                    None => Some(self.delete(address, true)?),
+                }
             }
-            Work::CreateAccount { replacing: true, .. } => Some(self.delete(address, true)?),
-            Work::CreateToken { replacing: true, .. } => Some(self.token_revoke(address, true)?),
+            Work::CreateToken { replacing: true, overlap, .. } => match self.defer(address, *overlap)? {
+                Some(deferred) => Some(deferred),
+                None => Some(self.token_revoke(address, true)?),
+            },
             _ => None,
         })
+    }
+
+    /// Leaves the previous credential of `address` in place until its overlap ends, so that what
+    /// uses it can move to the new one; `None` when it goes now (no overlap, or one already over).
+    fn defer(&mut self, address: &Address, overlap: crate::config::Overlap) -> Result<Option<Outcome>, Error> {
+        let now = time::OffsetDateTime::now_utc();
+        let Some(previous) = self.state.retiring.get_mut(address) else { return Ok(None) };
+        let (slot, expires_at, what, then) = match previous {
+            Resource::StorefrontToken(t) => {
+                (&mut t.retire_after, Some(t.expires_at.time()), "the previous token stays valid", "revokes it")
+            }
+            Resource::StoreApiAccount(r) | Resource::AccountApiAccount(r) => {
+                (&mut r.retire_after, None, "the previous account stays", "asks for its deletion")
+            }
+            Resource::Webhook(_) => return Ok(None),
+        };
+        let Some(end) = overlap.end(now, expires_at) else { return Ok(None) };
+        let end = crate::timestamp::Timestamp::from(end);
+        *slot = Some(end);
+        self.state.save(&self.state_path)?;
+        Ok(Some(Outcome::Done(format!(
+            "{address}: {what} until {end} (overlap {overlap}); reveal and exec hand out the new one; the first apply after that {then}"
+        ))))
     }
 
     /// Files one outcome in the report; `false` when the apply stops here.

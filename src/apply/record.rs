@@ -145,6 +145,7 @@ pub fn store(
         exposed: false,
         name: account_name.to_owned(),
         scopes,
+        retire_after: None,
         secret,
         store_hash,
     };

@@ -100,6 +100,7 @@ impl Applier<'_> {
             created_at: now,
             expires_at: expires,
             issuer: token.issuer.clone(),
+            retire_after: None,
             secret,
             store_hash: store_hash.clone(),
             token_type: token.kind,

@@ -31,6 +31,55 @@ impl fmt::Display for Lifetime {
     }
 }
 
+/// How long the previous credential stays after a replacement, before apply revokes or deletes
+/// it: `overlap:` in the configuration, so that whatever uses it can move to the new one first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlap {
+    /// Revoked or deleted in the same run (`overlap: none`).
+    None,
+    /// For this long, and never past the previous one's own expiry.
+    For(Lifetime),
+    /// Until the previous token's own expiry (a token's default).
+    UntilExpiry,
+}
+
+impl Overlap {
+    /// `none`, `until_expiry` or a duration such as `7d`.
+    pub fn parse(text: &str) -> Result<Overlap, String> {
+        match text.trim() {
+            "none" => Ok(Overlap::None),
+            "until_expiry" => Ok(Overlap::UntilExpiry),
+            other => Lifetime::parse(other).map(Overlap::For),
+        }
+    }
+
+    /// When the previous credential goes: `None` for at once, else the end of the overlap
+    /// (never after `expires_at`, the previous one's own expiry, when it has one).
+    pub fn end(
+        self,
+        now: time::OffsetDateTime,
+        expires_at: Option<time::OffsetDateTime>,
+    ) -> Option<time::OffsetDateTime> {
+        let end = match self {
+            Overlap::None => return None,
+            Overlap::For(l) => now.checked_add(l.span()).unwrap_or(time::PrimitiveDateTime::MAX.assume_utc()),
+            Overlap::UntilExpiry => expires_at?,
+        };
+        let end = expires_at.map_or(end, |e| end.min(e));
+        (end > now).then_some(end)
+    }
+}
+
+impl fmt::Display for Overlap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Overlap::None => f.write_str("none"),
+            Overlap::For(l) => l.fmt(f),
+            Overlap::UntilExpiry => f.write_str("until_expiry"),
+        }
+    }
+}
+
 /// Parses a duration into seconds, or says what is wrong.
 fn parse_duration(text: &str) -> Result<u64, String> {
     let text = text.trim();
@@ -76,6 +125,23 @@ mod tests {
         assert!(parse_duration("0d").is_err());
         assert!(parse_duration("1.5d").is_err());
         assert!(parse_duration("99999999999999999w").is_err());
+    }
+
+    #[test]
+    fn an_overlap_ends_at_its_span_or_the_expiry_whichever_is_first() {
+        let now = time::macros::datetime!(2026-12-01 00:00 UTC);
+        let expiry = time::macros::datetime!(2026-12-20 00:00 UTC);
+        let week = Overlap::parse("7d").unwrap();
+        assert_eq!(week.end(now, Some(expiry)), Some(time::macros::datetime!(2026-12-08 00:00 UTC)));
+        assert_eq!(Overlap::parse("30d").unwrap().end(now, Some(expiry)), Some(expiry));
+        assert_eq!(Overlap::UntilExpiry.end(now, Some(expiry)), Some(expiry));
+        assert_eq!(Overlap::None.end(now, Some(expiry)), None);
+        // An account has no expiry; a token already expired needs no overlap.
+        assert_eq!(week.end(now, None), Some(time::macros::datetime!(2026-12-08 00:00 UTC)));
+        assert_eq!(Overlap::UntilExpiry.end(now, None), None);
+        assert_eq!(week.end(expiry, Some(now)), None);
+        assert!(Overlap::parse("0d").is_err() && Overlap::parse("soon").is_err());
+        assert_eq!(Overlap::parse("none").unwrap().to_string(), "none");
     }
 
     #[test]

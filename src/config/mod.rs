@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use destination::Destination;
-pub use duration::Lifetime;
+pub use duration::{Lifetime, Overlap};
 pub use error::{ConfigError, Problem};
 pub use locate::Pos;
 pub use raw::{AccessScope, TokenType};
@@ -67,6 +67,8 @@ pub struct ApiAccount {
     pub webhooks: Vec<Webhook>,
     /// Apply deletes the account's webhooks that `webhooks` does not declare.
     pub prune_webhooks: bool,
+    /// How long the previous account stays after a replacement before its deletion is asked.
+    pub overlap: Overlap,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,6 +100,8 @@ pub struct StorefrontToken {
     pub lifetime: Lifetime,
     /// How long before expiry a replacement is planned.
     pub rotate_before: Lifetime,
+    /// How long the previous token stays valid after a replacement.
+    pub overlap: Overlap,
 }
 
 impl Config {

@@ -90,6 +90,11 @@ pub struct RawStoreApiAccount {
     /// reported either way). Leave it off when the integration registers webhooks of its own.
     #[serde(default)]
     pub prune_webhooks: bool,
+    /// After a replacement, how long the previous account stays before apply asks for its
+    /// deletion, such as `7d`, so that the integration can move to the new credentials first.
+    /// Defaults to `none`: asked in the same run.
+    #[serde(default)]
+    pub overlap: Option<String>,
 }
 
 /// An account-level API account.
@@ -100,6 +105,10 @@ pub struct RawAccountApiAccount {
     /// OAuth scope levels by family; families not listed are `none`.
     #[serde(default)]
     pub scopes: AccountScopes,
+    /// After a replacement, how long the previous account stays before apply asks for its
+    /// deletion, such as `7d`. Defaults to `none`: asked in the same run.
+    #[serde(default)]
+    pub overlap: Option<String>,
 }
 
 /// A webhook subscription.
@@ -167,6 +176,11 @@ pub struct RawStorefrontToken {
     /// lifetime.
     #[serde(default)]
     pub rotate_before: Option<String>,
+    /// After a rotation, how long the previous token stays valid so that what uses it can be
+    /// redeployed with the new one: a duration such as `2d`, `none` (revoked in the same run),
+    /// or `until_expiry`, the default.
+    #[serde(default)]
+    pub overlap: Option<String>,
 }
 
 /// The three kinds of Storefront API token.

@@ -9,7 +9,8 @@ use super::error::{ConfigError, Problem};
 use super::locate::{Locations, Pos};
 use super::raw::{self, RawConfig, ScopeValue, TokenType};
 use super::{
-    Account, ApiAccount, Config, Destination, Encryption, HeaderValue, Lifetime, Store, StorefrontToken, Webhook,
+    Account, ApiAccount, Config, Destination, Encryption, HeaderValue, Lifetime, Overlap, Store, StorefrontToken,
+    Webhook,
 };
 use crate::address::{is_valid_segment, Address};
 use crate::ids::{AccountUuid, StoreHash};
@@ -271,12 +272,14 @@ impl Validator<'_> {
                 self.account_name(name, &base);
                 let scopes = self.scopes(&a.scopes.0, &base, FamilyKind::Account);
                 let address = Address::AccountAccount { account_label: label.clone(), account: name.clone() };
+                let overlap = self.overlap(a.overlap.as_deref(), &base, Overlap::None);
                 api_accounts.push(ApiAccount {
                     address,
                     name: name.clone(),
                     scopes,
                     webhooks: Vec::new(),
                     prune_webhooks: false,
+                    overlap,
                 });
             }
             let account_uuid = uuid.unwrap_or_else(|| AccountUuid::refused(&account.account_uuid));
@@ -401,12 +404,14 @@ impl Validator<'_> {
             let scopes = self.scopes(&a.scopes.0, &base, FamilyKind::Store);
             let webhooks = self.webhooks(label, name, &a.webhooks);
             let address = Address::StoreAccount { store: label.to_owned(), account: name.clone() };
+            let overlap = self.overlap(a.overlap.as_deref(), &base, Overlap::None);
             api_accounts.push(ApiAccount {
                 address,
                 name: name.clone(),
                 scopes,
                 webhooks,
                 prune_webhooks: a.prune_webhooks,
+                overlap,
             });
         }
         if raw.api_accounts.len() > MAX_STORE_ACCOUNTS {
@@ -613,6 +618,7 @@ impl Validator<'_> {
         self.token_origins(raw, &at);
         self.token_access_scopes(raw, &at);
         let lifetimes = self.token_lifetimes(raw, &at);
+        let overlap = self.overlap(raw.overlap.as_deref(), &base, Overlap::UntilExpiry);
         if self.problems.len() > before {
             return None;
         }
@@ -628,7 +634,29 @@ impl Validator<'_> {
             access_scopes,
             lifetime: lifetimes?.0,
             rotate_before: lifetimes?.1,
+            overlap,
         })
+    }
+
+    /// An `overlap:` under `base`, or `default` when it is not written (or wrong: the problem is
+    /// recorded).
+    fn overlap(&mut self, text: Option<&str>, base: &[&str], default: Overlap) -> Overlap {
+        let Some(text) = text else { return default };
+        let at: Vec<String> = base.iter().map(|s| s.to_string()).chain(["overlap".to_owned()]).collect();
+        match Overlap::parse(text) {
+            // API accounts don't expire: their overlap must end on its own.
+            Ok(Overlap::UntilExpiry) if default == Overlap::None => {
+                let why = "`until_expiry` is for storefront tokens: API accounts don't expire".to_owned();
+                self.at(self.locs().value(&at), why, Some("write how long the previous account stays, such as 7d"));
+                default
+            }
+            Ok(o) => o,
+            Err(why) => {
+                let hint = "write a duration such as 7d, `none` (at once) or `until_expiry` (storefront tokens)";
+                self.at(self.locs().value(&at), why, Some(hint));
+                default
+            }
+        }
     }
 
     /// The issuer must be an API account of the store with the scope that creates the token.

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use super::step::{Step, Work};
 use super::{Action, FieldChange, FindingCounts, Mode, Op, Plan, ResourceType, ScopeChange};
 use crate::address::Address;
-use crate::config::{Config, HeaderValue, Owner, StorefrontToken, Webhook};
+use crate::config::{Config, HeaderValue, Overlap, Owner, StorefrontToken, Webhook};
 use crate::findings::{self, FindingKind, Findings, Unmade};
 use crate::observe::Observations;
 use crate::state::{ApiAccountRecord, Resource, State, TokenRecord, WebhookRecord};
@@ -31,6 +31,7 @@ pub fn diff(config: &Config, state: &State, observations: &Observations, now: Of
         state_serial: state.serial,
         config_sha256: config.sha256.clone(),
         findings: FindingCounts { findings: summary.findings, security: summary.security },
+        retiring: findings.retiring.clone(),
         steps,
     }
 }
@@ -66,6 +67,7 @@ impl Differ<'_> {
             changes: Vec::new(),
             previous: false,
             webhook_id: None,
+            overlap: None,
         };
         self.steps.push(Step { action, work });
         &mut self.steps.last_mut().expect("just pushed").action
@@ -103,7 +105,12 @@ impl Differ<'_> {
             let target_text = target.to_string();
             let address = &account.address;
             let after = account.scopes.lines();
-            let work = |replacing| Work::CreateAccount { account: account.clone(), target: target.clone(), replacing };
+            let work = |replacing, overlap| Work::CreateAccount {
+                account: account.clone(),
+                target: target.clone(),
+                replacing,
+                overlap,
+            };
             let Some(record) = self.state.resources.get(address).and_then(Resource::api_account) else {
                 // Only the previous account is recorded: a replacement stopped between moving it
                 // aside and recording the new one. It goes on; its previous account goes after.
@@ -112,8 +119,11 @@ impl Differ<'_> {
                     Some(p) => (Op::Replace, format!("a replacement was interrupted: create the new `{}` on {target_text} in the control panel, then delete the previous one (client ID {})", account.name, p.client_id), p.scope_set().lines()),
                     None => (Op::Create, format!("create {kind} API account `{}` on {target_text} in the control panel", account.name), Vec::new()),
                 };
-                self.push(address, op, Mode::Guided, resource_type, &target_text, reason, work(op == Op::Replace))
-                    .scopes = Some(ScopeChange { before, after });
+                let overlap = if op == Op::Replace { account.overlap } else { Overlap::None };
+                let step = work(op == Op::Replace, overlap);
+                let action = self.push(address, op, Mode::Guided, resource_type, &target_text, reason, step);
+                action.scopes = Some(ScopeChange { before, after });
+                with_overlap(action, overlap, "account");
                 self.replaced.insert(address.clone());
                 continue;
             };
@@ -132,8 +142,17 @@ impl Differ<'_> {
             let secret = if replacement.is_some() { None } else { self.secret_check(address) };
             match (replacement, secret) {
                 (Some(reason), _) | (None, Some((Op::Replace, reason))) => {
-                    self.push(address, Op::Replace, Mode::Guided, resource_type, &target_text, reason, work(true))
-                        .scopes = Some(ScopeChange { before: granted.lines(), after });
+                    // A replacement for security takes the old account away at once.
+                    let security = record.exposed
+                        || [FindingKind::ExcessScope, FindingKind::Revoked]
+                            .into_iter()
+                            .any(|kind| self.findings.get(address, kind).is_some());
+                    let overlap = if security { Overlap::None } else { account.overlap };
+                    let step = work(true, overlap);
+                    let action =
+                        self.push(address, Op::Replace, Mode::Guided, resource_type, &target_text, reason, step);
+                    action.scopes = Some(ScopeChange { before: granted.lines(), after });
+                    with_overlap(action, overlap, "account");
                     self.replaced.insert(address.clone());
                 }
                 (None, Some((op, reason))) => {
@@ -305,10 +324,11 @@ impl Differ<'_> {
             let target = format!("store {}", store.store_hash);
             for token in &store.storefront_tokens {
                 let address = &token.address;
-                let work = |replacing| Work::CreateToken {
+                let work = |replacing: bool| Work::CreateToken {
                     token: token.clone(),
                     store_hash: store.store_hash.clone(),
                     replacing,
+                    overlap: if replacing { token.overlap } else { Overlap::None },
                 };
                 let Some(Resource::StorefrontToken(record)) = self.state.resources.get(address) else {
                     // As for accounts: a replacement that stopped before recording the new token.
@@ -324,7 +344,7 @@ impl Differ<'_> {
                     let op = if interrupted { Op::Replace } else { Op::Create };
                     let mut changes = token_changes(None, token);
                     changes.extend(token_dates(token, now));
-                    self.push(
+                    let action = self.push(
                         address,
                         op,
                         Mode::Automated,
@@ -332,8 +352,11 @@ impl Differ<'_> {
                         &target,
                         reason,
                         work(interrupted),
-                    )
-                    .changes = changes;
+                    );
+                    action.changes = changes;
+                    if interrupted {
+                        with_overlap(action, token.overlap, "token");
+                    }
                     continue;
                 };
                 let mut changes = token_changes(Some(record), token);
@@ -350,15 +373,31 @@ impl Differ<'_> {
                 };
                 if let Some((reason, changes)) = replacement {
                     let kind = ResourceType::StorefrontToken;
-                    self.push(address, Op::Replace, Mode::Automated, kind, &target, reason, work(true)).changes =
-                        changes;
+                    // An expired token has nothing left to overlap.
+                    let overlap = match token.overlap.end(now, Some(record.expires_at.time())) {
+                        Some(_) => token.overlap,
+                        None => Overlap::None,
+                    };
+                    let step = Work::CreateToken {
+                        token: token.clone(),
+                        store_hash: store.store_hash.clone(),
+                        replacing: true,
+                        overlap,
+                    };
+                    let action = self.push(address, Op::Replace, Mode::Automated, kind, &target, reason, step);
+                    action.changes = changes;
+                    with_overlap(action, overlap, "token");
                 } else if let Some((op, reason)) = self.secret_check(address) {
                     let (mode, work) = match op {
                         Op::Drift => (Mode::Review, Work::Review),
                         Op::Rekey => (Mode::Automated, Work::Rekey),
                         _ => (Mode::Automated, work(true)),
                     };
-                    self.push(address, op, mode, ResourceType::StorefrontToken, &target, reason, work);
+                    let replacing = matches!(work, Work::CreateToken { .. });
+                    let action = self.push(address, op, mode, ResourceType::StorefrontToken, &target, reason, work);
+                    if replacing {
+                        with_overlap(action, token.overlap, "token");
+                    }
                 }
             }
         }
@@ -406,10 +445,19 @@ impl Differ<'_> {
                 // The interrupted replacement's own step deletes it once the new one is recorded.
                 continue;
             }
+            // Still in its overlap: it goes with a later apply, unless this plan replaces the
+            // address again (a replacement needs the previous one's place).
+            let overlapping = self.findings.retiring.iter().find(|r| &r.address == address).map(|r| r.until);
+            let replaced_again = self.steps.iter().any(|s| s.address() == address && s.action.action == Op::Replace);
+            let early = match overlapping {
+                Some(_) if !replaced_again => continue,
+                Some(until) => format!(" now, before its overlap ends ({until}), since it is replaced again"),
+                None => String::new(),
+            };
             match resource {
                 Resource::StorefrontToken(t) => {
                     let reason = if recorded {
-                        format!("revoke the previous token through the API with the credentials of `{}`; its replacement is recorded", t.issuer)
+                        format!("revoke the previous token{early} through the API with the credentials of `{}`; its replacement is recorded", t.issuer)
                     } else {
                         format!(
                             "revoke the previous token with the credentials of `{}` once its replacement is recorded",
@@ -433,7 +481,7 @@ impl Differ<'_> {
                     let when =
                         if recorded { "; its replacement is recorded" } else { " once its replacement is recorded" };
                     let reason = format!(
-                        "delete the previous `{}` (client ID {}) in the control panel{when}",
+                        "delete the previous `{}` (client ID {}){early} in the control panel{when}",
                         r.name, r.client_id
                     );
                     let work = Work::DeleteAccount { previous: true };
@@ -508,6 +556,26 @@ impl Differ<'_> {
             }
         }
     }
+}
+
+/// Says on a replacement's action how long the previous credential stays, when it does not go
+/// in the same run.
+fn with_overlap(action: &mut Action, overlap: Overlap, what: &str) {
+    let stays = match overlap {
+        Overlap::None => return,
+        Overlap::For(span) => format!("for {span} (and never past its expiry)"),
+        Overlap::UntilExpiry => "until its own expiry".to_owned(),
+    };
+    let (stays, goes) = if what == "token" {
+        (format!("the previous token stays valid {stays}"), "revokes it")
+    } else {
+        (format!("the previous account stays {stays}"), "asks for its deletion")
+    };
+    action.reason = format!(
+        "{}; {stays}, so that what uses it can move to the new one; the first apply after that {goes}",
+        action.reason
+    );
+    action.overlap = Some(overlap.to_string());
 }
 
 /// Every address the configuration declares.

@@ -121,6 +121,20 @@ pub struct Action {
     /// The BigCommerce ID of an account's webhook that the configuration does not declare.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_id: Option<u64>,
+    /// On a replacement: how long the previous credential stays (`7d`, `until_expiry`); absent
+    /// when it goes in the same run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overlap: Option<String>,
+}
+
+impl Action {
+    /// The overlap a saved plan's action carries; `None` when its text is not one.
+    pub fn overlap(&self) -> Option<crate::config::Overlap> {
+        match &self.overlap {
+            None => Some(crate::config::Overlap::None),
+            Some(text) => crate::config::Overlap::parse(text).ok(),
+        }
+    }
 }
 
 /// Counts per action and mode.
@@ -155,6 +169,8 @@ pub struct Plan {
     /// SHA-256 of the configuration file the plan was computed from.
     pub config_sha256: String,
     pub findings: FindingCounts,
+    /// Previous credentials still valid until their overlap ends: shown, with nothing to do yet.
+    pub retiring: Vec<crate::findings::Retiring>,
     pub steps: Vec<Step>,
 }
 

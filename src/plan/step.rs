@@ -2,7 +2,7 @@
 //! next to the `Action` that is their public view (the JSON plan, the text and Markdown ones).
 
 use crate::address::Address;
-use crate::config::{ApiAccount, Config, StorefrontToken, Webhook};
+use crate::config::{ApiAccount, Config, Overlap, StorefrontToken, Webhook};
 use crate::credentials::ApiTarget;
 use crate::ids::StoreHash;
 
@@ -26,6 +26,9 @@ pub enum Work {
         account: ApiAccount,
         target: ApiTarget,
         replacing: bool,
+        /// How long the replaced account stays before its deletion is asked: the configured
+        /// overlap, or none when the replacement is for security (an excess scope, exposure).
+        overlap: Overlap,
     },
     /// A person deletes the API account (with `previous`, the one a replacement left); done
     /// once BigCommerce rejects its token.
@@ -53,6 +56,8 @@ pub enum Work {
         token: StorefrontToken,
         store_hash: StoreHash,
         replacing: bool,
+        /// How long the replaced token stays valid.
+        overlap: Overlap,
     },
     /// Revoke a storefront token (with `previous`, the one a replacement left).
     RevokeToken {
@@ -114,7 +119,12 @@ impl Work {
             (Op::Delete, ResourceType::StorefrontToken) => Work::RevokeToken { previous: action.previous },
             (Op::Create | Op::Replace, ResourceType::StoreApiAccount | ResourceType::AccountApiAccount) => {
                 let (account, owner) = config.api_accounts().find(|(a, _)| a.address == *address)?;
-                Work::CreateAccount { account: account.clone(), target: owner.target(), replacing: op == Op::Replace }
+                Work::CreateAccount {
+                    account: account.clone(),
+                    target: owner.target(),
+                    replacing: op == Op::Replace,
+                    overlap: action.overlap()?,
+                }
             }
             (Op::Update, ResourceType::StoreApiAccount | ResourceType::AccountApiAccount) => return None,
             (_, ResourceType::Webhook) => {
@@ -132,6 +142,7 @@ impl Work {
                     token: token.clone(),
                     store_hash: store.store_hash.clone(),
                     replacing: op == Op::Replace,
+                    overlap: action.overlap()?,
                 }
             }
             (Op::Update, ResourceType::StorefrontToken) => return None,
@@ -155,6 +166,7 @@ mod tests {
             exposed: false,
             name: name.into(),
             scopes: vec!["store_v2_orders_read_only".into()],
+            retire_after: None,
             secret: SecretRecord::encrypted_to(address.secret_path(), &config.encryption.recipients, "0".repeat(64)),
             store_hash: Some("abc".parse().unwrap()),
         })

@@ -74,6 +74,13 @@ fn text(report: &Findings, p: Paint) -> String {
             let _ = writeln!(out, "  ~ {}: {}", u.address, families.join("; "));
         }
     }
+    let retiring = super::retiring_lines(&report.retiring);
+    if !retiring.is_empty() {
+        let _ = writeln!(out, "{}", p.dim("Retiring (valid on purpose while what uses them moves to the new ones):"));
+        for line in &retiring {
+            let _ = writeln!(out, "  ~ {line}");
+        }
+    }
     let summary = format!("{}.", counts(&report.summary()));
     let summary = if !report.errors.is_empty() {
         p.red(&summary)
@@ -102,6 +109,9 @@ fn markdown(report: &Findings) -> String {
         for e in &report.errors {
             let _ = writeln!(out, "| `{}` | not_checked | error | {} |", e.address, e.error.replace('|', "\\|"));
         }
+    }
+    for line in super::retiring_lines(&report.retiring) {
+        let _ = writeln!(out, "- retiring: {}", line.replace('|', "\\|"));
     }
     if !report.unverifiable.is_empty() {
         out.push_str("\n<details><summary>Unverifiable families (never counted as a match)</summary>\n\n");

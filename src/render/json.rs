@@ -14,6 +14,9 @@ struct Document<'a> {
     has_changes: bool,
     summary: Summary,
     actions: Vec<&'a Action>,
+    /// Previous credentials still valid until their overlap ends.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    retiring: &'a [crate::findings::Retiring],
 }
 
 pub fn plan(plan: &Plan) -> String {
@@ -25,6 +28,7 @@ pub fn plan(plan: &Plan) -> String {
         has_changes: plan.has_changes(),
         summary: plan.summary(),
         actions: plan.actions().collect(),
+        retiring: &plan.retiring,
     };
     // Plain data with string keys always serializes.
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();

@@ -10,6 +10,14 @@ pub fn plan(plan: &Plan) -> String {
     if !plan.refreshed {
         out.push_str("_Planned from the configuration and the state alone; BigCommerce was not asked._\n\n");
     }
+    let retiring = super::retiring_lines(&plan.retiring);
+    if !retiring.is_empty() {
+        out.push_str("Retiring (valid on purpose while what uses them moves to the new ones):\n\n");
+        for line in &retiring {
+            let _ = writeln!(out, "- {}", escape(line));
+        }
+        out.push('\n');
+    }
     if !plan.has_changes() {
         out.push_str(
             "**No changes.** BigCommerce credentials, the state and the secret files match the configuration.\n",

@@ -63,6 +63,18 @@ pub(crate) fn plan_counts(s: &crate::plan::Summary) -> String {
     )
 }
 
+/// One line per previous credential still in its overlap, for every rendering.
+pub(crate) fn retiring_lines(retiring: &[crate::findings::Retiring]) -> Vec<String> {
+    retiring
+        .iter()
+        .map(|r| {
+            let what = if r.kind == "storefront_token" { "token stays valid" } else { "API account stays" };
+            let then = if r.kind == "storefront_token" { "revokes it" } else { "asks for its deletion" };
+            format!("{}: the previous {what} until {} (overlap); the first apply after that {then}", r.address, r.until)
+        })
+        .collect()
+}
+
 /// The lines of a scope change as a diff: `+`, `-` or ` ` and the line.
 pub(crate) fn scope_diff(before: &[String], after: &[String]) -> Vec<(char, String)> {
     let before: Vec<&str> = before.iter().map(String::as_str).collect();

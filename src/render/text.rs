@@ -15,6 +15,14 @@ pub fn plan(plan: &Plan, p: Paint) -> String {
         );
         let _ = writeln!(out);
     }
+    let retiring = super::retiring_lines(&plan.retiring);
+    if !retiring.is_empty() {
+        let _ = writeln!(out, "{}", p.dim("Retiring (valid on purpose while what uses them moves to the new ones):"));
+        for line in &retiring {
+            let _ = writeln!(out, "  ~ {line}");
+        }
+        let _ = writeln!(out);
+    }
     if !plan.has_changes() {
         let _ = writeln!(
             out,
@@ -36,7 +44,11 @@ pub fn plan(plan: &Plan, p: Paint) -> String {
             Mode::Automated => p.dim("automated"),
             Mode::Review => p.red("review: a person must look into it"),
         };
-        let previous = if action.previous { " (previous account)" } else { "" };
+        let previous = match (action.previous, action.resource_type) {
+            (false, _) => "",
+            (true, crate::plan::ResourceType::StorefrontToken) => " (previous token)",
+            (true, _) => " (previous account)",
+        };
         let _ = writeln!(
             out,
             "{colored} {}{previous} {} ({mode})",

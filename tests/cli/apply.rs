@@ -229,6 +229,62 @@ fn a_second_replacement_waits_for_the_first_ones_deletion() {
     assert_eq!(repo.client_id("store/production/erp-sync").as_deref(), Some(field(&third, "CLIENT ID")), "{out}");
 }
 
+#[test]
+fn an_account_overlap_defers_the_previous_accounts_deletion_except_for_security() {
+    let (repo, sandbox) = setup();
+    let overlapping = CONFIG.replace("        scopes:", "        overlap: 7d\n        scopes:");
+    repo.write_config(&overlapping);
+    let first = sandbox.create_account("erp-sync", &["store_v2_products", "store_v2_orders_read_only"]);
+    repo.write("a.txt", &first);
+    apply_alone(&repo, &sandbox, &["--credentials", "store/production/erp-sync=a.txt"]).code(0);
+
+    // A scope added: the integration moves to the new account while the old one stays.
+    repo.write_config(&overlapping.replace("orders: read-only", "orders: read-only, customers: read-only"));
+    let second = sandbox.create_account(
+        "erp-sync",
+        &["store_v2_products", "store_v2_orders_read_only", "store_v2_customers_read_only"],
+    );
+    repo.write("b.txt", &second);
+    apply_alone(&repo, &sandbox, &["--credentials", "store/production/erp-sync=b.txt"])
+        .code(0)
+        .stdout(predicate::str::contains("store/production/erp-sync: the previous account stays until"));
+    assert_eq!(repo.client_id("store/production/erp-sync").as_deref(), Some(field(&second, "CLIENT ID")));
+    bckeys(&repo, &sandbox)
+        .args(["plan", "--detailed-exitcode"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("store/production/erp-sync: the previous API account stays until"));
+
+    // Once it is over, the first apply asks for the deletion.
+    let state = repo.read("bckeys.state.yaml");
+    let start = state.find("retire_after: ").expect("the previous account's overlap is recorded");
+    let line = &state[start..state[start..].find('\n').unwrap() + start];
+    repo.write("bckeys.state.yaml", &state.replace(line, "retire_after: 2020-01-01T00:00:00Z"));
+    apply_alone(&repo, &sandbox, &[])
+        .code(3)
+        .stdout(predicate::str::contains("delete the previous `erp-sync`"))
+        .stdout(predicate::str::contains(field(&first, "CLIENT ID")));
+    sandbox.panel(
+        "DELETE",
+        &format!("/__sandbox/api-accounts/{}", field(&first, "CLIENT ID")),
+        serde_json::Value::Null,
+    );
+    apply_alone(&repo, &sandbox, &[]).code(0);
+    assert!(repo.state().retiring.is_empty());
+
+    // A scope taken away: the current account holds more than declared (a security finding), so
+    // it goes in the same run whatever the overlap.
+    repo.write_config(&overlapping);
+    let third = sandbox.create_account("erp-sync", &["store_v2_products", "store_v2_orders_read_only"]);
+    repo.write("c.txt", &third);
+    apply_alone(&repo, &sandbox, &["--credentials", "store/production/erp-sync=c.txt"])
+        .code(3)
+        .stdout(predicate::str::contains(
+            "store/production/erp-sync (previous account) (delete): a person must delete it in the control panel",
+        ))
+        .stdout(predicate::str::contains("stays until").not());
+}
+
 /// A replacement killed between moving the old record aside and recording the new one leaves
 /// only the previous account in the state. One apply must finish it: create the new account,
 /// then delete the previous one (found by the crash tests one run in three).

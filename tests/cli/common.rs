@@ -138,6 +138,7 @@ pub fn store_account(repo: &Repo, address: &str, scopes: &[&str], recipients: &[
         exposed: false,
         name,
         scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        retire_after: None,
         secret,
         store_hash: Some("abc123def4".parse().unwrap()),
     };
@@ -167,6 +168,7 @@ pub fn token(repo: &Repo, address: &str, expires_at: &str, recipients: &[Recipie
         created_at: "2026-01-01T00:00:00Z".parse().unwrap(),
         expires_at: expires_at.parse().unwrap(),
         issuer: "storefront-issuer".into(),
+        retire_after: None,
         secret,
         store_hash: "abc123def4".parse().unwrap(),
         token_type: bckeys::config::TokenType::Storefront,

@@ -103,7 +103,11 @@ fn a_changed_token_is_replaced_and_the_old_one_revoked_and_a_removed_one_revoked
     let (repo, sandbox) = setup();
     apply(&repo, &sandbox).code(0);
     let before = reveal_token(&repo, &sandbox, "server");
-    repo.write_config(&CONFIG.replace("channel_ids: [1, 2]", "channel_ids: [1]"));
+    // `overlap: none`: the previous token goes in the same run.
+    let changed = CONFIG
+        .replace("channel_ids: [1, 2]", "channel_ids: [1]")
+        .replace("lifetime: 30d", "lifetime: 30d\n        overlap: none");
+    repo.write_config(&changed);
     bckeys(&repo, &sandbox)
         .args(["plan", "--refresh=false"])
         .assert()
@@ -117,9 +121,8 @@ fn a_changed_token_is_replaced_and_the_old_one_revoked_and_a_removed_one_revoked
     let revoked = tokens(&sandbox).iter().filter(|t| t["revoked"] == true).count();
     assert_eq!(revoked, 1);
 
-    let without_web = CONFIG
+    let without_web = changed
         .replace("RECIPIENT", &repo.recipient)
-        .replace("channel_ids: [1, 2]", "channel_ids: [1]")
         .replace("      web:\n        issuer: storefront-issuer\n        type: storefront\n        channel_ids: [1]\n        allowed_cors_origins: [https://shop.example.com]\n        lifetime: 90d\n        rotate_before: 14d\n", "");
     repo.write("bckeys.yaml", &without_web);
     apply(&repo, &sandbox).code(0).stdout(predicate::str::contains("revoked store/production/storefront-token/web"));
@@ -148,9 +151,66 @@ fn tokens_are_rotated_inside_their_window() {
         .success()
         .stdout(predicate::str::contains("-/+ store/production/storefront-token/impersonation replace"))
         .stdout(predicate::str::contains("rotation window"));
+    // By default the previous token stays valid until its own expiry: the storefront that uses
+    // it has not been redeployed yet.
+    let before = reveal_token(&repo, &sandbox, "impersonation");
+    apply(&repo, &sandbox)
+        .code(0)
+        .stdout(predicate::str::contains("the previous token stays valid until"))
+        .stdout(predicate::str::contains("(overlap until_expiry)"));
+    assert_ne!(reveal_token(&repo, &sandbox, "impersonation"), before, "reveal hands out the new one");
+    assert_eq!(tokens(&sandbox).iter().filter(|t| t["revoked"] == true).count(), 0);
+}
+
+#[test]
+fn a_rotated_token_stays_valid_for_its_overlap_and_the_first_apply_after_revokes_it() {
+    let (repo, sandbox) = setup();
+    let short = CONFIG
+        .replace("RECIPIENT", &repo.recipient)
+        .replace("lifetime: 7d", "lifetime: 60s\n        rotate_before: 57s\n        overlap: 1h");
+    repo.write("bckeys.yaml", &short);
+    apply(&repo, &sandbox).code(0);
+    std::thread::sleep(std::time::Duration::from_millis(3100));
+    let before = reveal_token(&repo, &sandbox, "impersonation");
+    apply(&repo, &sandbox).code(0).stdout(predicate::str::contains(
+        "store/production/storefront-token/impersonation: the previous token stays valid until",
+    ));
+    let after = reveal_token(&repo, &sandbox, "impersonation");
+    assert_ne!(after, before);
+    assert_eq!(tokens(&sandbox).iter().filter(|t| t["revoked"] == true).count(), 0, "revoked during its overlap");
+    // An overlap never outlasts the token: an hour is cut to the previous token's expiry.
+    let state = repo.read("bckeys.state.yaml");
+    let retiring = repo.state().retiring;
+    let Some(bckeys::state::Resource::StorefrontToken(previous)) = retiring.values().next() else { panic!("{state}") };
+    assert_eq!(previous.retire_after, Some(previous.expires_at), "{state}");
+
+    // Plan and drift show it retiring, with its end date, and nothing to do yet.
+    for command in ["plan", "drift"] {
+        bckeys(&repo, &sandbox).arg(command).assert().code(0).stdout(predicate::str::contains(
+            "store/production/storefront-token/impersonation: the previous token stays valid until",
+        ));
+    }
+    let out = bckeys(&repo, &sandbox).args(["plan", "--format", "json"]).output().unwrap();
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["retiring"][0]["address"], "store/production/storefront-token/impersonation", "{plan:#}");
+    assert_eq!(plan["has_changes"], false);
+
+    // Once the overlap is over, the first apply revokes it, and only it.
+    let until = previous.retire_after.unwrap().to_string();
+    let ended = state.replace(&format!("retire_after: {until}"), "retire_after: 2020-01-01T00:00:00Z");
+    assert_ne!(ended, state);
+    repo.write("bckeys.state.yaml", &ended);
+    bckeys(&repo, &sandbox)
+        .args(["plan", "--refresh=false"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("revoke the previous token through the API"));
     apply(&repo, &sandbox)
         .code(0)
         .stdout(predicate::str::contains("revoked store/production/storefront-token/impersonation (previous token)"));
+    assert_eq!(tokens(&sandbox).iter().filter(|t| t["revoked"] == true).count(), 1);
+    assert_eq!(reveal_token(&repo, &sandbox, "impersonation"), after);
+    assert!(repo.state().retiring.is_empty());
 }
 
 #[test]
@@ -477,7 +537,9 @@ fn a_failed_token_replacement_keeps_the_old_token_recorded() {
     assert_eq!(reveal_token(&repo, &sandbox, "server"), before);
     assert!(repo.state().retiring.is_empty());
     assert_eq!(tokens(&sandbox).iter().filter(|t| t["revoked"] == true).count(), 0);
+    // The retry replaces it; the old one then stays valid until its expiry (the default overlap).
     apply(&repo, &sandbox)
         .code(0)
-        .stdout(predicate::str::contains("revoked store/production/storefront-token/server (previous token)"));
+        .stdout(predicate::str::contains("store/production/storefront-token/server: the previous token stays valid"));
+    assert_ne!(reveal_token(&repo, &sandbox, "server"), before);
 }

@@ -60,6 +60,7 @@ fn api_account(repo: &Repo, address: &str, kind: &str, token: &str) -> (Address,
         exposed: false,
         name: address.rsplit('/').next().unwrap().into(),
         scopes: vec!["store_v2_products".into()],
+        retire_after: None,
         secret,
         store_hash: (!account_level).then(|| "abc123def4".parse().unwrap()),
     };
