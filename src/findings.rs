@@ -336,8 +336,9 @@ impl Collector<'_> {
                 Severity::Drift,
                 format!("BigCommerce rejects its token (401: {message}): deleted or revoked out of band"),
             ),
-            Some(Observation::Alive { families, unverifiable }) => {
+            Some(Observation::Alive { families, unverifiable, levels_unproven }) => {
                 let (excess, missing) = refresh::scope_differences(families, &declared);
+                let statuses = families;
                 let differences = [
                     (excess, FindingKind::ExcessScope, Severity::Security, "granted beyond the configuration"),
                     (missing, FindingKind::MissingScope, Severity::Drift, "not granted although configured"),
@@ -346,8 +347,8 @@ impl Collector<'_> {
                     if families.is_empty() {
                         continue;
                     }
+                    let detail = format!("{what}: {}", ui_names(&families, statuses));
                     let families: Vec<String> = families.iter().map(|f| f.to_string()).collect();
-                    let detail = format!("{what}: {}", ui_names(&families));
                     self.out.findings.push(Finding {
                         address: address.clone(),
                         finding,
@@ -358,7 +359,8 @@ impl Collector<'_> {
                     });
                 }
                 let account_level = matches!(resource, Resource::AccountApiAccount(_));
-                let list = unverifiable_families(account_level, &declared, families, unverifiable);
+                let seen = Seen { families, unverifiable, levels_unproven };
+                let list = unverifiable_families(account_level, &declared, &seen, record);
                 if !list.is_empty() {
                     self.out.unverifiable.push(Unverifiable { address: address.clone(), families: list });
                 }
@@ -579,13 +581,20 @@ impl Collector<'_> {
     }
 }
 
-/// The families of one live credential that no safe request can check, and (where modify was
-/// asked) the level that a read can't prove.
+/// What the probes showed of one live credential.
+struct Seen<'a> {
+    families: &'a BTreeMap<&'static str, FamilyStatus>,
+    unverifiable: &'a [(&'static str, &'static str)],
+    levels_unproven: &'a [(&'static str, &'static str)],
+}
+
+/// The families of one live credential that no safe request can check, and the granted ones
+/// whose level (read-only or modify) is proven neither now nor when it was captured.
 fn unverifiable_families(
     account_level: bool,
     declared: &ScopeSet,
-    families: &BTreeMap<&'static str, FamilyStatus>,
-    unverifiable: &[(&'static str, &'static str)],
+    seen: &Seen,
+    record: &ApiAccountRecord,
 ) -> Vec<UnverifiableFamily> {
     if account_level {
         return declared
@@ -596,32 +605,48 @@ fn unverifiable_families(
             })
             .collect();
     }
-    let mut list: Vec<UnverifiableFamily> = unverifiable
+    let mut list: Vec<UnverifiableFamily> = seen
+        .unverifiable
         .iter()
         .filter(|(f, _)| !declared.levels(f).is_empty())
         .map(|(f, why)| UnverifiableFamily { family: f.to_string(), reason: why.to_string() })
         .collect();
-    // Probes prove "at least read-only"; say so where modify was asked.
-    list.extend(
-        declared
-            .iter()
-            .filter(|(f, levels)| {
-                probes::probe_for(f.key).is_some()
-                    && families.get(f.key) == Some(&FamilyStatus::Granted)
-                    && levels.iter().any(|l| *l != "read-only")
-            })
-            .map(|(f, _)| UnverifiableFamily {
-                family: format!("{} (level)", f.key),
-                reason: "granted, but no safe request tells read-only from modify".into(),
-            }),
-    );
+    for (family, _) in declared.iter() {
+        let two_levels = family.level("read-only").is_some() && family.level("modify").is_some();
+        // Proven now (--probe-writes) or never granted: nothing to say of its level.
+        if !two_levels || seen.families.get(family.key) != Some(&FamilyStatus::Granted) {
+            continue;
+        }
+        let proven_at_capture = record.unverified_levels.as_ref().is_some_and(|l| !l.iter().any(|k| k == family.key));
+        if proven_at_capture {
+            continue;
+        }
+        let reason = if let Some((_, why)) = seen.levels_unproven.iter().find(|(f, _)| *f == family.key) {
+            why.to_string()
+        } else if let Some((_, why)) = probes::LEVEL_UNVERIFIABLE.iter().find(|(f, _)| *f == family.key) {
+            why.to_string()
+        } else if record.unverified_levels.is_none() {
+            "recorded before bckeys proved levels; `--probe-writes` proves it".to_owned()
+        } else {
+            "its write probe could not prove it at capture; `--probe-writes` tries again".to_owned()
+        };
+        list.push(UnverifiableFamily { family: format!("{} (level)", family.key), reason });
+    }
     list
 }
 
-fn ui_names(families: &[String]) -> String {
+/// Families by key and control-panel name, with the level a write probe proved.
+fn ui_names(families: &[&str], statuses: &BTreeMap<&'static str, FamilyStatus>) -> String {
     families
         .iter()
-        .map(|f| scopes::family(f).map(|x| format!("{f} ({})", x.ui)).unwrap_or_else(|| f.clone()))
+        .map(|f| {
+            let name = scopes::family(f).map(|x| format!("{f} ({})", x.ui)).unwrap_or_else(|| f.to_string());
+            match statuses.get(f) {
+                Some(FamilyStatus::Modify) => format!("{name} at modify"),
+                Some(FamilyStatus::ReadOnly) => format!("{name} only at read-only"),
+                _ => name,
+            }
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -655,6 +680,7 @@ mod tests {
                 retire_after: None,
                 secret: SecretRecord::encrypted_to(account.secret_path(), &recipients, "0".repeat(64)),
                 store_hash: Some("abc".parse().unwrap()),
+                unverified_levels: None,
             }),
         );
         state.resources.insert(
@@ -678,7 +704,11 @@ mod tests {
     }
 
     fn alive() -> Observation {
-        Observation::Alive { families: [("orders", FamilyStatus::Granted)].into(), unverifiable: vec![] }
+        Observation::Alive {
+            families: [("orders", FamilyStatus::Granted)].into(),
+            unverifiable: vec![],
+            levels_unproven: vec![],
+        }
     }
 
     #[test]
@@ -729,6 +759,7 @@ mod tests {
         let excess = Observation::Alive {
             families: [("orders", FamilyStatus::NotGranted), ("customers", FamilyStatus::Granted)].into(),
             unverifiable: vec![],
+            levels_unproven: vec![],
         };
         let live = Live {
             accounts: [(account, excess)].into(),

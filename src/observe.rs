@@ -90,10 +90,10 @@ pub async fn live(
     state: &State,
     identities: Arc<Identities>,
     client: Arc<Client>,
-    concurrency: usize,
+    how: refresh::Refresh,
     progress: Arc<dyn Fn(usize, usize) + Send + Sync>,
 ) -> Live {
-    let checked = refresh::refresh(config, state, identities, client, concurrency, progress).await;
+    let checked = refresh::refresh(config, state, identities, client, how, progress).await;
     let hooks = refresh::hook_observations(state, &checked);
     Live { accounts: checked.accounts, hooks }
 }

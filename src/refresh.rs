@@ -9,20 +9,30 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::address::Address;
 use crate::bigcommerce::resources::{HeaderDigest, Hook};
-use crate::bigcommerce::{probes, ApiError, Client, Verdict};
+use crate::bigcommerce::{probes, ApiError, Client, StoreRequest, Verdict};
 use crate::config::Config;
 use crate::credentials::ApiTarget;
 use crate::state::{Resource, SecretRecord, State, WebhookRecord};
 use crate::vault::{self, Identities};
 
-/// What a probe said of one family.
+/// What the probes said of one family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FamilyStatus {
-    /// 2xx: at least the family's read-only level (no safe GET tells read-only from modify).
+    /// 2xx to the read probe: at least the read-only level; which level, no read tells.
     Granted,
-    /// 403.
+    /// The read was granted and the write probe refused for scope (403): read-only.
+    ReadOnly,
+    /// The write probe reached BigCommerce's validation (400, 422): modify.
+    Modify,
+    /// 403 to the read probe (or, for a family without one, to the write probe).
     NotGranted,
+}
+
+impl FamilyStatus {
+    pub fn granted(self) -> bool {
+        self != FamilyStatus::NotGranted
+    }
 }
 
 /// What BigCommerce showed of one credential.
@@ -30,8 +40,13 @@ pub enum FamilyStatus {
 pub enum Observation {
     /// BigCommerce rejects the token (401).
     Revoked { message: String },
-    /// The token works; probed families and the ones no probe can check.
-    Alive { families: BTreeMap<&'static str, FamilyStatus>, unverifiable: Vec<(&'static str, &'static str)> },
+    /// The token works; probed families, the ones no probe can check, and the granted families
+    /// whose write probe could not tell their level this time (with why).
+    Alive {
+        families: BTreeMap<&'static str, FamilyStatus>,
+        unverifiable: Vec<(&'static str, &'static str)>,
+        levels_unproven: Vec<(&'static str, &'static str)>,
+    },
     /// The check could not be made (network failure after retries, unexpected answer).
     Failed { error: String },
     /// The secret could not be decrypted, so nothing could be asked.
@@ -41,20 +56,36 @@ pub enum Observation {
     NoSecret,
 }
 
-/// Families granted that `wanted` leaves at none, and families `wanted` grants that are not
-/// granted: what drift reports, what the plan replaces an account for, what import names.
+impl Observation {
+    /// A live credential that nothing was asked of beyond liveness (account-level ones).
+    fn alive() -> Observation {
+        Observation::Alive { families: BTreeMap::new(), unverifiable: Vec::new(), levels_unproven: Vec::new() }
+    }
+}
+
+/// Families granted beyond what `wanted` declares (or at a level above it: modify where only
+/// read-only is declared), and families `wanted` grants that are not granted (or only at
+/// read-only where modify is declared): what drift reports, what the plan replaces an account
+/// for, what import names.
 pub fn scope_differences(
     families: &BTreeMap<&'static str, FamilyStatus>,
     wanted: &crate::scope_set::ScopeSet,
 ) -> (Vec<&'static str>, Vec<&'static str>) {
-    let pick = |status: FamilyStatus, declared: bool| -> Vec<&'static str> {
-        families
-            .iter()
-            .filter(|(f, s)| **s == status && wanted.levels(f).is_empty() != declared)
-            .map(|(f, _)| *f)
-            .collect()
-    };
-    (pick(FamilyStatus::Granted, false), pick(FamilyStatus::NotGranted, true))
+    let mut excess = Vec::new();
+    let mut missing = Vec::new();
+    for (family, status) in families {
+        let levels = wanted.levels(family);
+        let declared = !levels.is_empty();
+        let modify = levels.contains(&"modify");
+        match status {
+            s if s.granted() && !declared => excess.push(*family),
+            FamilyStatus::Modify if !modify && levels.contains(&"read-only") => excess.push(*family),
+            FamilyStatus::NotGranted if declared => missing.push(*family),
+            FamilyStatus::ReadOnly if modify => missing.push(*family),
+            _ => {}
+        }
+    }
+    (excess, missing)
 }
 
 /// Checks that could not be made: a plan made from them can't be trusted.
@@ -100,6 +131,15 @@ struct Job {
 /// read.
 pub type GeneratedHeaders = Result<BTreeMap<String, HeaderDigest>, String>;
 
+/// How a refresh asks.
+#[derive(Debug, Clone, Copy)]
+pub struct Refresh {
+    /// Stores checked at once.
+    pub concurrency: usize,
+    /// Also send the write probes (`--probe-writes`), which tell read-only from modify.
+    pub probe_writes: bool,
+}
+
 /// What one refresh saw: each credential's observation, and each live store-level account's
 /// webhooks as BigCommerce lists them.
 #[derive(Debug, Default)]
@@ -129,9 +169,10 @@ pub async fn refresh(
     state: &State,
     identities: Arc<Identities>,
     client: Arc<Client>,
-    concurrency: usize,
+    how: Refresh,
     progress: Arc<dyn Fn(usize, usize) + Send + Sync>,
 ) -> Checked {
+    let Refresh { concurrency, probe_writes: writes } = how;
     let mut header_files: BTreeMap<Address, Vec<(Address, SecretRecord)>> = BTreeMap::new();
     for (address, resource) in &state.resources {
         if let (Resource::Webhook(WebhookRecord { secret: Some(secret), .. }), Some(owner)) =
@@ -167,7 +208,7 @@ pub async fn refresh(
             let _permit = limit.acquire_owned().await;
             let mut out = Vec::with_capacity(jobs.len());
             for job in jobs {
-                out.push(check_job(&root, job, &identities, &client).await);
+                out.push(check_job(&root, job, &identities, &client, writes).await);
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 progress(n, total);
             }
@@ -195,13 +236,19 @@ pub async fn refresh(
     checked
 }
 
-async fn check_job(root: &std::path::Path, job: Job, identities: &Identities, client: &Client) -> JobResult {
+async fn check_job(
+    root: &std::path::Path,
+    job: Job,
+    identities: &Identities,
+    client: &Client,
+    writes: bool,
+) -> JobResult {
     let token = match token_of(root, &job.secret, &job.address, identities, client) {
         Ok(Some(token)) => token,
         Ok(None) => return JobResult::of(job.address, Observation::NoSecret),
         Err(error) => return JobResult::of(job.address, Observation::Unreadable { error }),
     };
-    let observation = check(client, &job.target, &token).await;
+    let observation = check(client, &job.target, &token, writes).await;
     let ApiTarget::Store(store_hash) = &job.target else { return JobResult::of(job.address, observation) };
     if !matches!(observation, Observation::Alive { .. }) {
         return JobResult::of(job.address, observation);
@@ -256,19 +303,25 @@ fn token_of(
     }
 }
 
-/// Checks one credential: liveness, then (store-level) one probe per probe-able family.
-pub async fn check(client: &Client, target: &ApiTarget, token: &SecretString) -> Observation {
-    match check_inner(client, target, token).await {
+/// Checks one credential: liveness, then (store-level) one read probe per probe-able family,
+/// and with `writes` one write probe per family whose levels no read tells apart.
+pub async fn check(client: &Client, target: &ApiTarget, token: &SecretString, writes: bool) -> Observation {
+    match check_inner(client, target, token, writes).await {
         Ok(o) => o,
         Err(e) => Observation::Failed { error: e.to_string() },
     }
 }
 
-async fn check_inner(client: &Client, target: &ApiTarget, token: &SecretString) -> Result<Observation, ApiError> {
+async fn check_inner(
+    client: &Client,
+    target: &ApiTarget,
+    token: &SecretString,
+    writes: bool,
+) -> Result<Observation, ApiError> {
     let store_hash = match target {
         ApiTarget::Account(uuid) => {
             return Ok(match client.account_alive(uuid, token).await? {
-                Verdict::Allowed(_) => Observation::Alive { families: BTreeMap::new(), unverifiable: Vec::new() },
+                Verdict::Allowed(_) => Observation::alive(),
                 Verdict::Unauthorized(message) => Observation::Revoked { message },
                 other => Observation::Failed { error: unexpected("POST /accounts/{uuid}/graphql", &other) },
             });
@@ -288,7 +341,73 @@ async fn check_inner(client: &Client, target: &ApiTarget, token: &SecretString) 
         };
         families.insert(probe.family, status);
     }
-    Ok(Observation::Alive { families, unverifiable: probes::UNVERIFIABLE.to_vec() })
+    let mut unverifiable = probes::UNVERIFIABLE.to_vec();
+    let mut levels_unproven = Vec::new();
+    if writes {
+        for probe in probes::WRITE_PROBES {
+            // Never to a token without the family's read level: it would only be refused.
+            let read = families.get(probe.family).copied();
+            if read.is_some_and(|s| !s.granted()) {
+                continue;
+            }
+            let verdict = write_probe(client, store_hash, token, probe).await?;
+            let status = match (verdict, read) {
+                (WriteVerdict::Refused, Some(_)) => FamilyStatus::ReadOnly,
+                (WriteVerdict::Refused, None) => FamilyStatus::NotGranted,
+                (WriteVerdict::Validated, _) => FamilyStatus::Modify,
+                (WriteVerdict::Revoked(message), _) => return Ok(Observation::Revoked { message }),
+                (WriteVerdict::Unproven(why), _) => {
+                    levels_unproven.push((probe.family, why));
+                    continue;
+                }
+                (WriteVerdict::Accepted(status), _) => {
+                    let error = format!(
+                        "{} {}: BigCommerce accepted a write probe it must refuse ({status}); bckeys stopped probing this credential: look at the store, and report it",
+                        probe.method, probe.path
+                    );
+                    return Ok(Observation::Failed { error });
+                }
+            };
+            families.insert(probe.family, status);
+            unverifiable.retain(|(f, _)| *f != probe.family);
+        }
+    }
+    Ok(Observation::Alive { families, unverifiable, levels_unproven })
+}
+
+/// What one write probe's answer says.
+enum WriteVerdict {
+    /// 403: not granted at modify.
+    Refused,
+    /// 400 or 422 (404 too, where the path names no ID): it passed the scope check.
+    Validated,
+    Revoked(String),
+    /// An answer that tells nothing about the level, and why.
+    Unproven(&'static str),
+    /// 2xx: it must never happen.
+    Accepted(u16),
+}
+
+async fn write_probe(
+    client: &Client,
+    store_hash: &str,
+    token: &SecretString,
+    probe: &probes::WriteProbe,
+) -> Result<WriteVerdict, ApiError> {
+    let method = reqwest::Method::from_bytes(probe.method.as_bytes()).unwrap_or(reqwest::Method::POST);
+    let body: serde_json::Value = serde_json::from_str(probe.body).unwrap_or_default();
+    let request = StoreRequest { body: Some(body), ..StoreRequest::new(method, probe.path) };
+    Ok(match client.store_request(store_hash, token, request).await? {
+        Verdict::Forbidden(_) => WriteVerdict::Refused,
+        Verdict::Unauthorized(message) => WriteVerdict::Revoked(message),
+        Verdict::Rejected(400 | 422, _) => WriteVerdict::Validated,
+        Verdict::NotFound(_) if !probe.id_bound => WriteVerdict::Validated,
+        Verdict::NotFound(_) => {
+            WriteVerdict::Unproven("its write probe names an ID that can't exist, and BigCommerce answered 404, which it may give before it checks scopes")
+        }
+        Verdict::Rejected(..) => WriteVerdict::Unproven("its write probe got an answer that tells nothing of the level"),
+        Verdict::Allowed(_) => WriteVerdict::Accepted(200),
+    })
 }
 
 fn unexpected(route: &str, verdict: &Verdict) -> String {

@@ -82,6 +82,11 @@ pub struct ApiAccountRecord {
     pub secret: SecretRecord,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_hash: Option<StoreHash>,
+    /// Granted families whose level (read-only or modify) no probe proved when the credential
+    /// was captured. Absent in records made before bckeys sent write probes: then no level was
+    /// proven.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unverified_levels: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

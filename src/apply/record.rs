@@ -1,6 +1,7 @@
 //! Capturing issued credentials: proving them against BigCommerce, then writing them encrypted
 //! before the state records them. Shared by `import` and `apply`.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::address::Address;
@@ -8,7 +9,7 @@ use crate::bigcommerce::Client;
 use crate::config::{ApiAccount, Config};
 use crate::credentials::{ApiTarget, Issued};
 use crate::error::Error;
-use crate::refresh::{self, Observation};
+use crate::refresh::{self, FamilyStatus, Observation};
 use crate::scope_set::ScopeSet;
 use crate::scopes;
 use crate::state::{ApiAccountRecord, Resource, SecretRecord, State};
@@ -18,14 +19,18 @@ use crate::vault::{self, ApiKeys, Credential, Secret};
 /// Issued credentials that BigCommerce accepted, with what it showed of their scopes.
 pub struct Proven {
     pub issued: Issued,
-    /// What to record: probed families keep their configured level when granted (no safe
-    /// request tells read-only from modify), undeclared granted ones are recorded at their first
-    /// level (what the probe proves), unverifiable ones keep their configured level.
+    /// What to record: each granted family at the level the write probe proved, or (where none
+    /// could) at its configured level, listed in `unverified_levels`; undeclared granted ones at
+    /// the level proven, else their first; unverifiable ones at their configured level.
     pub granted: ScopeSet,
     pub excess: Vec<&'static str>,
     pub missing: Vec<&'static str>,
     /// Configured families no safe request can check.
     pub unverifiable: Vec<&'static str>,
+    /// Granted families whose level no probe could prove.
+    pub unverified_levels: Vec<&'static str>,
+    /// What the probes said of each family.
+    pub families: BTreeMap<&'static str, FamilyStatus>,
 }
 
 impl Proven {
@@ -37,20 +42,28 @@ impl Proven {
     pub fn differences(&self) -> String {
         let mut parts = Vec::new();
         if !self.excess.is_empty() {
-            parts.push(format!("granted but not configured: {}", ui_list(&self.excess)));
+            parts.push(format!("granted but not configured: {}", self.named(&self.excess)));
         }
         if !self.missing.is_empty() {
-            parts.push(format!("configured but not granted: {}", ui_list(&self.missing)));
+            parts.push(format!("configured but not granted: {}", self.named(&self.missing)));
         }
         parts.join("; ")
     }
-}
 
-fn ui_list(keys: &[&str]) -> String {
-    keys.iter()
-        .map(|k| scopes::family(k).map(|f| format!("{} ({k})", f.ui)).unwrap_or_else(|| k.to_string()))
-        .collect::<Vec<_>>()
-        .join(", ")
+    /// Families by their control-panel name and key, with the level a write probe proved.
+    pub fn named(&self, keys: &[&str]) -> String {
+        keys.iter()
+            .map(|k| {
+                let name = scopes::family(k).map(|f| format!("{} ({k})", f.ui)).unwrap_or_else(|| k.to_string());
+                match self.families.get(k) {
+                    Some(FamilyStatus::Modify) => format!("{name} at modify"),
+                    Some(FamilyStatus::ReadOnly) => format!("{name} only at read-only"),
+                    _ => name,
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// Checks issued credentials: the API path's target, a live token, and the probed scopes.
@@ -79,21 +92,44 @@ pub fn prove(
             account.name
         ));
     }
-    let (families, unverifiable) = match rt.block_on(refresh::check(client, &issued.target, &issued.access_token)) {
-        Observation::Alive { families, unverifiable } => (families, unverifiable),
-        Observation::Revoked { message } => {
-            return Err(format!("BigCommerce rejects this access token (401: {message}): the account was deleted, or these are not its credentials"))
-        }
-        Observation::Failed { error } | Observation::Unreadable { error } => return Err(error),
-        Observation::NoSecret => return Err("the credentials could not be checked".into()),
-    };
+    // Once per credential, write probes too: the level recorded is the level proven.
+    let (families, unverifiable) =
+        match rt.block_on(refresh::check(client, &issued.target, &issued.access_token, true)) {
+            Observation::Alive { families, unverifiable, .. } => (families, unverifiable),
+            Observation::Revoked { message } => {
+                return Err(format!("BigCommerce rejects this access token (401: {message}): the account was deleted, or these are not its credentials"))
+            }
+            Observation::Failed { error } | Observation::Unreadable { error } => return Err(error),
+            Observation::NoSecret => return Err("the credentials could not be checked".into()),
+        };
     let (excess, missing) = refresh::scope_differences(&families, &account.scopes);
     let mut granted = ScopeSet::default();
-    for (family, levels) in account.scopes.iter().filter(|(f, _)| !missing.contains(&f.key)) {
-        levels.iter().for_each(|l| granted.grant(family, l));
+    let mut unverified_levels = Vec::new();
+    for (family, levels) in account.scopes.iter() {
+        match families.get(family.key) {
+            Some(FamilyStatus::NotGranted) => {}
+            Some(FamilyStatus::ReadOnly) => granted.grant(family, "read-only"),
+            Some(FamilyStatus::Modify) => granted.grant(family, "modify"),
+            status => {
+                levels.iter().for_each(|l| granted.grant(family, l));
+                if status.is_some() && family.levels.len() > 1 {
+                    unverified_levels.push(family.key);
+                }
+            }
+        }
     }
-    for family in excess.iter().filter_map(|key| scopes::family(key)) {
-        granted.grant(family, family.levels[0].name);
+    for family in excess.iter().filter(|k| account.scopes.levels(k).is_empty()).filter_map(|key| scopes::family(key)) {
+        let level = match families.get(family.key) {
+            Some(FamilyStatus::ReadOnly) => "read-only",
+            Some(FamilyStatus::Modify) => "modify",
+            _ => {
+                if family.levels.len() > 1 {
+                    unverified_levels.push(family.key);
+                }
+                family.levels[0].name
+            }
+        };
+        granted.grant(family, level);
     }
     let unverifiable = match expected {
         ApiTarget::Store(_) => {
@@ -101,7 +137,8 @@ pub fn prove(
         }
         ApiTarget::Account(_) => account.scopes.iter().map(|(f, _)| f.key).collect(),
     };
-    Ok(Proven { issued, granted, excess, missing, unverifiable })
+    unverified_levels.sort_unstable();
+    Ok(Proven { issued, granted, excess, missing, unverifiable, unverified_levels, families })
 }
 
 /// Encrypts the credential into its secret file, then records it in the state and saves the
@@ -121,6 +158,7 @@ pub fn store(
     };
     let issued = proven.issued;
     let scopes: Vec<String> = proven.granted.parameters().iter().map(|s| s.to_string()).collect();
+    let unverified_levels = Some(proven.unverified_levels.iter().map(|f| f.to_string()).collect());
     let keys = ApiKeys {
         client_id: issued.client_id.clone(),
         client_secret: issued.client_secret,
@@ -148,6 +186,7 @@ pub fn store(
         retire_after: None,
         secret,
         store_hash,
+        unverified_levels,
     };
     let resource = if record.account_uuid.is_none() {
         Resource::StoreApiAccount(record)

@@ -79,7 +79,8 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     let plan = match &args.plan_file {
         Some(path) => saved::load(path, &config, state.serial)?,
         None => {
-            let observations = live::observe(&config, &state, global, args.refresh, args.concurrency, ui)?;
+            let observations =
+                live::observe(&config, &state, global, live::asking(args.refresh, args.concurrency, false), ui)?;
             crate::refresh::refuse_failed(&observations)?;
             plan::diff(&config, &state, &observations, time::OffsetDateTime::now_utc())
         }

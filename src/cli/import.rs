@@ -58,32 +58,37 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     let rt = live::runtime()?;
     let proven = record::prove(&client, &rt, issued, account, &owner.target(), &source)
         .map_err(|reason| ImportError::NotProven { reason })?;
-    let (excess, missing, unverifiable) = (proven.excess.clone(), proven.missing.clone(), proven.unverifiable.clone());
+    let excess = (!proven.excess.is_empty()).then(|| proven.named(&proven.excess));
+    let missing = (!proven.missing.is_empty()).then(|| proven.named(&proven.missing));
+    let unverifiable = proven.unverifiable.join(", ");
+    let unverified_levels = proven.unverified_levels.join(", ");
     record::store(&config, &mut state, &state_path, &address, &account.name, proven)?;
 
     let mut out = format!(
         "Imported {address}: the token is alive; credentials encrypted to {}.\n",
         address.secret_path().display()
     );
-    if !excess.is_empty() {
+    if let Some(excess) = &excess {
         out.push_str(&format!(
-            "Granted beyond the configuration (security): {}. Recorded as granted; the next plan replaces the account.\n",
-            excess.join(", ")
+            "Granted beyond the configuration (security): {excess}. Recorded as granted; the next plan replaces the account.\n"
         ));
     }
-    if !missing.is_empty() {
+    if let Some(missing) = &missing {
         out.push_str(&format!(
-            "Configured but not granted: {}. Recorded as granted; the next plan replaces the account.\n",
-            missing.join(", ")
+            "Configured but not granted: {missing}. Recorded as granted; the next plan replaces the account.\n"
         ));
     }
     if !unverifiable.is_empty() {
         out.push_str(&format!(
-            "Unverifiable (no safe request can check them; recorded as configured): {}.\n",
-            unverifiable.join(", ")
+            "Unverifiable (no safe request can check them; recorded as configured): {unverifiable}.\n"
         ));
     }
-    if excess.is_empty() && missing.is_empty() {
+    if !unverified_levels.is_empty() {
+        out.push_str(&format!(
+            "Levels unverified (granted, but no probe told read-only from modify; recorded as configured, shown as unverified): {unverified_levels}.\n"
+        ));
+    }
+    if excess.is_none() && missing.is_none() {
         out.push_str("The probed scopes match the configuration.\n");
     }
     ui.out(&out);

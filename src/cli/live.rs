@@ -49,20 +49,24 @@ pub fn optional_identities(global: &Global, ui: &Ui) -> Result<Option<Identities
     Ok(found)
 }
 
+/// How `plan`, `drift` and `apply` ask BigCommerce: `None` for not at all (`--refresh=false`).
+pub fn asking(refresh: bool, concurrency: usize, probe_writes: bool) -> Option<crate::refresh::Refresh> {
+    refresh.then_some(crate::refresh::Refresh { concurrency, probe_writes })
+}
+
 /// What the secret files show and, with `refresh`, what BigCommerce shows (with a progress bar
 /// on standard error when it is a terminal).
 pub fn observe(
     config: &Config,
     state: &State,
     global: &Global,
-    refresh: bool,
-    concurrency: usize,
+    refresh: Option<crate::refresh::Refresh>,
     ui: &Ui,
 ) -> Result<Observations, Error> {
     let mut observations = Observations::local(&config.dir, state);
-    if !refresh {
+    let Some(how) = refresh else {
         return Ok(observations);
-    }
+    };
     let identities = Arc::new(identities_for(global, ui, || IdentityError::NeededToRefresh)?);
     let client = client(global)?;
     let total = state.resources.values().filter(|r| r.is_api_account()).count();
@@ -74,7 +78,7 @@ pub fn observe(
             bar.set_position(done as u64);
         })
     };
-    let live = runtime()?.block_on(observe::live(config, state, identities, client.clone(), concurrency, progress));
+    let live = runtime()?.block_on(observe::live(config, state, identities, client.clone(), how, progress));
     bar.finish_and_clear();
     tracing::debug!(
         requests = client.counters.requests.load(std::sync::atomic::Ordering::Relaxed),

@@ -30,12 +30,18 @@ pub struct Args {
     /// Stores refreshed at once.
     #[arg(long, default_value_t = live::DEFAULT_CONCURRENCY, value_name = "N")]
     pub concurrency: usize,
+    /// Also send one write probe per scope family: a request BigCommerce must refuse whatever
+    /// the level (a body without its required fields), whose answer tells read-only (403) from
+    /// modify (400, 422). Capture and import always send them, once per credential.
+    #[arg(long)]
+    pub probe_writes: bool,
 }
 
 pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     let config = Config::load(&global.config)?;
     let state = State::load(&State::path_for(&config.dir))?;
-    let observations = live::observe(&config, &state, global, args.refresh, args.concurrency, ui)?;
+    let observations =
+        live::observe(&config, &state, global, live::asking(args.refresh, args.concurrency, args.probe_writes), ui)?;
     crate::refresh::refuse_failed(&observations)?;
     let plan = plan::diff(&config, &state, &observations, time::OffsetDateTime::now_utc());
     if let Some(out) = &args.out {

@@ -169,6 +169,7 @@ mod tests {
             retire_after: None,
             secret: SecretRecord::encrypted_to(address.secret_path(), &config.encryption.recipients, "0".repeat(64)),
             store_hash: Some("abc".parse().unwrap()),
+            unverified_levels: None,
         })
     }
 

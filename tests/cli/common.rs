@@ -141,6 +141,7 @@ pub fn store_account(repo: &Repo, address: &str, scopes: &[&str], recipients: &[
         retire_after: None,
         secret,
         store_hash: Some("abc123def4".parse().unwrap()),
+        unverified_levels: Some(Vec::new()),
     };
     (a, Resource::StoreApiAccount(record))
 }

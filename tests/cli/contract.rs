@@ -9,31 +9,98 @@ fn matches(template: &str, path: &str) -> bool {
     t.len() == p.len() && t.iter().zip(&p).all(|(t, p)| (t.starts_with('{') && t.ends_with('}')) || t == p)
 }
 
+/// The path template of `spec` that serves `path` (such as `/v3/channels/1/listings`), with
+/// its operations. As OpenAPI says, a concrete path wins over a templated one: the template
+/// with the most literal segments is taken (`/carts/metafields` before `/carts/{cartId}`).
+fn operations<'a>(spec: &'a serde_yaml::Value, file: &str, path: &str) -> (String, &'a serde_yaml::Value) {
+    let server = spec["servers"][0]["url"].as_str().unwrap_or_else(|| panic!("{file}: no server url"));
+    let version = server.rsplit('/').next().unwrap();
+    let prefix = format!("/{version}");
+    let relative = path.strip_prefix(&prefix).unwrap_or_else(|| panic!("{path}: {file} serves {server}, not {prefix}"));
+    let paths = spec["paths"].as_mapping().unwrap_or_else(|| panic!("{file}: no paths"));
+    let literal = |t: &str| t.split('/').filter(|s| !s.starts_with('{')).count();
+    paths
+        .iter()
+        .filter_map(|(t, ops)| Some((t.as_str()?, ops)))
+        .filter(|(t, _)| matches(t, relative))
+        .max_by_key(|(t, _)| literal(t))
+        .map(|(t, ops)| (t.to_owned(), ops))
+        .unwrap_or_else(|| panic!("{path}: no such path in {file}"))
+}
+
+fn load_spec(specs: &std::path::Path, file: &str) -> serde_yaml::Value {
+    let text = std::fs::read_to_string(specs.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
 #[test]
 fn every_request_is_in_the_official_specs() {
     let Some(specs) = shared("bigcommerce-openapi") else { return };
     let requests = bckeys::bigcommerce::probes::rest_requests();
     assert!(requests.len() > 10);
     for (method, path, file) in requests {
-        let text = std::fs::read_to_string(specs.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
-        let spec: serde_yaml::Value = serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
-        let server = spec["servers"][0]["url"].as_str().unwrap_or_else(|| panic!("{file}: no server url"));
-        let version = server.rsplit('/').next().unwrap();
-        let prefix = format!("/{version}");
-        let relative = path
-            .strip_prefix(&prefix)
-            .unwrap_or_else(|| panic!("{method} {path}: {file} serves {server}, not {prefix}"));
-        let paths = spec["paths"].as_mapping().unwrap_or_else(|| panic!("{file}: no paths"));
-        let operation = paths
-            .iter()
-            .find(|(template, _)| matches(template.as_str().unwrap_or_default(), relative))
-            .map(|(_, ops)| ops)
-            .unwrap_or_else(|| panic!("{method} {path}: no such path in {file}"));
+        let spec = load_spec(&specs, file);
+        let (template, operations) = operations(&spec, file, path);
         assert!(
-            operation.get(method.to_lowercase()).is_some(),
-            "{method} {path}: {file} documents the path but not the method"
+            operations.get(method.to_lowercase()).is_some(),
+            "{method} {path}: {file} documents {template} but not the method"
         );
     }
+}
+
+#[test]
+fn the_path_matcher_prefers_concrete_paths() {
+    let Some(specs) = shared("bigcommerce-openapi") else { return };
+    let carts = load_spec(&specs, "carts.v3.yml");
+    assert_eq!(operations(&carts, "carts.v3.yml", "/v3/carts/metafields").0, "/carts/metafields");
+    assert_eq!(operations(&carts, "carts.v3.yml", "/v3/carts/abc").0, "/carts/{cartId}");
+}
+
+/// Each write probe is refused whatever the token's level, by the official specs: its body
+/// lacks what the operation's request schema requires (or, where the schema lists nothing,
+/// what its description names as required).
+#[test]
+fn every_write_probe_body_is_invalid_for_its_operation() {
+    use bckeys::bigcommerce::probes::{Refusal, WRITE_PROBES};
+    let Some(specs) = shared("bigcommerce-openapi") else { return };
+    for probe in WRITE_PROBES {
+        let name = format!("{} {} ({})", probe.method, probe.path, probe.family);
+        let spec = load_spec(&specs, probe.spec);
+        let (template, operations) = operations(&spec, probe.spec, probe.path);
+        let operation = &operations[probe.method.to_lowercase()];
+        let body: serde_json::Value = serde_json::from_str(probe.body).unwrap();
+        let mut request = &operation["requestBody"];
+        if let Some(reference) = request.get("$ref").and_then(|r| r.as_str()) {
+            request = resolve(&spec, reference);
+        }
+        let schema = &request["content"]["application/json"]["schema"];
+        assert!(!schema.is_null(), "{name}: {template} documents no JSON body");
+        let mut problems = Vec::new();
+        check(&spec, schema, &body, "body", &mut problems);
+        match probe.refusal {
+            Refusal::Schema => {
+                assert!(
+                    problems.iter().any(|p| p.contains("required")),
+                    "{name}: the schema of {template} does not refuse {}: {problems:?}",
+                    probe.body
+                );
+            }
+            Refusal::Prose(words) => {
+                // Said so because the schema itself refuses nothing: the test shows it.
+                assert!(problems.is_empty(), "{name}: the schema refuses it, say Refusal::Schema: {problems:?}");
+                let description = operation["description"].as_str().unwrap_or_default();
+                assert!(description.contains(words), "{name}: the description of {template} lacks {words:?}");
+            }
+        }
+    }
+}
+
+fn resolve<'a>(spec: &'a serde_yaml::Value, reference: &str) -> &'a serde_yaml::Value {
+    let mut target = spec;
+    for part in reference.trim_start_matches("#/").split('/') {
+        target = &target[part];
+    }
+    target
 }
 
 /// A small JSON Schema check, enough for the request bodies of the specs: `$ref`, `allOf`,
@@ -47,11 +114,7 @@ fn check(
     out: &mut Vec<String>,
 ) {
     if let Some(reference) = schema.get("$ref").and_then(|r| r.as_str()) {
-        let mut target = spec;
-        for part in reference.trim_start_matches("#/").split('/') {
-            target = &target[part];
-        }
-        return check(spec, target, value, at, out);
+        return check(spec, resolve(spec, reference), value, at, out);
     }
     if let Some(all) = schema.get("allOf").and_then(|a| a.as_sequence()) {
         for s in all {

@@ -220,8 +220,10 @@ fn import_reports_families_that_differ_and_records_what_was_granted() {
     let creds = sandbox.create_account("erp-sync", &["store_v2_products", "store_themes_read_only"]);
     import(&repo, &sandbox, "store/production/erp-sync", &creds)
         .success()
-        .stdout(predicate::str::contains("Granted beyond the configuration (security): themes"))
-        .stdout(predicate::str::contains("Configured but not granted: orders"));
+        .stdout(predicate::str::contains(
+            "Granted beyond the configuration (security): Themes (themes) only at read-only",
+        ))
+        .stdout(predicate::str::contains("Configured but not granted: Orders (orders)"));
     let state = repo.read("bckeys.state.yaml");
     assert!(state.contains("store_themes_read_only") && !state.contains("store_v2_orders_read_only"), "{state}");
     // The next offline plan shows the difference.

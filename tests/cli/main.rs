@@ -9,6 +9,7 @@ mod guided;
 mod hardening;
 mod hostile;
 mod init;
+mod levels;
 mod live;
 mod neighbour;
 mod outputs;

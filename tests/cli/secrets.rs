@@ -63,6 +63,7 @@ fn api_account(repo: &Repo, address: &str, kind: &str, token: &str) -> (Address,
         retire_after: None,
         secret,
         store_hash: (!account_level).then(|| "abc123def4".parse().unwrap()),
+        unverified_levels: Some(Vec::new()),
     };
     let resource = if account_level { Resource::AccountApiAccount(record) } else { Resource::StoreApiAccount(record) };
     (addr(address), resource)

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use super::auth;
 use super::reply::{self, Dialect};
-use bckeys_catalogue::probes::{Probe, PROBES};
+use bckeys_catalogue::probes::{Probe, WriteProbe, PROBES, WRITE_PROBES};
 
 /// The write methods each probed path has in its spec.
 static WRITES: &[(&str, &[&str])] = &[
@@ -67,17 +67,46 @@ pub fn answer(
         Ok(v) => v,
         Err(why) => return reply::bad_body(dialect, &why),
     };
-    let empty = match &value {
-        Value::Object(o) => o.is_empty(),
-        Value::Array(a) => a.is_empty(),
-        _ => true,
-    };
-    if empty {
+    if names_nothing(&value) {
         return reply::invalid(dialect, &[("body", "must name at least one field".into())]);
     }
     match dialect {
         Dialect::V2 => reply::json(if *method == Method::POST { StatusCode::CREATED } else { StatusCode::OK }, &value),
         Dialect::V3 => reply::json(StatusCode::OK, &json!({"data": value, "meta": {}})),
+    }
+}
+
+/// A body BigCommerce refuses whatever the route: no field at all (`{}`, `[]`, or items without
+/// any field, such as `[{}]`).
+fn names_nothing(value: &Value) -> bool {
+    match value {
+        Value::Object(o) => o.is_empty(),
+        Value::Array(items) => items.iter().all(|i| !matches!(i.as_object(), Some(o) if !o.is_empty())),
+        _ => true,
+    }
+}
+
+/// The write probe sent to this route that no read probe shares (orders, currencies,
+/// checkouts, routes, theme activation, inventory adjustments, payment access tokens).
+pub fn write_route(path: &str, method: &Method) -> Option<&'static WriteProbe> {
+    WRITE_PROBES.iter().find(|p| p.path == path && p.method == method.as_str() && route(path).is_none())
+}
+
+/// Answers a write probe as BigCommerce must: 403 without the family's modify level; with
+/// it, 404 for an ID that can't exist, else the validation error of a body without its
+/// required fields (the sandbox keeps no orders, currencies or checkouts to create).
+pub fn answer_write(probe: &WriteProbe, scopes: &std::collections::BTreeSet<String>, body: &[u8]) -> Response {
+    let dialect = Dialect::of(probe.path);
+    if !auth::can_modify(scopes, probe.family) {
+        return reply::forbidden(dialect);
+    }
+    if probe.id_bound {
+        return reply::error(dialect, StatusCode::NOT_FOUND, reply::TITLE_404);
+    }
+    match reply::parse_body(body) {
+        Ok(v) if names_nothing(&v) => reply::invalid(dialect, &[("body", "lacks the required fields".into())]),
+        Ok(_) => reply::error(dialect, StatusCode::NOT_IMPLEMENTED, "The sandbox only answers probes on this route."),
+        Err(why) => reply::bad_body(dialect, &why),
     }
 }
 

@@ -131,6 +131,9 @@ fn route(st: &mut Sandbox, req: &Request, dialect: Dialect) -> Response {
     if let Some(kind) = storefront::Kind::of(req.path) {
         return storefront::handle(st, &caller, req, kind);
     }
+    if let Some(probe) = resources::write_route(req.path, req.method) {
+        return resources::answer_write(probe, &caller.scopes, req.body);
+    }
     if let Some(probe) = resources::route(req.path) {
         return resources::answer(probe, req.method, &caller.scopes, req.store_hash, &req.query, req.body);
     }

@@ -67,7 +67,10 @@ fn writes_never_go_through_a_symbolic_link() {
     repo.write_config(CONFIG);
     std::os::unix::fs::symlink(outside.path(), repo.path("secrets")).unwrap();
     repo.write("creds.txt", "CLIENT NAME: erp-sync\nACCESS TOKEN: tok-123456\nCLIENT ID: cid\nAPI PATH: https://api.bigcommerce.com/stores/abc123def4/v3/\n");
-    let hostile = crate::hostile::Hostile::start(|_| crate::hostile::Reply::status(200, &[], r#"{"data":[]}"#));
+    // Reads granted, write probes refused as BigCommerce refuses them.
+    let hostile = crate::hostile::Hostile::start(|r| {
+        crate::hostile::Reply::status(if r.method == "GET" { 200 } else { 422 }, &[], r#"{"data":[]}"#)
+    });
     repo.bckeys_on(&hostile.url)
         .args(["import", ADDRESS, "--credentials", "creds.txt"])
         .assert()
