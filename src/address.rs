@@ -28,6 +28,17 @@ impl Address {
         PathBuf::from(format!("secrets/{self}.retiring.age"))
     }
 
+    /// The store or account the address belongs to (`store/<label>`, `account/<label>`): what
+    /// apply carries out one after another, while different groups go at once.
+    pub fn group(&self) -> String {
+        match self {
+            Address::StoreAccount { store, .. }
+            | Address::Webhook { store, .. }
+            | Address::StorefrontToken { store, .. } => format!("store/{store}"),
+            Address::AccountAccount { account_label, .. } => format!("account/{account_label}"),
+        }
+    }
+
     /// The API account a webhook belongs to.
     pub fn owner(&self) -> Option<Address> {
         match self {

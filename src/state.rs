@@ -328,6 +328,17 @@ impl State {
     }
 
     /// Writes the state atomically, raising the serial.
+    /// The same state without any record: its serial and version.
+    pub fn clone_empty(&self) -> State {
+        State {
+            resources: BTreeMap::new(),
+            retiring: BTreeMap::new(),
+            intents: BTreeMap::new(),
+            serial: self.serial,
+            version: self.version,
+        }
+    }
+
     pub fn save(&mut self, path: &Path) -> Result<(), StateError> {
         self.serial += 1;
         let root = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));

@@ -24,7 +24,7 @@ struct Given {
     interactive: bool,
 }
 
-impl Applier<'_> {
+impl Applier<'_, '_> {
     /// Creates `account` on `target`. With `replacing`, the current record moves aside as the
     /// previous account only once the new credentials are proven (and kept captured), in the
     /// step that records them.
@@ -94,7 +94,8 @@ impl Applier<'_> {
             if replacing {
                 self.retire(address)?;
             }
-            record::store(self.config, &mut self.state, &self.state_path, address, &account.name, proven)?;
+            record::store(self.config, &mut self.state, address, &account.name, proven)?;
+            self.save()?;
             self.release(address);
             return Ok(Outcome::Done(match accepted {
                 None => {

@@ -11,7 +11,7 @@ use crate::credentials::ApiTarget;
 use crate::error::Error;
 use crate::state::{ApiAccountRecord, Resource};
 
-impl Applier<'_> {
+impl Applier<'_, '_> {
     /// Deletes the account at `address` (with `previous`, the one a replacement left).
     pub(super) fn delete(&mut self, address: &Address, previous: bool) -> Result<Outcome, Error> {
         let which = if previous { format!("{address} (previous account)") } else { address.to_string() };
@@ -113,7 +113,7 @@ impl Applier<'_> {
         } else {
             self.state.resources.remove(address);
         }
-        self.state.save(&self.state_path)?;
+        self.save()?;
         let path = self.config.dir.join(file);
         if crate::fsutil::refuse_links(&self.config.dir, &path).is_ok() {
             let _ = std::fs::remove_file(path);

@@ -9,6 +9,7 @@ mod delete;
 pub mod guide;
 pub mod record;
 mod resources;
+mod shared;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -93,19 +94,105 @@ pub struct ApplyReport {
     pub aborted: bool,
 }
 
-pub struct Applier<'a> {
+/// What every store's steps share.
+pub struct Context<'a> {
     pub config: &'a Config,
-    pub state: State,
-    pub state_path: PathBuf,
     pub identities: Option<&'a Identities>,
     pub client: &'a Client,
     pub rt: &'a tokio::runtime::Runtime,
     pub panel: Option<&'a Panel>,
-    pub person: Option<&'a mut dyn Person>,
     pub options: Options,
-    pub report: ApplyReport,
+    /// Stores whose steps are all automated that are applied at once.
+    pub concurrency: usize,
+}
+
+/// At most this many stores are applied at once, whatever `--concurrency` says: each waits on
+/// its own store's rate limit, and a thread each is plenty.
+const MAX_AT_ONCE: usize = 64;
+
+/// Carries the plan out. Each store's (and each account's) steps run one after another in the
+/// order of `Step::order`, so that nothing is removed before what replaces it exists; stores
+/// whose steps are all automated run at once (each paced by its own rate limit), then the
+/// stores with guided steps, one at a time, with the person.
+pub fn run<'p>(
+    ctx: &Context,
+    state: State,
+    state_path: PathBuf,
+    mut person: Option<&mut (dyn Person + 'p)>,
+    plan: &Plan,
+) -> Result<ApplyReport, Error> {
+    let shared = shared::SharedState::new(state, state_path);
+    let mut groups: BTreeMap<String, Vec<&Step>> = BTreeMap::new();
+    for step in &plan.steps {
+        groups.entry(step.address().group()).or_default().push(step);
+    }
+    for steps in groups.values_mut() {
+        steps.sort_by_key(|s| s.order());
+    }
+    let (guided, automated): (Vec<_>, Vec<_>) =
+        groups.into_iter().partition(|(_, steps)| steps.iter().any(|s| s.action.mode == crate::plan::Mode::Guided));
+
+    let workers = ctx.concurrency.clamp(1, MAX_AT_ONCE).min(automated.len());
+    let queue = std::sync::Mutex::new(automated.into_iter());
+    let mut reports: Vec<(String, Result<ApplyReport, Error>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let next = queue.lock().unwrap_or_else(|p| p.into_inner()).next();
+                        let Some((group, steps)) = next else { break };
+                        let report = Applier::new(ctx, &shared, &group, None).run(&steps);
+                        out.push((group, report));
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    });
+    for (group, steps) in guided {
+        let report = Applier::new(ctx, &shared, &group, person.as_deref_mut()).run(&steps);
+        let stop = matches!(&report, Ok(r) if r.aborted) || report.is_err();
+        reports.push((group, report));
+        if stop {
+            break;
+        }
+    }
+    reports.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut all = ApplyReport::default();
+    for (_, report) in reports {
+        all.absorb(report?);
+    }
+    Ok(all)
+}
+
+impl ApplyReport {
+    fn absorb(&mut self, other: ApplyReport) {
+        self.rekeyed.extend(other.rekeyed);
+        self.done.extend(other.done);
+        self.pending.extend(other.pending);
+        self.failed.extend(other.failed);
+        self.review.extend(other.review);
+        self.aborted |= other.aborted;
+    }
+}
+
+/// The steps of one store (or account), carried out on its part of the state.
+struct Applier<'a, 'p> {
+    config: &'a Config,
+    state: State,
+    shared: &'a shared::SharedState,
+    group: &'a str,
+    identities: Option<&'a Identities>,
+    client: &'a Client,
+    rt: &'a tokio::runtime::Runtime,
+    panel: Option<&'a Panel>,
+    person: Option<&'a mut (dyn Person + 'p)>,
+    options: &'a Options,
+    report: ApplyReport,
     /// Webhooks already moved to a replaced account's successor in this run, with how.
-    pub moved: BTreeMap<Address, Outcome>,
+    moved: BTreeMap<Address, Outcome>,
 }
 
 /// How one step ended: exactly one of these per step, and per follow-up (the deletion of what a
@@ -126,12 +213,35 @@ pub enum Outcome {
     Aborted,
 }
 
-impl Applier<'_> {
-    /// Carries the plan out in the order of `Step::order`, so that nothing is removed before
-    /// what replaces it exists.
-    pub fn run(mut self, plan: &Plan) -> Result<ApplyReport, Error> {
-        let mut steps: Vec<&Step> = plan.steps.iter().collect();
-        steps.sort_by_key(|s| s.order());
+impl<'a, 'p> Applier<'a, 'p> {
+    fn new(
+        ctx: &'a Context<'a>,
+        shared: &'a shared::SharedState,
+        group: &'a str,
+        person: Option<&'a mut (dyn Person + 'p)>,
+    ) -> Applier<'a, 'p> {
+        Applier {
+            config: ctx.config,
+            state: shared.part(group),
+            shared,
+            group,
+            identities: ctx.identities,
+            client: ctx.client,
+            rt: ctx.rt,
+            panel: ctx.panel,
+            person,
+            options: &ctx.options,
+            report: ApplyReport::default(),
+            moved: BTreeMap::new(),
+        }
+    }
+
+    /// Saves this group's part of the state into the state file.
+    fn save(&mut self) -> Result<(), Error> {
+        self.shared.save(self.group, &self.state)
+    }
+
+    fn run(mut self, steps: &[&Step]) -> Result<ApplyReport, Error> {
         for step in steps {
             let address = step.address();
             let outcome = self.one(step)?;
@@ -225,7 +335,7 @@ impl Applier<'_> {
         let Some(end) = overlap.end(now, expires_at) else { return Ok(None) };
         let end = crate::timestamp::Timestamp::from(end);
         *slot = Some(end);
-        self.state.save(&self.state_path)?;
+        self.save()?;
         Ok(Some(Outcome::Done(format!(
             "{address}: {what} until {end} (overlap {overlap}); reveal and exec hand out the new one; the first apply after that {then}"
         ))))
@@ -286,7 +396,7 @@ impl Applier<'_> {
         }
         self.state.resources.remove(address);
         self.state.retiring.insert(address.clone(), resource);
-        self.state.save(&self.state_path)?;
+        self.save()?;
         Ok(())
     }
 
@@ -327,7 +437,7 @@ impl Applier<'_> {
             &encryption.recipients,
             encryption.armor,
         )?;
-        self.state.save(&self.state_path)?;
+        self.save()?;
         self.say(&format!("Re-encrypted {} to the configured recipients.\n", address));
         self.report.rekeyed.push(Rekeyed { address: address.clone(), exposure: done.exposure });
         Ok(Outcome::Done(format!("rekeyed {address}")))

@@ -2,7 +2,6 @@
 //! before the state records them. Shared by `import` and `apply`.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use crate::address::Address;
 use crate::bigcommerce::Client;
@@ -141,12 +140,11 @@ pub fn prove(
     Ok(Proven { issued, granted, excess, missing, unverifiable, unverified_levels, families })
 }
 
-/// Encrypts the credential into its secret file, then records it in the state and saves the
-/// state: the credential is on disk, encrypted, before anything points at it.
+/// Encrypts the credential into its secret file, then records it in the state (which the
+/// caller saves): the credential is on disk, encrypted, before anything points at it.
 pub fn store(
     config: &Config,
     state: &mut State,
-    state_path: &Path,
     address: &Address,
     account_name: &str,
     proven: Proven,
@@ -194,7 +192,6 @@ pub fn store(
         Resource::AccountApiAccount(record)
     };
     state.resources.insert(address.clone(), resource);
-    state.save(state_path)?;
     Ok(())
 }
 

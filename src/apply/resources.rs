@@ -18,7 +18,7 @@ use crate::state::{Resource, SecretRecord, TokenIntent, TokenRecord, WebhookReco
 use crate::timestamp::Timestamp;
 use crate::vault::{self, Credential, Secret};
 
-impl Applier<'_> {
+impl Applier<'_, '_> {
     /// The access token of a recorded API account (a current record, or with `previous` the
     /// one being replaced).
     pub(super) fn account_token(&self, address: &Address, previous: bool) -> Result<SecretString, String> {
@@ -57,7 +57,7 @@ impl Applier<'_> {
         // Each creation has its own intent: one an earlier, interrupted run left stays reported.
         let intent = TokenIntent { expires_at: expires, started_at: now };
         self.state.intents.entry(address.clone()).or_default().push(intent.clone());
-        self.state.save(&self.state_path)?;
+        self.save()?;
 
         let request = TokenRequest {
             channel_ids: token.channel_ids.clone(),
@@ -72,7 +72,7 @@ impl Applier<'_> {
                 // A clear refusal created nothing; a lost answer may have: then the intent stays.
                 if matches!(e, ResourceError::Refused { .. }) {
                     self.clear_intent(address, &intent);
-                    self.state.save(&self.state_path)?;
+                    self.save()?;
                 }
                 return Ok(Outcome::Failed(e.to_string()));
             }
@@ -107,7 +107,7 @@ impl Applier<'_> {
         };
         self.state.resources.insert(address.clone(), Resource::StorefrontToken(record));
         self.clear_intent(address, &intent);
-        self.state.save(&self.state_path)?;
+        self.save()?;
         Ok(Outcome::Done(format!("created {address} (expires {expires})")))
     }
 
@@ -242,7 +242,7 @@ impl Applier<'_> {
                     secret,
                 };
                 self.state.resources.insert(address.clone(), Resource::Webhook(record));
-                self.state.save(&self.state_path)?;
+                self.save()?;
                 Ok(Outcome::Done(format!("{what} {address} (id {id})")))
             }
             Err(e) => Ok(Outcome::Failed(e.to_string())),
@@ -326,7 +326,7 @@ impl Applier<'_> {
         }
         // Without any recorded owner the account is gone, and BigCommerce dropped its hooks with it.
         self.state.resources.remove(address);
-        self.state.save(&self.state_path)?;
+        self.save()?;
         Ok(Outcome::Done(format!("deleted {address} (id {})", record.id)))
     }
 

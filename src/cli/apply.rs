@@ -9,7 +9,7 @@ use std::time::Duration;
 use zeroize::Zeroizing;
 
 use crate::address::Address;
-use crate::apply::{Applier, Choice, Options, Person};
+use crate::apply::{Choice, Context, Options, Person};
 use crate::bigcommerce::panel::Panel;
 use crate::config::Config;
 use crate::error::{command_error, Error, Hinted};
@@ -56,7 +56,8 @@ pub struct Args {
     /// Format of the steps left to a person.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Stores refreshed at once.
+    /// Stores refreshed at once, and stores whose steps are all automated applied at once (at
+    /// most 64).
     #[arg(long, default_value_t = live::DEFAULT_CONCURRENCY, value_name = "N")]
     pub concurrency: usize,
 }
@@ -116,24 +117,20 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
         (None, Some(_)) => Some(&mut printer as &mut dyn Person),
         (None, None) => None,
     };
-    let applier = Applier {
+    let ctx = Context {
         config: &config,
-        state,
-        state_path,
         identities: identities.as_ref(),
         client: &client,
         rt: &rt,
         panel: panel.as_ref(),
-        person,
         options: Options {
             credentials: args.credentials.into_iter().collect::<BTreeMap<_, _>>(),
             delete_timeout: Duration::from_secs(args.delete_timeout),
             poll_interval: Duration::from_secs(2),
         },
-        report: Default::default(),
-        moved: Default::default(),
+        concurrency: args.concurrency,
     };
-    let report = applier.run(&plan)?;
+    let report = crate::apply::run(&ctx, state, state_path, person, &plan)?;
     ui.out(&render::apply(&report, args.format, ui.paint()));
     Ok(if report.aborted || !report.failed.is_empty() {
         Outcome::Incomplete

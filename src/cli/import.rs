@@ -62,7 +62,8 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     let missing = (!proven.missing.is_empty()).then(|| proven.named(&proven.missing));
     let unverifiable = proven.unverifiable.join(", ");
     let unverified_levels = proven.unverified_levels.join(", ");
-    record::store(&config, &mut state, &state_path, &address, &account.name, proven)?;
+    record::store(&config, &mut state, &address, &account.name, proven)?;
+    state.save(&state_path)?;
 
     let mut out = format!(
         "Imported {address}: the token is alive; credentials encrypted to {}.\n",

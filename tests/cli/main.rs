@@ -20,4 +20,5 @@ mod schema;
 mod scopes;
 mod secrets;
 mod state;
+mod stores_at_once;
 mod vault;

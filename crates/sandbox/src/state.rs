@@ -160,6 +160,10 @@ pub struct Sandbox {
     pub faults: Vec<Fault>,
     pub requests: u64,
     pub rate_limited: u64,
+    /// Store API requests being answered now (their latency included), and the most ever at
+    /// once: how a test sees that stores were worked on at once, without timing anything.
+    pub in_flight: u64,
+    pub peak_in_flight: u64,
 }
 
 impl Sandbox {
@@ -176,6 +180,8 @@ impl Sandbox {
             faults: Vec::new(),
             requests: 0,
             rate_limited: 0,
+            in_flight: 0,
+            peak_in_flight: 0,
         };
         for (hash, store) in &seed.stores {
             let window = Window::new(store.quota, store.window_ms, now);
@@ -320,7 +326,13 @@ impl Sandbox {
             .iter()
             .map(|(u, a)| (u.clone(), json!({"requests": a.requests, "rate_limited": a.rate_limited})))
             .collect();
-        json!({"requests": self.requests, "rate_limited": self.rate_limited, "stores": stores, "accounts": accounts})
+        json!({
+            "requests": self.requests,
+            "rate_limited": self.rate_limited,
+            "peak_in_flight": self.peak_in_flight,
+            "stores": stores,
+            "accounts": accounts,
+        })
     }
 }
 

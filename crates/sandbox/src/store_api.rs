@@ -60,11 +60,15 @@ pub async fn handle(
     };
     let (response, delay_ms) = {
         let mut st = app.lock();
+        st.in_flight += 1;
+        st.peak_in_flight = st.peak_in_flight.max(st.in_flight);
         answer(&mut st, &req, Instant::now())
     };
     if delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(delay_ms)).await;
     }
+    let mut st = app.lock();
+    st.in_flight = st.in_flight.saturating_sub(1);
     response
 }
 
