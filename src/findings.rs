@@ -49,6 +49,8 @@ pub enum FindingKind {
     WebhookHeadersChanged,
     /// The account has a webhook that the configuration does not declare.
     WebhookUnmanaged,
+    /// A previous credential is still kept although its overlap has ended.
+    RetiringOverdue,
 }
 
 impl FindingKind {
@@ -72,6 +74,7 @@ impl FindingKind {
             FindingKind::WebhookScopeChanged => "webhook_scope_changed",
             FindingKind::WebhookHeadersChanged => "webhook_headers_changed",
             FindingKind::WebhookUnmanaged => "webhook_unmanaged",
+            FindingKind::RetiringOverdue => "retiring_overdue",
         }
     }
 }
@@ -428,7 +431,7 @@ impl Collector<'_> {
         let id = record.id;
         let set = |destination: &str| crate::config::Destination::parse(destination).map(|d| d.key());
         if set(&record.destination) != set(&seen.destination) {
-            let shown = crate::text::escape_controls(&seen.destination);
+            let shown = crate::text::redact_url(&seen.destination);
             let detail = format!(
                 "webhook {id} delivers to {shown} at BigCommerce, not to {} as bckeys set it: changed behind bckeys' back; apply puts it back",
                 record.destination
@@ -513,14 +516,19 @@ impl Collector<'_> {
         }
         let Some(listed) = live.hooks.listed.get(address) else { return };
         let recorded = self.recorded_hooks.get(address).map(Vec::as_slice).unwrap_or_default();
-        let account = wanted.store_accounts.get(address);
-        let prune = account.is_some_and(|a| a.prune_webhooks);
+        // An account no longer declared is being deleted, its webhooks with it.
+        let Some(account) = wanted.store_accounts.get(address) else { return };
+        let prune = account.prune_webhooks;
         let state = self.state;
+        // Apply adopts a live webhook for a declared one with the same scope and destination
+        // when that one is not recorded, or its recorded ID is gone: the same rule here.
         let adoptable = |scope: &str, destination: &str| {
-            account.is_some_and(|a| {
-                a.webhooks.iter().any(|w| {
-                    w.scope == scope && w.destination.is(destination) && !state.resources.contains_key(&w.address)
-                })
+            account.webhooks.iter().any(|w| {
+                let placed = match state.resources.get(&w.address) {
+                    Some(Resource::Webhook(r)) => listed.iter().any(|h| h.id == r.id),
+                    _ => false,
+                };
+                w.scope == scope && w.destination.is(destination) && !placed
             })
         };
         let unmanaged: Vec<Finding> = listed
@@ -528,7 +536,7 @@ impl Collector<'_> {
             .filter(|h| !recorded.contains(&h.id) && !adoptable(&h.scope, &h.destination))
             .map(|hook| {
                 let (scope, destination) =
-                    (crate::text::escape_controls(&hook.scope), crate::text::escape_controls(&hook.destination));
+                    (crate::text::escape_controls(&hook.scope), crate::text::redact_url(&hook.destination));
                 let (severity, next) = if prune {
                     (Severity::Security, "apply deletes it (prune_webhooks: true)")
                 } else {
@@ -561,8 +569,21 @@ impl Collector<'_> {
                 Resource::StoreApiAccount(r) | Resource::AccountApiAccount(r) => r.retire_after,
                 Resource::Webhook(_) => None,
             };
-            if let Some(until) = until.filter(|u| u.time() > self.now) {
-                self.out.retiring.push(Retiring { address: address.clone(), kind: resource.kind(), until });
+            match until {
+                Some(until) if until.time() > self.now => {
+                    self.out.retiring.push(Retiring { address: address.clone(), kind: resource.kind(), until });
+                }
+                // An expired token is valid nowhere: apply just drops its record.
+                Some(_) if matches!(resource, Resource::StorefrontToken(t) if t.expires_at.time() <= self.now) => {}
+                Some(until) => {
+                    let (what, then) = match resource {
+                        Resource::StorefrontToken(_) => ("token may still be valid", "revokes it"),
+                        _ => ("API account may still exist", "asks for its deletion"),
+                    };
+                    let detail = format!("the previous {what}: its overlap ended at {until}; the next apply {then}");
+                    self.finding(address, FindingKind::RetiringOverdue, Severity::Drift, detail);
+                }
+                None => {}
             }
         }
     }

@@ -253,25 +253,29 @@ async fn check_job(
     if !matches!(observation, Observation::Alive { .. }) {
         return JobResult::of(job.address, observation);
     }
-    let listing =
-        crate::bigcommerce::resources::list_hooks(client, store_hash, &token).await.map_err(|e| e.to_string());
+    // The header values are read first, so that the client scrubs them from any answer.
     let generated = job
         .header_files
         .iter()
-        .map(|(address, secret)| {
-            let digests = vault::open_recorded(root, secret, address, identities)
-                .map(|credential| {
+        .filter_map(|(address, secret)| {
+            let digests = match vault::open_recorded(root, secret, address, identities) {
+                Ok(credential) => {
                     client.hold_credential(&credential);
-                    credential
+                    Ok(credential
                         .into_headers()
                         .iter()
                         .map(|(k, v)| (k.clone(), HeaderDigest::of(v.expose_secret())))
-                        .collect()
-                })
-                .map_err(|e| e.to_string());
-            (address.clone(), digests)
+                        .collect())
+                }
+                // A missing or changed file is a finding of its own; the names are still compared.
+                Err(vault::OpenError::Missing { .. } | vault::OpenError::Modified { .. }) => return None,
+                Err(e) => Err(e.to_string()),
+            };
+            Some((address.clone(), digests))
         })
         .collect();
+    let listing =
+        crate::bigcommerce::resources::list_hooks(client, store_hash, &token).await.map_err(|e| e.to_string());
     JobResult { address: job.address, observation, listing: Some(listing), generated }
 }
 
@@ -379,7 +383,7 @@ async fn check_inner(
 enum WriteVerdict {
     /// 403: not granted at modify.
     Refused,
-    /// 400 or 422 (404 too, where the path names no ID): it passed the scope check.
+    /// 400 or 422: it passed the scope check.
     Validated,
     Revoked(String),
     /// An answer that tells nothing about the level, and why.
@@ -401,10 +405,14 @@ async fn write_probe(
         Verdict::Forbidden(_) => WriteVerdict::Refused,
         Verdict::Unauthorized(message) => WriteVerdict::Revoked(message),
         Verdict::Rejected(400 | 422, _) => WriteVerdict::Validated,
-        Verdict::NotFound(_) if !probe.id_bound => WriteVerdict::Validated,
-        Verdict::NotFound(_) => {
+        // A 404 may come before the scope check (a route a store lacks, an ID that can't
+        // exist): it proves nothing.
+        Verdict::NotFound(_) if probe.id_bound => {
             WriteVerdict::Unproven("its write probe names an ID that can't exist, and BigCommerce answered 404, which it may give before it checks scopes")
         }
+        Verdict::NotFound(_) => WriteVerdict::Unproven(
+            "its write probe got 404 (the route may not exist on this store), which BigCommerce may give before it checks scopes",
+        ),
         Verdict::Rejected(..) => WriteVerdict::Unproven("its write probe got an answer that tells nothing of the level"),
         Verdict::Allowed(_) => WriteVerdict::Accepted(200),
     })

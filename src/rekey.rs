@@ -84,17 +84,23 @@ pub fn reencrypt(
 }
 
 /// Marks the current API accounts a removed recipient could read as `exposed`, so that the next
-/// plan replaces them; returns their addresses.
+/// plan replaces them, and the previous ones still in an overlap, so that it ends at the next
+/// apply; returns the current ones' addresses.
 pub fn mark_exposed(state: &mut State, rekeyed: &[Rekeyed]) -> BTreeSet<Address> {
     let mut marked = BTreeSet::new();
     for r in rekeyed {
-        if r.section != Section::Resources || !matches!(r.exposure, Exposure::Removed(_)) {
+        if !matches!(r.exposure, Exposure::Removed(_)) {
             continue;
         }
-        if let Some(Resource::StoreApiAccount(a) | Resource::AccountApiAccount(a)) = state.resources.get_mut(&r.address)
-        {
+        let map = match r.section {
+            Section::Resources => &mut state.resources,
+            Section::Retiring => &mut state.retiring,
+        };
+        if let Some(Resource::StoreApiAccount(a) | Resource::AccountApiAccount(a)) = map.get_mut(&r.address) {
             a.exposed = true;
-            marked.insert(r.address.clone());
+            if r.section == Section::Resources {
+                marked.insert(r.address.clone());
+            }
         }
     }
     marked

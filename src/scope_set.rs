@@ -64,6 +64,11 @@ impl ScopeSet {
         self.levels(family).contains(&level)
     }
 
+    /// Whether this grants any family or level that `other` does not: more access than it.
+    pub fn exceeds(&self, other: &ScopeSet) -> bool {
+        self.iter().any(|(family, levels)| levels.iter().any(|l| !other.has(family.key, l)))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.grants.is_empty()
     }

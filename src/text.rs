@@ -43,9 +43,38 @@ fn escape(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A URL that someone else set (a webhook destination found live), shown without what may be
+/// a secret in it: no user information, no path or query (capability URLs keep their secret
+/// there), but a digest of the whole, so two can be told apart. Control characters escaped.
+pub fn redact_url(url: &str) -> String {
+    use sha2::Digest;
+    let digest: String = sha2::Sha256::digest(url.as_bytes()).iter().take(4).map(|b| format!("{b:02x}")).collect();
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let more = rest.len() > authority.len() && &rest[authority.len()..] != "/";
+    let shown = if scheme.is_empty() { host.to_owned() } else { format!("{scheme}://{host}") };
+    let shown = escape_controls(&shown).into_owned();
+    if more || authority.contains('@') {
+        format!("{shown}/… (sha256 {digest})")
+    } else {
+        format!("{shown} (sha256 {digest})")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_set_by_others_are_shown_without_their_secrets() {
+        let shown = redact_url("https://user:pw@hooks.example.net/catch/123/s3cr3t?token=abc");
+        assert!(shown.starts_with("https://hooks.example.net/… (sha256 "), "{shown}");
+        assert!(!shown.contains("s3cr3t") && !shown.contains("abc") && !shown.contains("pw"), "{shown}");
+        assert_ne!(redact_url("https://a.example.net/x"), redact_url("https://a.example.net/y"));
+        assert!(redact_url("https://a.example.net").starts_with("https://a.example.net (sha256"));
+        assert!(!redact_url("https://a.example.net\u{1b}[2J/x").contains('\u{1b}'));
+    }
 
     #[test]
     fn control_characters_are_shown_not_obeyed() {

@@ -25,7 +25,7 @@ struct Given {
 }
 
 impl Applier<'_, '_> {
-    /// Creates `account` on `target`. With `replacing`, the current record moves aside as the
+    /// Creates `account` on `target`. With `replacing` (and the overlap of what it replaces), the current record moves aside as the
     /// previous account only once the new credentials are proven (and kept captured), in the
     /// step that records them.
     pub(super) fn create(
@@ -33,7 +33,7 @@ impl Applier<'_, '_> {
         address: &Address,
         account: &ApiAccount,
         target: &ApiTarget,
-        replacing: bool,
+        replacing: Option<crate::config::Overlap>,
     ) -> Result<Outcome, Error> {
         let steps = guide::create_steps(address, &account.name, target, &account.scopes);
         let mut given = match self.credentials_for(address, account, target, &steps)? {
@@ -91,8 +91,8 @@ impl Applier<'_, '_> {
                     return Ok(Outcome::Left { reason: format!("{message}; nothing was recorded"), steps });
                 }
             };
-            if replacing {
-                self.retire(address)?;
+            if let Some(overlap) = replacing {
+                self.retire(address, overlap)?;
             }
             record::store(self.config, &mut self.state, address, &account.name, proven)?;
             self.save()?;

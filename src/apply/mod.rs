@@ -275,12 +275,14 @@ impl<'a, 'p> Applier<'a, 'p> {
                     steps: vec![],
                 }
             }
-            Work::CreateAccount { account, target, replacing, .. } => self.create(address, account, target, *replacing)?,
+            Work::CreateAccount { account, target, replacing, overlap } => {
+                self.create(address, account, target, replacing.then_some(*overlap))?
+            }
             Work::DeleteAccount { previous } => self.delete(address, *previous)?,
             Work::Rekey => self.rekey(address)?,
             Work::Review => Outcome::Review(format!("{address}: {}", step.action.reason)),
-            Work::CreateToken { token, store_hash, replacing, .. } => {
-                self.token_create(address, token, store_hash, *replacing)?
+            Work::CreateToken { token, store_hash, replacing, overlap } => {
+                self.token_create(address, token, store_hash, replacing.then_some(*overlap))?
             }
             Work::RevokeToken { previous } => self.token_revoke(address, *previous)?,
             Work::PutWebhook { hook, store_hash, update, .. } => match self.moved.remove(address) {
@@ -301,16 +303,16 @@ impl<'a, 'p> Applier<'a, 'p> {
             return Ok(None);
         }
         Ok(match &step.work {
-            Work::CreateAccount { account, target, replacing: true, overlap } => {
+            Work::CreateAccount { account, target, replacing: true, .. } => {
                 if let ApiTarget::Store(store_hash) = target {
                     self.move_webhooks(address, &account.webhooks, store_hash)?;
                 }
-                match self.defer(address, *overlap)? {
+                match self.defer(address)? {
                     Some(deferred) => Some(deferred),
                     None => Some(self.delete(address, true)?),
                 }
             }
-            Work::CreateToken { replacing: true, overlap, .. } => match self.defer(address, *overlap)? {
+            Work::CreateToken { replacing: true, .. } => match self.defer(address)? {
                 Some(deferred) => Some(deferred),
                 None => Some(self.token_revoke(address, true)?),
             },
@@ -318,26 +320,20 @@ impl<'a, 'p> Applier<'a, 'p> {
         })
     }
 
-    /// Leaves the previous credential of `address` in place until its overlap ends, so that what
-    /// uses it can move to the new one; `None` when it goes now (no overlap, or one already over).
-    fn defer(&mut self, address: &Address, overlap: crate::config::Overlap) -> Result<Option<Outcome>, Error> {
-        let now = time::OffsetDateTime::now_utc();
-        let Some(previous) = self.state.retiring.get_mut(address) else { return Ok(None) };
-        let (slot, expires_at, what, then) = match previous {
-            Resource::StorefrontToken(t) => {
-                (&mut t.retire_after, Some(t.expires_at.time()), "the previous token stays valid", "revokes it")
+    /// Leaves the previous credential of `address` in place while its overlap lasts (its end
+    /// was recorded when it moved aside), so that what uses it can move to the new one; `None`
+    /// when it goes now (no overlap, or one already over).
+    fn defer(&mut self, address: &Address) -> Result<Option<Outcome>, Error> {
+        let (until, what, then) = match self.state.retiring.get(address) {
+            Some(Resource::StorefrontToken(t)) => (t.retire_after, "the previous token stays valid", "revokes it"),
+            Some(Resource::StoreApiAccount(r) | Resource::AccountApiAccount(r)) => {
+                (r.retire_after, "the previous account stays", "asks for its deletion")
             }
-            Resource::StoreApiAccount(r) | Resource::AccountApiAccount(r) => {
-                (&mut r.retire_after, None, "the previous account stays", "asks for its deletion")
-            }
-            Resource::Webhook(_) => return Ok(None),
+            _ => return Ok(None),
         };
-        let Some(end) = overlap.end(now, expires_at) else { return Ok(None) };
-        let end = crate::timestamp::Timestamp::from(end);
-        *slot = Some(end);
-        self.save()?;
+        let Some(until) = until.filter(|u| u.time() > time::OffsetDateTime::now_utc()) else { return Ok(None) };
         Ok(Some(Outcome::Done(format!(
-            "{address}: {what} until {end} (overlap {overlap}); reveal and exec hand out the new one; the first apply after that {then}"
+            "{address}: {what} until {until} (its overlap); reveal and exec hand out the new one; the first apply after that {then}"
         ))))
     }
 
@@ -366,8 +362,21 @@ impl<'a, 'p> Applier<'a, 'p> {
     /// Moves the current record and its credential aside as the previous account of `address`,
     /// so that the new one can be recorded while the old one waits for deletion. The credential
     /// is copied first and the state saved second: a crash between leaves only a spare file.
-    fn retire(&mut self, address: &Address) -> Result<(), Error> {
+    ///
+    /// The end of its `overlap` is recorded in the same save, so that a run stopped before the
+    /// follow-up still keeps it for the overlap.
+    fn retire(&mut self, address: &Address, overlap: crate::config::Overlap) -> Result<(), Error> {
         let Some(mut resource) = self.state.resources.get(address).cloned() else { return Ok(()) };
+        let now = time::OffsetDateTime::now_utc();
+        match &mut resource {
+            Resource::StorefrontToken(t) => {
+                t.retire_after = overlap.end(now, Some(t.expires_at.time())).map(crate::timestamp::Timestamp::from)
+            }
+            Resource::StoreApiAccount(r) | Resource::AccountApiAccount(r) => {
+                r.retire_after = overlap.end(now, None).map(crate::timestamp::Timestamp::from)
+            }
+            Resource::Webhook(_) => {}
+        }
         // The new credential goes where this one is: a link there is refused before anything
         // moves, and the old file is copied only once it is proven to be the recorded one.
         let current = address.secret_path();

@@ -35,14 +35,15 @@ impl Applier<'_, '_> {
             .ok_or_else(|| format!("the credential of {address} is missing"))
     }
 
-    /// Creates a storefront token. For a replacement the current one moves aside once the new
-    /// one exists; revoking it is the replacement's follow-up.
+    /// Creates a storefront token. For a replacement (with the overlap of the token it
+    /// replaces) the current one moves aside once the new one exists; revoking it is the
+    /// replacement's follow-up.
     pub(super) fn token_create(
         &mut self,
         address: &Address,
         token: &StorefrontToken,
         store_hash: &StoreHash,
-        replacing: bool,
+        replacing: Option<crate::config::Overlap>,
     ) -> Result<Outcome, Error> {
         let Some(issuer_address) = address.sibling_account(&token.issuer) else {
             return Ok(Outcome::Failed(format!("{address} is not a storefront token's address")));
@@ -51,7 +52,7 @@ impl Applier<'_, '_> {
             Ok(t) => t,
             Err(reason) => return Ok(Outcome::Failed(format!("its issuer: {reason}"))),
         };
-        let replacing = replacing && self.state.resources.contains_key(address);
+        let replacing = replacing.filter(|_| self.state.resources.contains_key(address));
         let now = Timestamp::now();
         let expires = Timestamp::from(now.time() + token.lifetime.span());
         // Each creation has its own intent: one an earlier, interrupted run left stays reported.
@@ -79,8 +80,8 @@ impl Applier<'_, '_> {
         };
         // The old token moves aside only now that the new one exists; the intent covers the
         // moments until the new one is recorded.
-        if replacing {
-            self.retire(address)?;
+        if let Some(overlap) = replacing {
+            self.retire(address, overlap)?;
         }
         let credential = Credential {
             address: address.to_string(),
@@ -338,6 +339,11 @@ impl Applier<'_, '_> {
         store_hash: &StoreHash,
         id: u64,
     ) -> Result<Outcome, Error> {
+        // An earlier step of this run may have adopted it for a declared webhook.
+        let adopted = self.state.resources.iter().find(|(_, r)| matches!(r, Resource::Webhook(w) if w.id == id));
+        if let Some((declared, _)) = adopted {
+            return Ok(Outcome::Done(format!("kept webhook {id} of {address}: it is now recorded as {declared}")));
+        }
         let token = match self.account_token(address, false) {
             Ok(t) => t,
             Err(reason) => return Ok(Outcome::Failed(reason)),

@@ -179,8 +179,11 @@ pub async fn list_hooks(client: &Client, store_hash: &str, token: &SecretString)
         #[serde(default)]
         total_pages: Option<u64>,
     }
-    let mut hooks = Vec::new();
-    for page in 1..=100u64 {
+    let mut hooks: Vec<Hook> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    // BigCommerce allows far fewer webhooks per account than 100 pages of 250; a list that
+    // goes on is not believed, and neither is a page that repeats what came before.
+    for page in 1..=MAX_HOOK_PAGES {
         let query = format!("page={page}&limit=250");
         match client
             .store_request(
@@ -194,17 +197,27 @@ pub async fn list_hooks(client: &Client, store_hash: &str, token: &SecretString)
                 let parsed: Page = serde_json::from_slice(&bytes)
                     .map_err(|_| ResourceError::Unexpected { what: "GET /v3/hooks".into(), missing: "data" })?;
                 let count = parsed.data.len();
-                hooks.extend(parsed.data);
+                let before = hooks.len();
+                hooks.extend(parsed.data.into_iter().filter(|h| seen.insert(h.id)));
                 let last = parsed.meta.pagination.and_then(|p| p.total_pages).map_or(count < 250, |t| page >= t);
                 if last {
-                    break;
+                    return Ok(hooks);
+                }
+                if hooks.len() == before {
+                    return Err(ResourceError::Unexpected {
+                        what: "GET /v3/hooks".into(),
+                        missing: "a page of new webhooks",
+                    });
                 }
             }
             other => return Err(refused("GET /v3/hooks", other)),
         }
     }
-    Ok(hooks)
+    Err(ResourceError::Unexpected { what: "GET /v3/hooks".into(), missing: "a last page" })
 }
+
+/// Pages of webhooks read before the list is taken for endless.
+const MAX_HOOK_PAGES: u64 = 100;
 
 pub async fn create_hook(
     client: &Client,

@@ -119,7 +119,8 @@ impl Differ<'_> {
                     Some(p) => (Op::Replace, format!("a replacement was interrupted: create the new `{}` on {target_text} in the control panel, then delete the previous one (client ID {})", account.name, p.client_id), p.scope_set().lines()),
                     None => (Op::Create, format!("create {kind} API account `{}` on {target_text} in the control panel", account.name), Vec::new()),
                 };
-                let overlap = if op == Op::Replace { account.overlap } else { Overlap::None };
+                let security = previous.is_some_and(|p| p.exposed || p.scope_set().exceeds(&account.scopes));
+                let overlap = if op == Op::Replace && !security { account.overlap } else { Overlap::None };
                 let step = work(op == Op::Replace, overlap);
                 let action = self.push(address, op, Mode::Guided, resource_type, &target_text, reason, step);
                 action.scopes = Some(ScopeChange { before, after });
@@ -142,8 +143,10 @@ impl Differ<'_> {
             let secret = if replacement.is_some() { None } else { self.secret_check(address) };
             match (replacement, secret) {
                 (Some(reason), _) | (None, Some((Op::Replace, reason))) => {
-                    // A replacement for security takes the old account away at once.
+                    // A replacement for security takes the old account away at once: exposed,
+                    // revoked, or holding more than the configuration (live or as recorded).
                     let security = record.exposed
+                        || granted.exceeds(&account.scopes)
                         || [FindingKind::ExcessScope, FindingKind::Revoked]
                             .into_iter()
                             .any(|kind| self.findings.get(address, kind).is_some());
@@ -419,7 +422,12 @@ impl Differ<'_> {
     fn leftovers(&mut self, config: &Config) {
         let declared = declared_addresses(config);
         self.unrecorded_tokens();
-        self.previous(&declared);
+        let overlaps: BTreeMap<&Address, Overlap> = config
+            .api_accounts()
+            .map(|(a, _)| (&a.address, a.overlap))
+            .chain(config.stores.iter().flat_map(|s| s.storefront_tokens.iter().map(|t| (&t.address, t.overlap))))
+            .collect();
+        self.previous(&declared, &overlaps);
         self.undeclared(&declared);
     }
 
@@ -438,7 +446,7 @@ impl Differ<'_> {
     }
 
     /// Previous accounts and tokens that a replacement left.
-    fn previous(&mut self, declared: &BTreeSet<&Address>) {
+    fn previous(&mut self, declared: &BTreeSet<&Address>, overlaps: &BTreeMap<&Address, Overlap>) {
         for (address, resource) in &self.state.retiring {
             let recorded = self.state.resources.contains_key(address);
             if !recorded && declared.contains(address) {
@@ -449,10 +457,23 @@ impl Differ<'_> {
             // address again (a replacement needs the previous one's place).
             let overlapping = self.findings.retiring.iter().find(|r| &r.address == address).map(|r| r.until);
             let replaced_again = self.steps.iter().any(|s| s.address() == address && s.action.action == Op::Replace);
-            let early = match overlapping {
-                Some(_) if !replaced_again => continue,
-                Some(until) => format!(" now, before its overlap ends ({until}), since it is replaced again"),
-                None => String::new(),
+            let exposed = resource.api_account().is_some_and(|r| r.exposed);
+            // The configuration can cut an overlap short: a removed entry, `overlap: none`.
+            let why_now = if replaced_again {
+                Some("since it is replaced again")
+            } else if exposed {
+                Some("since a removed recipient could read it")
+            } else if !declared.contains(address) {
+                Some("since the configuration no longer declares it")
+            } else if overlaps.get(address) == Some(&Overlap::None) {
+                Some("since the configuration says `overlap: none`")
+            } else {
+                None
+            };
+            let early = match (overlapping, why_now) {
+                (Some(_), None) => continue,
+                (Some(until), Some(why)) => format!(" now, before its overlap ends ({until}), {why}"),
+                (None, _) => String::new(),
             };
             match resource {
                 Resource::StorefrontToken(t) => {

@@ -128,11 +128,13 @@ pub struct Action {
 }
 
 impl Action {
-    /// The overlap a saved plan's action carries; `None` when its text is not one.
-    pub fn overlap(&self) -> Option<crate::config::Overlap> {
+    /// The overlap a saved plan's action carries: none, or the configured one. `None` when it
+    /// is neither (a plan edited by hand can't give a security replacement an overlap).
+    pub fn overlap_within(&self, configured: crate::config::Overlap) -> Option<crate::config::Overlap> {
+        use crate::config::Overlap;
         match &self.overlap {
-            None => Some(crate::config::Overlap::None),
-            Some(text) => crate::config::Overlap::parse(text).ok(),
+            None => Some(Overlap::None),
+            Some(text) => Overlap::parse(text).ok().filter(|o| *o == configured || *o == Overlap::None),
         }
     }
 }

@@ -123,7 +123,7 @@ impl Work {
                     account: account.clone(),
                     target: owner.target(),
                     replacing: op == Op::Replace,
-                    overlap: action.overlap()?,
+                    overlap: action.overlap_within(account.overlap)?,
                 }
             }
             (Op::Update, ResourceType::StoreApiAccount | ResourceType::AccountApiAccount) => return None,
@@ -142,7 +142,7 @@ impl Work {
                     token: token.clone(),
                     store_hash: store.store_hash.clone(),
                     replacing: op == Op::Replace,
-                    overlap: action.overlap()?,
+                    overlap: action.overlap_within(token.overlap)?,
                 }
             }
             (Op::Update, ResourceType::StorefrontToken) => return None,
@@ -225,5 +225,49 @@ mod tests {
         for step in &plan.steps {
             assert_eq!(Work::resolve(&step.action, &config).as_ref(), Some(&step.work), "{}", step.address());
         }
+    }
+
+    /// What a saved plan adds to an action (an overlap, an unmanaged webhook's ID) resolves only
+    /// as far as the configuration allows it.
+    #[test]
+    fn overlaps_and_pruned_webhooks_resolve_only_as_configured() {
+        let yaml = format!(
+            "version: 1\nencryption: {{recipients: [{RECIPIENT}]}}\nstores:\n  p:\n    store_hash: abc\n    api_accounts:\n      erp-sync:\n        scopes: {{orders: read-only}}\n        prune_webhooks: true\n      issuer:\n        scopes: {{storefront_api_tokens: modify}}\n    storefront_tokens:\n      web:\n        issuer: issuer\n        type: storefront\n        channel_ids: [1]\n        lifetime: 30d\n        overlap: 2d\n"
+        );
+        let config = Config::parse(std::path::Path::new("bckeys.yaml"), yaml.as_bytes()).unwrap();
+        let action = |address: &str, op, resource_type, overlap: Option<&str>, webhook_id| Action {
+            address: address.parse().unwrap(),
+            action: op,
+            mode: super::super::Mode::Automated,
+            resource_type,
+            target: "store abc".into(),
+            reason: String::new(),
+            scopes: None,
+            changes: vec![],
+            previous: false,
+            webhook_id,
+            overlap: overlap.map(str::to_owned),
+        };
+        let token = "store/p/storefront-token/web";
+        let resolved = |a: &Action| Work::resolve(a, &config);
+        let two_days = Overlap::parse("2d").unwrap();
+        assert!(matches!(
+            resolved(&action(token, Op::Replace, ResourceType::StorefrontToken, Some("2d"), None)),
+            Some(Work::CreateToken { overlap, replacing: true, .. }) if overlap == two_days
+        ));
+        assert!(matches!(
+            resolved(&action(token, Op::Replace, ResourceType::StorefrontToken, None, None)),
+            Some(Work::CreateToken { overlap: Overlap::None, .. })
+        ));
+        // An overlap the configuration doesn't give is refused.
+        assert_eq!(resolved(&action(token, Op::Replace, ResourceType::StorefrontToken, Some("9d"), None)), None);
+        let prune = action("store/p/erp-sync", Op::Delete, ResourceType::Webhook, None, Some(9));
+        assert!(matches!(resolved(&prune), Some(Work::PruneWebhook { id: 9, .. })));
+        let unpruned = Config::parse(
+            std::path::Path::new("bckeys.yaml"),
+            yaml.replace("prune_webhooks: true", "prune_webhooks: false").as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(Work::resolve(&prune, &unpruned), None);
     }
 }

@@ -103,15 +103,15 @@ fn markdown(report: &Findings) -> String {
                 Severity::Security => "**security**",
                 Severity::Drift => "drift",
             };
-            let detail = f.detail.replace('|', "\\|");
+            let detail = super::markdown_text(&f.detail);
             let _ = writeln!(out, "| `{}` | {} | {severity} | {detail} |", f.address, f.finding.as_str());
         }
         for e in &report.errors {
-            let _ = writeln!(out, "| `{}` | not_checked | error | {} |", e.address, e.error.replace('|', "\\|"));
+            let _ = writeln!(out, "| `{}` | not_checked | error | {} |", e.address, super::markdown_text(&e.error));
         }
     }
     for line in super::retiring_lines(&report.retiring) {
-        let _ = writeln!(out, "- retiring: {}", line.replace('|', "\\|"));
+        let _ = writeln!(out, "- retiring: {}", super::markdown_text(&line));
     }
     if !report.unverifiable.is_empty() {
         out.push_str("\n<details><summary>Unverifiable families (never counted as a match)</summary>\n\n");

@@ -14,7 +14,7 @@ pub fn plan(plan: &Plan) -> String {
     if !retiring.is_empty() {
         out.push_str("Retiring (valid on purpose while what uses them moves to the new ones):\n\n");
         for line in &retiring {
-            let _ = writeln!(out, "- {}", escape(line));
+            let _ = writeln!(out, "- {}", super::markdown_text(line));
         }
         out.push('\n');
     }
@@ -41,7 +41,7 @@ pub fn plan(plan: &Plan) -> String {
             a.address,
             a.action.as_str(),
             a.mode.as_str(),
-            escape(&a.reason)
+            super::markdown_text(&a.reason)
         );
     }
     for a in plan.actions().filter(|a| a.scopes.is_some() || !a.changes.is_empty()) {
@@ -63,9 +63,4 @@ pub fn plan(plan: &Plan) -> String {
         out.push_str("```\n\n</details>\n");
     }
     out
-}
-
-/// Keeps a table cell in one cell.
-fn escape(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
 }

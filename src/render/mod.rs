@@ -75,6 +75,24 @@ pub(crate) fn retiring_lines(retiring: &[crate::findings::Retiring]) -> Vec<Stri
         .collect()
 }
 
+/// Text for a Markdown table cell or list item: on one line, with the characters that make
+/// links, images, HTML and table cells escaped, so that what someone else set (a destination, a
+/// header name) can't become a link, an image or a cell of its own in a pull-request comment.
+pub(crate) fn markdown_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' | '[' | ']' | '<' | '>' | '|' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The lines of a scope change as a diff: `+`, `-` or ` ` and the line.
 pub(crate) fn scope_diff(before: &[String], after: &[String]) -> Vec<(char, String)> {
     let before: Vec<&str> = before.iter().map(String::as_str).collect();
@@ -90,4 +108,13 @@ pub(crate) fn scope_diff(before: &[String], after: &[String]) -> Vec<(char, Stri
             (sign, c.value().to_string())
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn markdown_from_others_cannot_link_embed_or_split_cells() {
+        let text = super::markdown_text("![x](https://t.example/p.png) [y](https://e.example) <img src=x> a|b\nc");
+        assert_eq!(text, "!\\[x\\](https://t.example/p.png) \\[y\\](https://e.example) \\<img src=x\\> a\\|b c");
+    }
 }

@@ -79,10 +79,10 @@ pub fn rekey(
     out.push_str("\nTo replace:\n");
     for (section, address) in &exposed {
         let how = match (section, state.resources.get(*address)) {
-            (Section::Retiring, _) => {
-                "an API account already being replaced: `bckeys apply` deletes it once its replacement is recorded"
-                    .to_owned()
-            }
+            (Section::Retiring, _) => "the previous credential of a replacement: for an API account, \
+                 `--rotate-exposed` ends its overlap and the next `bckeys apply` asks for its deletion; a previous \
+                 token stays valid until its overlap ends, unless the configuration says `overlap: none`"
+                .to_owned(),
             (_, Some(Resource::StoreApiAccount(_) | Resource::AccountApiAccount(_))) if marked.contains(*address) => {
                 "API account, marked `exposed` in the state: the next `bckeys plan` shows its replacement and \
                  `bckeys apply` carries it out (a new API account with the same scopes is created in the control \

@@ -44,10 +44,11 @@ pub fn plan(plan: &Plan, p: Paint) -> String {
             Mode::Automated => p.dim("automated"),
             Mode::Review => p.red("review: a person must look into it"),
         };
-        let previous = match (action.previous, action.resource_type) {
-            (false, _) => "",
-            (true, crate::plan::ResourceType::StorefrontToken) => " (previous token)",
-            (true, _) => " (previous account)",
+        let previous = match (action.previous, action.resource_type, action.webhook_id) {
+            (_, _, Some(id)) => format!(" (its unmanaged webhook {id})"),
+            (false, _, None) => String::new(),
+            (true, crate::plan::ResourceType::StorefrontToken, None) => " (previous token)".to_owned(),
+            (true, _, None) => " (previous account)".to_owned(),
         };
         let _ = writeln!(
             out,

@@ -169,3 +169,23 @@ fn a_write_probe_that_is_accepted_stops_the_import() {
     let writes = hostile.requests.lock().unwrap().iter().filter(|r| r.method != "GET").count();
     assert_eq!(writes, 1, "probing stops at the first accepted write");
 }
+
+/// A write probe answered 404 proves nothing: the level stays unverified, never modify.
+#[test]
+fn a_write_probe_answered_404_leaves_the_level_unverified() {
+    let hostile = Hostile::start(|r| {
+        let products = r.target.contains("/v3/catalog/products");
+        match (r.method.as_str(), products) {
+            ("GET", true) => Reply::status(200, &[], r#"{"data":[]}"#),
+            ("POST", true) => Reply::status(404, &[], r#"{"status":404,"title":"Not found"}"#),
+            _ => Reply::status(403, &[], r#"{"status":403,"title":"You don't have a required scope"}"#),
+        }
+    });
+    let repo = Repo::new();
+    repo.write_config(&CONFIG.replace(", orders: read-only", ""));
+    repo.write("creds.txt", "CLIENT NAME: erp-sync\nACCESS TOKEN: tok-123456\nCLIENT ID: cid\nAPI PATH: https://api.bigcommerce.com/stores/abc123def4/v3/\n");
+    import(&repo, &hostile.url)
+        .success()
+        .stdout(predicate::str::contains("The probed scopes match the configuration"))
+        .stdout(predicate::str::contains("Levels unverified").and(predicate::str::contains(": products.")));
+}

@@ -157,7 +157,7 @@ fn tokens_are_rotated_inside_their_window() {
     apply(&repo, &sandbox)
         .code(0)
         .stdout(predicate::str::contains("the previous token stays valid until"))
-        .stdout(predicate::str::contains("(overlap until_expiry)"));
+        .stdout(predicate::str::contains("(its overlap)"));
     assert_ne!(reveal_token(&repo, &sandbox, "impersonation"), before, "reveal hands out the new one");
     assert_eq!(tokens(&sandbox).iter().filter(|t| t["revoked"] == true).count(), 0);
 }
@@ -200,6 +200,12 @@ fn a_rotated_token_stays_valid_for_its_overlap_and_the_first_apply_after_revokes
     let ended = state.replace(&format!("retire_after: {until}"), "retire_after: 2020-01-01T00:00:00Z");
     assert_ne!(ended, state);
     repo.write("bckeys.state.yaml", &ended);
+    // A scheduled drift says the previous token outlived its overlap.
+    bckeys(&repo, &sandbox)
+        .arg("drift")
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("its overlap ended at 2020-01-01"));
     bckeys(&repo, &sandbox)
         .args(["plan", "--refresh=false"])
         .assert()
@@ -405,7 +411,9 @@ fn a_webhook_changed_behind_bckeys_back_is_a_security_finding_and_apply_puts_it_
         .unwrap_or_else(|| panic!("{report:#}"))
         .clone();
     assert_eq!(finding["severity"], "security");
-    assert!(finding["detail"].as_str().unwrap().contains("https://attacker.example.net/collect"));
+    // Shown by its host and a digest: a destination someone else set may hold a secret.
+    let detail = finding["detail"].as_str().unwrap();
+    assert!(detail.contains("https://attacker.example.net/… (sha256 ") && !detail.contains("/collect"), "{detail}");
     bckeys(&repo, &sandbox).arg("plan").assert().success().stdout(predicate::str::contains("put it back"));
     apply(&repo, &sandbox).code(0);
     assert_eq!(hooks(&sandbox)[0]["destination"], "https://erp.example.com/hooks");
@@ -490,7 +498,7 @@ fn unmanaged_webhooks_are_reported_and_pruned_only_when_the_account_says_so() {
     assert_eq!(findings[0]["severity"], "drift");
     assert_eq!(findings[0]["address"], "store/production/erp-sync");
     assert_eq!(findings[0]["webhook_id"], id);
-    assert!(findings[0]["detail"].as_str().unwrap().contains("https://collector.example.net/x"));
+    assert!(findings[0]["detail"].as_str().unwrap().contains("https://collector.example.net/… (sha256 "));
     // Without prune_webhooks apply leaves it alone.
     apply(&repo, &sandbox).code(0);
     assert_eq!(hooks(&sandbox).len(), 2);
@@ -513,6 +521,94 @@ fn unmanaged_webhooks_are_reported_and_pruned_only_when_the_account_says_so() {
     assert_eq!(left.len(), 1, "{left:#?}");
     assert_eq!(left[0]["destination"], "https://erp.example.com/hooks");
     bckeys(&repo, &sandbox).arg("drift").assert().code(0);
+}
+
+/// A webhook re-created by hand (same scope and destination, new ID) is adopted, never pruned.
+#[test]
+fn a_recreated_webhook_is_adopted_not_pruned() {
+    let (repo, sandbox) = setup();
+    let pruning = CONFIG.replace("        webhooks:\n", "        prune_webhooks: true\n        webhooks:\n");
+    repo.write_config(&pruning);
+    apply(&repo, &sandbox).code(0);
+    let old = hooks(&sandbox)[0]["id"].as_u64().unwrap();
+    let token = erp_token(&repo, &sandbox);
+    let (status, _) = sandbox.api("DELETE", &format!("/v3/hooks/{old}"), &token, serde_json::Value::Null);
+    assert_eq!(status, 200);
+    let body = serde_json::json!({"scope": "store/order/created", "destination": "https://erp.example.com/hooks", "is_active": true, "headers": {"X-Env": "production"}});
+    let (status, text) = sandbox.api("POST", "/v3/hooks", &token, body);
+    assert_eq!(status, 200, "{text}");
+    let new: u64 = serde_json::from_str::<serde_json::Value>(&text).unwrap()["data"]["id"].as_u64().unwrap();
+
+    let kinds: Vec<String> =
+        drift_findings(&repo, &sandbox).iter().map(|f| f["finding"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(kinds, ["webhook_missing"], "the new one is the declared one, not an unmanaged one");
+    apply(&repo, &sandbox).code(0);
+    let left = hooks(&sandbox);
+    assert_eq!(left.len(), 1, "{left:#?}");
+    assert_eq!(left[0]["id"], new);
+    let address = "store/production/erp-sync/webhook/order-created".parse().unwrap();
+    let Some(bckeys::state::Resource::Webhook(w)) = repo.state().resources.get(&address).cloned() else { panic!() };
+    assert_eq!(w.id, new);
+    bckeys(&repo, &sandbox).arg("drift").assert().code(0);
+}
+
+/// A previous token in its overlap is revoked at once when the configuration says
+/// `overlap: none`, and when it drops the token.
+#[test]
+fn the_configuration_can_end_an_overlap() {
+    let (repo, sandbox) = setup();
+    apply(&repo, &sandbox).code(0);
+    let revoked = || tokens(&sandbox).iter().filter(|t| t["revoked"] == true).count();
+    let plan_says = |why: &str| {
+        bckeys(&repo, &sandbox)
+            .args(["plan", "--refresh=false"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(why.to_owned()));
+    };
+    let revokes_previous = || {
+        apply(&repo, &sandbox)
+            .code(0)
+            .stdout(predicate::str::contains("revoked store/production/storefront-token/server (previous token)"));
+        assert!(repo.state().retiring.is_empty());
+    };
+
+    // Rotated (its channels change): the previous token stays, by default until its expiry.
+    let rotated = CONFIG.replace("channel_ids: [1, 2]", "channel_ids: [2]");
+    repo.write_config(&rotated);
+    apply(&repo, &sandbox).code(0).stdout(predicate::str::contains("the previous token stays valid until"));
+    assert_eq!(revoked(), 0);
+    repo.write_config(&rotated.replace("lifetime: 30d", "lifetime: 30d\n        overlap: none"));
+    plan_says("since the configuration says `overlap: none`");
+    revokes_previous();
+    assert_eq!(revoked(), 1);
+
+    // Rotated again, then dropped from the configuration: both go.
+    repo.write_config(CONFIG);
+    apply(&repo, &sandbox).code(0).stdout(predicate::str::contains("the previous token stays valid until"));
+    let start = CONFIG.find("      server:").unwrap();
+    let end = CONFIG.find("      impersonation:").unwrap();
+    repo.write_config(&format!("{}{}", &CONFIG[..start], &CONFIG[end..]));
+    plan_says("since the configuration no longer declares it");
+    revokes_previous();
+    assert_eq!(revoked(), 3, "the previous token and the current one");
+}
+
+/// A lost header file is drift (exit 2), a file to restore, not a check that failed (exit 1).
+#[test]
+fn a_missing_header_file_is_drift_not_a_failed_check() {
+    let (repo, sandbox) = setup();
+    repo.write_config(
+        &CONFIG
+            .replace("headers: {X-Env: production}", "headers: {X-Env: production, X-Signature: {secret: generate}}"),
+    );
+    apply(&repo, &sandbox).code(0);
+    std::fs::remove_file(repo.path("secrets/store/production/erp-sync/webhook/order-created.age")).unwrap();
+    let out = bckeys(&repo, &sandbox).args(["drift", "--format", "json"]).output().unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{report:#}");
+    assert_eq!(report["findings"][0]["finding"], "secret_file_missing");
+    assert!(report["errors"].as_array().unwrap().is_empty(), "{report:#}");
 }
 
 #[test]
