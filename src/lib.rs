@@ -23,6 +23,7 @@ pub mod fsutil;
 pub mod handout;
 pub mod ids;
 pub mod lock;
+pub mod merge;
 pub mod observe;
 pub mod plan;
 pub mod refresh;

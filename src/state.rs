@@ -248,6 +248,23 @@ impl State {
         if text.trim().is_empty() {
             return Err(invalid(Pos { line: 1, column: 1 }, "the state file is empty (a missing file would mean \"nothing recorded\"; an empty one means something went wrong)".into()));
         }
+        // git's text merge of two branches' states leaves markers; say so, and how to merge.
+        if let Some((n, _)) = text.lines().enumerate().find(|(_, l)| {
+            l.starts_with("<<<<<<< ")
+                || l.starts_with(">>>>>>> ")
+                || *l == "======="
+                || *l == "<<<<<<<"
+                || *l == ">>>>>>>"
+        }) {
+            return Err(invalid(
+                Pos { line: n + 1, column: 1 },
+                "git conflict markers: two branches changed the state and git merged it as text; \
+                 take one side (`git checkout --ours bckeys.state.yaml`), or set up bckeys' merge driver \
+                 (`git config merge.bckeys.driver \"bckeys state merge %O %A %B\"`, with \
+                 `bckeys.state.yaml merge=bckeys` in .gitattributes) and merge again"
+                    .into(),
+            ));
+        }
         let duplicates = Locations::check(text).map_err(|e| invalid(e.pos, format!("invalid YAML: {}", e.message)))?;
         if let Some(d) = duplicates.first() {
             return Err(invalid(d.second, format!("`{}` is recorded twice", d.path.join("."))));
@@ -327,7 +344,6 @@ impl State {
         format!("# Written by bckeys. Holds no secret; commit it. Edit by hand only to repair it.\n{body}")
     }
 
-    /// Writes the state atomically, raising the serial.
     /// The same state without any record: its serial and version.
     pub fn clone_empty(&self) -> State {
         State {
@@ -339,7 +355,13 @@ impl State {
         }
     }
 
+    /// Writes the state atomically with its serial raised, unless nothing in it changed since it was read
+    /// or last written: then nothing is written and the serial stays, so a run that changes
+    /// nothing leaves the repository as it was.
     pub fn save(&mut self, path: &Path) -> Result<(), StateError> {
+        if std::fs::read(path).is_ok_and(|on_disk| on_disk == self.to_yaml().as_bytes()) {
+            return Ok(());
+        }
         self.serial += 1;
         let root = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         crate::fsutil::write_inside(root, path, self.to_yaml().as_bytes(), false)

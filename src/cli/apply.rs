@@ -25,15 +25,16 @@ use super::{live, terminal, Global, Outcome};
 ///
 /// Without FILE, makes a fresh plan (refreshing like `plan`), shows it and asks for confirmation
 /// (only `yes` is accepted; --auto-approve skips the question). With FILE, carries out exactly
-/// the plan saved by `bckeys plan --out FILE`, and refuses it when the state or the configuration
-/// changed since. On a terminal, each guided step waits for the person; without one, or with
+/// the plan saved by `bckeys plan --out FILE`, without asking (the saved plan is the approval),
+/// and refuses it when the state or the configuration's meaning changed since (a comment or a
+/// reformatting does not count). On a terminal, each guided step waits for the person; without one, or with
 /// --non-interactive, guided steps are printed as instructions and apply exits 3.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// A plan saved with `bckeys plan --out FILE`.
     #[arg(value_name = "FILE")]
     pub plan_file: Option<PathBuf>,
-    /// Don't ask for confirmation.
+    /// Don't ask for confirmation (a saved plan never asks).
     #[arg(long)]
     pub auto_approve: bool,
     /// Never wait for a person, even on a terminal.
@@ -90,7 +91,8 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     if !plan.has_changes() {
         return Ok(Outcome::Done);
     }
-    if !args.auto_approve {
+    // A saved plan was reviewed when it was made: it is the approval, as in Terraform.
+    if !args.auto_approve && args.plan_file.is_none() {
         if !interactive {
             return Err(NoTerminal.into());
         }

@@ -15,24 +15,32 @@ use super::{Global, Outcome};
 /// and adds its lines to an existing .gitignore instead of replacing it.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Also generate a new age X25519 identity at PATH (mode 0600) and encrypt to it.
-    #[arg(long, value_name = "PATH")]
-    pub generate_identity: Option<PathBuf>,
+    /// Also generate a new age X25519 identity (mode 0600) and encrypt to it: at PATH, or
+    /// without one where bckeys looks by default (`~/.config/bckeys/identity.agekey`, under
+    /// `$XDG_CONFIG_HOME` when it is set).
+    #[arg(long, value_name = "PATH", num_args = 0..=1)]
+    pub generate_identity: Option<Option<PathBuf>>,
     /// An age or ssh public key to encrypt to (repeatable).
     #[arg(long, value_name = "RECIPIENT")]
     pub recipient: Vec<String>,
 }
 
 const GITIGNORE_HEADER: &str = "# bckeys: private keys never belong in git";
+const GITATTRIBUTES_LINE: &str = "bckeys.state.yaml merge=bckeys";
 
 pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
+    let generate_identity = match args.generate_identity {
+        None => None,
+        Some(Some(path)) => Some(path),
+        Some(None) => Some(vault::default_identity_path().ok_or(InitError::NoHome)?),
+    };
     let config_path = &global.config;
     let dir = config_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
     let mut existing: Vec<&Path> = Vec::new();
     if config_path.exists() {
         existing.push(config_path);
     }
-    if let Some(id) = &args.generate_identity {
+    if let Some(id) = &generate_identity {
         if id.exists() {
             existing.push(id);
         }
@@ -46,7 +54,7 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
         let r = vault::Recipient::parse(text).map_err(InitError::Recipient)?;
         recipients.push(r.as_str().to_owned());
     }
-    let identity = args.generate_identity.as_ref().map(|path| (path, vault::generate_x25519()));
+    let identity = generate_identity.as_ref().map(|path| (path, vault::generate_x25519()));
     if let Some((_, (_, recipient))) = &identity {
         recipients.push(recipient.clone());
     }
@@ -54,6 +62,13 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     // The identity first: a config that names a recipient whose key was never written would
     // encrypt credentials nobody can read.
     if let Some((path, (key_text, _))) = &identity {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty() && !p.exists()) {
+            create_private_dir(parent).map_err(|error| Error::Io {
+                what: "cannot create",
+                path: parent.to_path_buf(),
+                error,
+            })?;
+        }
         fsutil::write_atomic(path, key_text.as_bytes(), true).map_err(|error| Error::Io {
             what: "cannot write identity",
             path: path.to_path_buf(),
@@ -73,6 +88,7 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
         "identity.txt".into(),
         "key.txt".into(),
         ".bckeys-*.tmp".into(),
+        "bckeys.lock".into(),
     ];
     if let Some((path, _)) = &identity {
         if let Some(relative) = relative_to(path, &dir) {
@@ -97,7 +113,29 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
         })?;
     }
 
-    let mut report = format!("Wrote {} and {}.\n", config_path.display(), gitignore.display());
+    // Two branches that both applied merge their states through bckeys' merge driver.
+    let gitattributes = dir.join(".gitattributes");
+    let current = crate::fsutil::read_text_bounded(&gitattributes, fsutil::MAX_SMALL).unwrap_or_default();
+    if !current.lines().any(|l| l.trim() == GITATTRIBUTES_LINE) {
+        let mut text = current.clone();
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text.push_str(GITATTRIBUTES_LINE);
+        text.push('\n');
+        fsutil::write_atomic(&gitattributes, text.as_bytes(), false).map_err(|error| Error::Io {
+            what: "cannot write",
+            path: gitattributes.clone(),
+            error,
+        })?;
+    }
+
+    let mut report = format!(
+        "Wrote {}, {} and {}.\nOnce per clone, let git merge the state of two branches that both applied:\n  git config merge.bckeys.driver \"bckeys state merge %O %A %B\"\n",
+        config_path.display(),
+        gitignore.display(),
+        gitattributes.display()
+    );
     if let Some((path, (_, recipient))) = &identity {
         report.push_str(&format!(
             "Generated identity {} (mode 0600); its recipient {recipient} is in the configuration.\nKeep the identity out of git and back it up: without it, nobody can decrypt the credentials.\n",
@@ -110,6 +148,18 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     report.push_str("Then declare your stores and API accounts, and run `bckeys validate` and `bckeys plan`.\n");
     ui.out(&report);
     Ok(Outcome::Done)
+}
+
+/// A directory only its owner can enter (an identity's), with its missing parents.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
 }
 
 fn relative_to(path: &Path, dir: &Path) -> Option<String> {
@@ -155,6 +205,8 @@ enum InitError {
     Exists(Vec<String>),
     #[error("--recipient: {}", .0.message)]
     Recipient(vault::RecipientError),
+    #[error("--generate-identity without a path needs HOME or XDG_CONFIG_HOME to find where identities go")]
+    NoHome,
 }
 
 impl Hinted for InitError {
@@ -162,6 +214,7 @@ impl Hinted for InitError {
         Some(match self {
             InitError::Exists(_) => "move it away first, or edit it by hand".into(),
             InitError::Recipient(e) => e.hint.clone(),
+            InitError::NoHome => "give the identity's path: --generate-identity PATH".into(),
         })
     }
 }

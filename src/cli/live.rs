@@ -67,6 +67,11 @@ pub fn observe(
     let Some(how) = refresh else {
         return Ok(observations);
     };
+    // Nothing recorded holds a credential: nothing to decrypt or ask, so no identity needed.
+    if !state.resources.values().any(|r| r.is_api_account()) {
+        observations.live = Some(Default::default());
+        return Ok(observations);
+    }
     let identities = Arc::new(identities_for(global, ui, || IdentityError::NeededToRefresh)?);
     let client = client(global)?;
     let total = state.resources.values().filter(|r| r.is_api_account()).count();

@@ -26,6 +26,25 @@ pub enum StateCommand {
     /// (all intents of ADDRESS, or the one that started at --started-at). Nothing is sent to
     /// BigCommerce: a token that was created stays valid until its expiry.
     DismissIntent(DismissArgs),
+    /// Merge two states that grew apart on two git branches: a git merge driver.
+    ///
+    /// Set it up once per clone: `git config merge.bckeys.driver "bckeys state merge %O %A %B"`
+    /// (`bckeys init` writes the `.gitattributes` line that points bckeys.state.yaml at it).
+    /// Each address is merged on its own: a change on one side wins over no change on the
+    /// other; different changes on both sides are conflicts, named, with OURS' version kept.
+    /// The result goes to OURS; the serial moves past both sides. Exits 0 when the merge is
+    /// clean, 1 with the conflicting addresses named.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The common ancestor's state (git's %O; an empty file when there is none).
+    pub base: std::path::PathBuf,
+    /// This branch's state (git's %A): the merge is written here.
+    pub ours: std::path::PathBuf,
+    /// The other branch's state (git's %B).
+    pub theirs: std::path::PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -40,7 +59,42 @@ pub struct DismissArgs {
 pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     match args.command {
         StateCommand::DismissIntent(args) => dismiss(args, global, ui),
+        StateCommand::Merge(args) => merge(args, ui),
     }
+}
+
+fn merge(args: MergeArgs, ui: &Ui) -> Result<Outcome, Error> {
+    // git gives an empty file as the ancestor of two branches that have none.
+    let read = |path: &std::path::Path| -> Result<State, Error> {
+        let bytes = crate::fsutil::read_bounded(path, crate::fsutil::MAX_DOCUMENT).map_err(|error| Error::Io {
+            what: "cannot read",
+            path: path.to_path_buf(),
+            error,
+        })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(State::default());
+        }
+        Ok(State::parse(path, &bytes)?)
+    };
+    let (base, ours, theirs) = (read(&args.base)?, read(&args.ours)?, read(&args.theirs)?);
+    let merged = crate::merge::merge(&base, &ours, &theirs);
+    let text = merged.state.to_yaml();
+    crate::fsutil::write_atomic(&args.ours, text.as_bytes(), false).map_err(|error| Error::Io {
+        what: "cannot write",
+        path: args.ours.clone(),
+        error,
+    })?;
+    if merged.conflicts.is_empty() {
+        return Ok(Outcome::Done);
+    }
+    let names: Vec<String> = merged.conflicts.iter().map(|a| format!("  {a}")).collect();
+    ui.status(&format!(
+        "bckeys.state.yaml: both branches changed {} address{} differently; this branch's record of each is kept:\n{}\nLook at each (`git diff` against both branches), keep the record that matches BigCommerce, then plan: a refresh shows what is really there.",
+        merged.conflicts.len(),
+        if merged.conflicts.len() == 1 { "" } else { "es" },
+        names.join("\n")
+    ));
+    Ok(Outcome::Incomplete)
 }
 
 fn dismiss(args: DismissArgs, global: &Global, ui: &Ui) -> Result<Outcome, Error> {

@@ -30,7 +30,8 @@ pub struct Config {
     pub file: PathBuf,
     /// The directory addresses and secret files are relative to.
     pub dir: PathBuf,
-    /// SHA-256 of the file's bytes, so a saved plan can tell the configuration changed.
+    /// SHA-256 of what the configuration means (see `meaning_digest`), so that a saved plan can
+    /// tell it changed, and a comment or a reformatting does not make the plan stale.
     pub sha256: String,
     pub encryption: Encryption,
     pub stores: Vec<Store>,
@@ -102,6 +103,20 @@ pub struct StorefrontToken {
     pub rotate_before: Lifetime,
     /// How long the previous token stays valid after a replacement.
     pub overlap: Overlap,
+}
+
+/// The digest of a configuration's meaning: its YAML as data (comments, formatting, quoting and
+/// key order gone), and the recipients it resolves (recipients files included, in the order
+/// `vault::fingerprint` ignores).
+fn meaning_digest(bytes: &[u8], encryption: &Encryption) -> String {
+    // serde_json keeps object keys sorted: the canonical form of the same data is one text.
+    let data = serde_yaml::from_slice::<serde_yaml::Value>(bytes)
+        .ok()
+        .and_then(|v| serde_json::to_value(v).ok())
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    let recipients = crate::vault::fingerprint(&encryption.recipients);
+    crate::fsutil::sha256_hex(format!("{data}\n{recipients}").as_bytes())
 }
 
 impl Config {

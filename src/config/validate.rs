@@ -286,7 +286,8 @@ impl Validator<'_> {
             accounts.push(Account { label: label.clone(), account_uuid, api_accounts });
         }
 
-        Config { file: path.to_path_buf(), dir, sha256: crate::fsutil::sha256_hex(bytes), encryption, stores, accounts }
+        let sha256 = super::meaning_digest(bytes, &encryption);
+        Config { file: path.to_path_buf(), dir, sha256, encryption, stores, accounts }
     }
 
     fn encryption(&mut self, raw: &raw::RawEncryption, dir: &Path) -> Encryption {

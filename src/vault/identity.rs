@@ -48,8 +48,8 @@ pub enum IdentityError {
 impl IdentityError {
     pub fn hint(&self) -> Option<&'static str> {
         match self {
-            IdentityError::Missing | IdentityError::Needed { .. } => Some("pass --identity FILE, or set BCKEYS_IDENTITY_FILE to a key file, or BCKEYS_IDENTITY to the key itself (for CI secrets)"),
-            IdentityError::NeededToRefresh => Some("pass --identity FILE (or set BCKEYS_IDENTITY_FILE / BCKEYS_IDENTITY), or plan from the state alone with --refresh=false"),
+            IdentityError::Missing | IdentityError::Needed { .. } => Some("put your identity at ~/.config/bckeys/identity.agekey (or under $XDG_CONFIG_HOME), pass --identity FILE, or set BCKEYS_IDENTITY_FILE to a key file, or BCKEYS_IDENTITY to the key itself (for CI secrets)"),
+            IdentityError::NeededToRefresh => Some("put your identity at ~/.config/bckeys/identity.agekey, pass --identity FILE (or set BCKEYS_IDENTITY_FILE / BCKEYS_IDENTITY), or plan from the state alone with --refresh=false"),
             IdentityError::Invalid { .. } => Some("an identity file holds `AGE-SECRET-KEY-1...` lines (from `age-keygen`) or an OpenSSH ed25519/RSA private key"),
             IdentityError::EncryptedSsh { .. } => Some("use an age identity (`age-keygen -o key.txt`) for bckeys, and add its public key to the recipients"),
             _ => None,
@@ -105,10 +105,17 @@ impl Identities {
         Ok(if identities.keys.is_empty() { None } else { Some(identities) })
     }
 
-    /// Identities from the usual places, as the CLI resolves them.
+    /// Identities from the usual places, as the CLI resolves them: `--identity`, then
+    /// `BCKEYS_IDENTITY_FILE` and `BCKEYS_IDENTITY`; when none of them is given, the file at
+    /// `default_path()` if there is one.
     pub fn from_env(files: &[PathBuf]) -> Result<Option<Identities>, IdentityError> {
         let env_file = std::env::var_os("BCKEYS_IDENTITY_FILE").filter(|v| !v.is_empty()).map(PathBuf::from);
         let env_key = std::env::var("BCKEYS_IDENTITY").ok().filter(|v| !v.trim().is_empty()).map(SecretString::from);
+        if files.is_empty() && env_file.is_none() && env_key.is_none() {
+            if let Some(default) = default_path().filter(|p| p.exists()) {
+                return Identities::load(&[default], None, None);
+            }
+        }
         Identities::load(files, env_file.as_deref(), env_key.as_ref())
     }
 
@@ -144,6 +151,16 @@ impl Identities {
     pub(crate) fn iter(&self) -> impl Iterator<Item = &dyn age::Identity> {
         self.keys.iter().map(|k| k.as_ref() as &dyn age::Identity)
     }
+}
+
+/// Where people keep their identity, and `init --generate-identity` puts it:
+/// `$XDG_CONFIG_HOME/bckeys/identity.agekey`, by default `~/.config/bckeys/identity.agekey`.
+pub fn default_path() -> Option<PathBuf> {
+    let absolute = |v: std::ffi::OsString| Some(PathBuf::from(v)).filter(|p| p.is_absolute());
+    let config = std::env::var_os("XDG_CONFIG_HOME")
+        .and_then(absolute)
+        .or_else(|| std::env::var_os("HOME").and_then(absolute).map(|home| home.join(".config")))?;
+    Some(config.join("bckeys").join("identity.agekey"))
 }
 
 /// A new X25519 identity: the text of its key file (with the public key as a comment, as

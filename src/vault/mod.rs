@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
 pub use credential::{ApiKeys, Credential, CredentialError, Secret};
-pub use identity::{generate_x25519, Identities, IdentityError, IdentitySource};
+pub use identity::{default_path as default_identity_path, generate_x25519, Identities, IdentityError, IdentitySource};
 pub use recipient::{
     fingerprint, parse_recipients_file, read_recipients_file, Recipient, RecipientError, RecipientsFileProblem,
 };

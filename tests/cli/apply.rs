@@ -154,14 +154,30 @@ fn saved_plans_apply_exactly_and_refuse_when_stale() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("is stale").and(predicate::str::contains("serial")));
-    // A plan made, then the configuration edited.
+    // A plan made, then the configuration's meaning changed: stale.
+    repo.write_config(&CONFIG.replace("orders: read-only", "orders: read-only, customers: read-only"));
     bckeys(&repo, &sandbox).args(["plan", "--out", "plan2.json"]).assert().success();
-    repo.write("bckeys.yaml", &format!("{}# edited\n", repo.read("bckeys.yaml")));
+    repo.write_config(&CONFIG.replace("orders: read-only", "orders: read-only, themes: read-only"));
     bckeys(&repo, &sandbox)
-        .args(["apply", "plan2.json", "--auto-approve", "--sandbox-panel"])
+        .args(["apply", "plan2.json", "--sandbox-panel"])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("configuration changed"));
+    // A comment, another quoting and another layout mean the same: the plan still applies,
+    // and the saved plan is the approval (no question, no --auto-approve).
+    let same = CONFIG
+        .replace("orders: read-only", "orders: read-only, customers: read-only")
+        .replace("    store_hash: abc123def4\n", "    # the production store\n    store_hash: \"abc123def4\"\n")
+        .replace(
+            "scopes: {products: modify, orders: read-only, customers: read-only}",
+            "scopes:\n          customers: read-only\n          products: modify\n          orders: read-only",
+        );
+    repo.write_config(&same);
+    bckeys(&repo, &sandbox)
+        .args(["apply", "plan2.json", "--sandbox-panel"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Apply finished"));
 }
 
 #[test]

@@ -5,6 +5,7 @@ mod common;
 mod completions;
 mod contract;
 mod crash;
+mod gitops;
 mod guided;
 mod hardening;
 mod hostile;

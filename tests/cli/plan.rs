@@ -140,7 +140,14 @@ fn json_plan_is_versioned_and_complete() {
     assert_eq!(doc["state_serial"], 1);
     assert_eq!(doc["refreshed"], false);
     let sha = doc["config_sha256"].as_str().unwrap().to_owned();
-    assert_eq!(sha, bckeys::fsutil::sha256_hex(repo.read("bckeys.yaml").as_bytes()));
+    // The digest of what the configuration means: a comment leaves it, a change moves it.
+    let digest = |text: &str| {
+        bckeys::config::Config::parse(&repo.path("bckeys.yaml"), text.as_bytes()).unwrap().sha256
+    };
+    let yaml = repo.read("bckeys.yaml");
+    assert_eq!(sha, digest(&yaml));
+    assert_eq!(sha, digest(&format!("# reviewed\n{yaml}")));
+    assert_ne!(sha, digest(&yaml.replacen("abc123def4", "abc123def5", 1)));
     doc["config_sha256"] = serde_json::json!("[sha256 of bckeys.yaml]");
     insta::assert_json_snapshot!("plan_json", doc);
 }

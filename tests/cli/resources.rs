@@ -415,8 +415,11 @@ fn a_webhook_changed_behind_bckeys_back_is_a_security_finding_and_apply_puts_it_
     let detail = finding["detail"].as_str().unwrap();
     assert!(detail.contains("https://attacker.example.net/… (sha256 ") && !detail.contains("/collect"), "{detail}");
     bckeys(&repo, &sandbox).arg("plan").assert().success().stdout(predicate::str::contains("put it back"));
+    let state = repo.read("bckeys.state.yaml");
     apply(&repo, &sandbox).code(0);
     assert_eq!(hooks(&sandbox)[0]["destination"], "https://erp.example.com/hooks");
+    // What bckeys records did not change: the state file is not rewritten, its serial stays.
+    assert_eq!(repo.read("bckeys.state.yaml"), state);
     bckeys(&repo, &sandbox).arg("drift").assert().code(0);
 }
 

@@ -32,10 +32,19 @@ fn round_trips_with_a_growing_serial_and_sorted_keys() {
     let loaded = State::load(&path).unwrap();
     assert_eq!(loaded, state);
 
+    // Saved unchanged: nothing is written, the serial stays.
+    state.save(&path).unwrap();
+    assert_eq!(state.serial, 1);
+    assert_eq!(repo.read("bckeys.state.yaml"), first);
+    // Changed: written, one serial on.
+    let web = "store/prod/storefront-token/web".parse().unwrap();
+    let removed = state.resources.remove(&web).unwrap();
     state.save(&path).unwrap();
     assert_eq!(state.serial, 2);
+    state.resources.insert(web, removed);
+    state.save(&path).unwrap();
     let second = repo.read("bckeys.state.yaml");
-    assert_eq!(first.replace("serial: 1", "serial: 2"), second, "only the serial changes");
+    assert_eq!(first.replace("serial: 1", "serial: 3"), second, "only the serial changes");
 
     let order: Vec<&str> =
         first.lines().filter(|l| l.starts_with("  store/")).map(|l| l.trim_end_matches(':')).collect();
@@ -46,7 +55,7 @@ fn round_trips_with_a_growing_serial_and_sorted_keys() {
     assert!(!first.contains("access-token") && !first.contains("client-secret"), "no secret in the state:\n{first}");
     // Top-level keys are in alphabetical order too.
     let top: Vec<&str> = second.lines().filter(|l| !l.starts_with([' ', '#'])).collect();
-    assert_eq!(top, vec!["resources:", "serial: 2", "version: 1"]);
+    assert_eq!(top, vec!["resources:", "serial: 3", "version: 1"]);
 }
 
 #[test]
