@@ -47,6 +47,38 @@ fn apply(repo: &Repo, sandbox: &Sandbox) {
     repo.bckeys_on(&sandbox.url).args(["apply", "--auto-approve", "--sandbox-panel"]).assert().code(0);
 }
 
+/// A step of the example workflow (examples/github/bckeys.sh), as GitHub would run it; returns
+/// what it wrote to $GITHUB_OUTPUT.
+fn workflow_step(repo: &Repo, sandbox: &Sandbox, step: &str) -> String {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/github/bckeys.sh");
+    let outputs = repo.path("github-output");
+    std::fs::write(&outputs, "").unwrap();
+    let out = std::process::Command::new("bash")
+        .arg(&script)
+        .arg(step)
+        .current_dir(repo.path(""))
+        .env("BCKEYS", assert_cmd::cargo::cargo_bin("bckeys"))
+        .env("BCKEYS_API_BASE", &sandbox.url)
+        .env("BCKEYS_IDENTITY_FILE", repo.path("identity.agekey"))
+        .env("BCKEYS_PUSH", "false")
+        .env("GITHUB_OUTPUT", &outputs)
+        .env("NO_COLOR", "1")
+        .env("HOME", repo.path(""))
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "bckeys.sh {step}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read_to_string(&outputs).unwrap()
+}
+
 #[test]
 fn two_branches_that_both_applied_merge_through_the_driver() {
     let sandbox = Sandbox::start("stores: {abc123def4: {quota: 10000, window_ms: 30000}}\n");
@@ -70,8 +102,11 @@ fn two_branches_that_both_applied_merge_through_the_driver() {
             "        webhooks:\n          order-created:\n            scope: store/order/created\n            destination: https://erp.example.com/hooks\n",
         ),
     );
-    apply(&repo, &sandbox);
     git(&repo, &["commit", "-q", "-am", "webhook"]);
+    // The workflow's apply job: applies, then commits the state and the secret files back.
+    assert_eq!(workflow_step(&repo, &sandbox, "apply"), "guided=false\n");
+    assert!(git(&repo, &["log", "-1", "--format=%s"]).contains("bckeys apply: record the state"));
+    assert!(git(&repo, &["status", "--porcelain", "--", "bckeys.state.yaml", "secrets"]).is_empty());
 
     // Branch b, from main: a storefront token.
     git(&repo, &["checkout", "-q", "main"]);
@@ -83,9 +118,8 @@ fn two_branches_that_both_applied_merge_through_the_driver() {
             "    storefront_tokens:\n      web:\n        issuer: storefront-issuer\n        type: storefront\n        channel_ids: [1]\n        lifetime: 30d\n",
         ),
     );
-    apply(&repo, &sandbox);
-    git(&repo, &["add", "-A"]);
-    git(&repo, &["commit", "-q", "-m", "token"]);
+    git(&repo, &["commit", "-q", "-am", "token"]);
+    assert_eq!(workflow_step(&repo, &sandbox, "apply"), "guided=false\n");
     let serial_b = repo.state().serial;
 
     // Merged: both changes in one state, past both serials.
@@ -102,6 +136,14 @@ fn two_branches_that_both_applied_merge_through_the_driver() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("No changes."));
+    // The workflow's plan and drift jobs agree.
+    assert_eq!(workflow_step(&repo, &sandbox, "plan"), "changes=false\n");
+    assert!(
+        repo.read("comment.md").starts_with("<!-- bckeys-plan -->\n### bckeys plan"),
+        "{}",
+        repo.read("comment.md")
+    );
+    assert_eq!(workflow_step(&repo, &sandbox, "drift"), "result=in_sync\n");
 }
 
 #[test]

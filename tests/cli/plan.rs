@@ -141,9 +141,7 @@ fn json_plan_is_versioned_and_complete() {
     assert_eq!(doc["refreshed"], false);
     let sha = doc["config_sha256"].as_str().unwrap().to_owned();
     // The digest of what the configuration means: a comment leaves it, a change moves it.
-    let digest = |text: &str| {
-        bckeys::config::Config::parse(&repo.path("bckeys.yaml"), text.as_bytes()).unwrap().sha256
-    };
+    let digest = |text: &str| bckeys::config::Config::parse(&repo.path("bckeys.yaml"), text.as_bytes()).unwrap().sha256;
     let yaml = repo.read("bckeys.yaml");
     assert_eq!(sha, digest(&yaml));
     assert_eq!(sha, digest(&format!("# reviewed\n{yaml}")));
