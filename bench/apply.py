@@ -13,7 +13,10 @@ Usage: python3 bench/apply.py [--stores 100] [--hooks 3] [--latency-ms 20] [--qu
 Applies run with --refresh=false, so that the time is apply's own, not the refresh's (which is
 concurrent in both modes and measured by bench/drift.py). Secret files are real age files.
 """
-import argparse, hashlib, json, os, shutil, subprocess, sys, tempfile, time, urllib.request
+import argparse, json, os, shutil, subprocess, sys, tempfile, time, urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import repo_files  # noqa: E402  (bench/repo_files.py)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -21,7 +24,7 @@ def run(cmd, **kw):
     return subprocess.run(cmd, check=True, **kw)
 
 def repository(d, a, recipient):
-    fp = "sha256:" + hashlib.sha256(recipient.encode()).hexdigest()[:32]
+    fp = repo_files.fingerprint(recipient)
     seed, st = ["stores:"], ["resources:"]
     records = []
     for s in range(a.stores):
@@ -30,15 +33,7 @@ def repository(d, a, recipient):
         seed += [f"  {h}:", f"    quota: {a.quota}", f"    window_ms: {a.window_ms}", f"    latency_ms: {a.latency_ms}",
                  "    api_accounts:", f"      - {{name: erp-sync, client_id: {cid}, client_secret: sec-{cid}, access_token: {token}, scopes: [store_v2_orders_read_only]}}"]
         address = f"store/{label}/erp-sync"
-        rel = f"secrets/{address}.age"
-        plain = (f"address: {address}\nkind: store_api_account\nstore_hash: {h}\nname: erp-sync\nclient_id: {cid}\n"
-                 f"client_secret: sec-{cid}\naccess_token: {token}\napi_path: x/stores/{h}/v3/\nscopes: [store_v2_orders_read_only]\n"
-                 "created_at: '2026-11-01T00:00:00Z'\n")
-        path = os.path.join(d, rel)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        run(["age", "-a", "-r", recipient, "-o", path], input=plain.encode())
-        with open(path, "rb") as f:
-            sha = hashlib.sha256(f.read()).hexdigest()
+        rel, sha = repo_files.account_file(d, recipient, address, h, "erp-sync", cid, token, ["store_v2_orders_read_only"])
         records.append((address, cid, rel, sha, h))
     for address, cid, rel, sha, h in sorted(records):
         st += [f"  {address}:", "    kind: store_api_account", f"    client_id: {cid}", "    created_at: 2026-11-01T00:00:00Z",
@@ -62,8 +57,7 @@ def config(d, a, recipient, destination):
 
 def mode(binary, a, concurrency):
     with tempfile.TemporaryDirectory() as d:
-        run(["age-keygen", "-o", os.path.join(d, "id.agekey")], stderr=subprocess.DEVNULL)
-        recipient = subprocess.run(["age-keygen", "-y", os.path.join(d, "id.agekey")], capture_output=True, text=True, check=True).stdout.strip()
+        recipient = repo_files.keypair(d)
         repository(d, a, recipient)
         sandbox = subprocess.Popen([binary, "sandbox", "--port", "0", "--seed", os.path.join(d, "seed.yaml")], stdout=subprocess.PIPE, text=True)
         try:

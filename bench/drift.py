@@ -15,7 +15,10 @@ every store's requests through, all stores at once), their ratio, requests per a
 bckeys and the neighbours received, and bckeys' peak resident memory. Secret files are real age files (made with the `age` command), so
 drift decrypts them as it would in a real repository.
 """
-import argparse, hashlib, math, os, shutil, subprocess, sys, tempfile, time
+import argparse, math, os, shutil, subprocess, sys, tempfile, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import repo_files  # noqa: E402  (bench/repo_files.py)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCOPES = [("products", "modify", "store_v2_products"), ("orders", "read-only", "store_v2_orders_read_only"),
@@ -40,9 +43,8 @@ def main():
     run(["cargo", "build", "--release", "--quiet"], cwd=ROOT)
     binary = os.path.join(ROOT, "target", "release", "bckeys")
     with tempfile.TemporaryDirectory() as d:
-        run(["age-keygen", "-o", os.path.join(d, "id.agekey")], stderr=subprocess.DEVNULL)
-        recipient = subprocess.run(["age-keygen", "-y", os.path.join(d, "id.agekey")], capture_output=True, text=True, check=True).stdout.strip()
-        fp = "sha256:" + hashlib.sha256(recipient.encode()).hexdigest()[:32]
+        recipient = repo_files.keypair(d)
+        fp = repo_files.fingerprint(recipient)
         seed, cfg, st = ["stores:"], ["version: 1", "encryption:", f"  recipients: [{recipient}]", "stores:"], ["resources:"]
         records = []
         for s in range(a.stores):
@@ -56,15 +58,7 @@ def main():
                 cfg += [f"      {name}:", "        scopes:"]
                 cfg += [f"          {f}: {lvl}" for (f, lvl, p) in SCOPES if p in params]
                 address = f"store/{label}/{name}"
-                rel = f"secrets/{address}.age"
-                plain = (f"address: {address}\nkind: store_api_account\nstore_hash: {h}\nname: {name}\nclient_id: {cid}\n"
-                         f"client_secret: sec-{cid}\naccess_token: {token}\napi_path: x/stores/{h}/v3/\nscopes: [{', '.join(params)}]\n"
-                         "created_at: '2026-11-01T00:00:00Z'\n")
-                path = os.path.join(d, rel)
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-                run(["age", "-a", "-r", recipient, "-o", path], input=plain.encode())
-                with open(path, "rb") as f:
-                    sha = hashlib.sha256(f.read()).hexdigest()
+                rel, sha = repo_files.account_file(d, recipient, address, h, name, cid, token, params)
                 records.append((address, name, cid, sorted(params), rel, sha, h))
         for address, name, cid, params, rel, sha, h in sorted(records):
             st += [f"  {address}:", "    kind: store_api_account", f"    client_id: {cid}", "    created_at: 2026-11-01T00:00:00Z",

@@ -27,17 +27,20 @@ stores:
     storefront_tokens: {}
 "#;
 
-fn git(repo: &Repo, args: &[&str]) -> String {
-    let out = std::process::Command::new("git")
-        .args(args)
-        .current_dir(repo.path(""))
+/// A command run in the repository, as its author, whatever the machine's git configuration.
+fn in_repo(program: &str, repo: &Repo) -> std::process::Command {
+    let mut cmd = std::process::Command::new(program);
+    cmd.current_dir(repo.path(""))
+        .env("HOME", repo.path(""))
         .env("GIT_AUTHOR_NAME", "t")
         .env("GIT_AUTHOR_EMAIL", "t@example.com")
         .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .env("HOME", repo.path(""))
-        .output()
-        .unwrap();
+        .env("GIT_COMMITTER_EMAIL", "t@example.com");
+    cmd
+}
+
+fn git(repo: &Repo, args: &[&str]) -> String {
+    let out = in_repo("git", repo).args(args).output().unwrap();
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "git {args:?}: {text}");
     text
@@ -53,21 +56,15 @@ fn workflow_step(repo: &Repo, sandbox: &Sandbox, step: &str) -> String {
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/github/bckeys.sh");
     let outputs = repo.path("github-output");
     std::fs::write(&outputs, "").unwrap();
-    let out = std::process::Command::new("bash")
+    let out = in_repo("bash", repo)
         .arg(&script)
         .arg(step)
-        .current_dir(repo.path(""))
         .env("BCKEYS", assert_cmd::cargo::cargo_bin("bckeys"))
         .env("BCKEYS_API_BASE", &sandbox.url)
         .env("BCKEYS_IDENTITY_FILE", repo.path("identity.agekey"))
         .env("BCKEYS_PUSH", "false")
         .env("GITHUB_OUTPUT", &outputs)
         .env("NO_COLOR", "1")
-        .env("HOME", repo.path(""))
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
         .output()
         .unwrap();
     assert!(
