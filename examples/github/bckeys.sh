@@ -7,12 +7,13 @@
 #   BCKEYS        the bckeys binary (default: bckeys on PATH)
 #   BCKEYS_PUSH   apply pushes what it commits (default: true; the rehearsal test says false)
 #   RUN_URL       the run's page, linked from a plan too long for a comment
+#   COMMENT_LIMIT where a plan comment is cut (default 60000: GitHub refuses comments over
+#                 65,536 characters, and the marker and the note need room)
 set -euo pipefail
 
 bckeys=${BCKEYS:-bckeys}
 marker='<!-- bckeys-plan -->'
-# GitHub refuses comments over 65,536 characters: leave room for the marker and the note.
-limit=60000
+limit=${COMMENT_LIMIT:-60000}
 
 output() {
   if [ -n "${GITHUB_OUTPUT:-}" ]; then

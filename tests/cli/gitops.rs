@@ -53,6 +53,10 @@ fn apply(repo: &Repo, sandbox: &Sandbox) {
 /// A step of the example workflow (examples/github/bckeys.sh), as GitHub would run it; returns
 /// what it wrote to $GITHUB_OUTPUT.
 fn workflow_step(repo: &Repo, sandbox: &Sandbox, step: &str) -> String {
+    workflow_step_with(repo, sandbox, step, &[])
+}
+
+fn workflow_step_with(repo: &Repo, sandbox: &Sandbox, step: &str, env: &[(&str, &str)]) -> String {
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/github/bckeys.sh");
     let outputs = repo.path("github-output");
     std::fs::write(&outputs, "").unwrap();
@@ -65,6 +69,7 @@ fn workflow_step(repo: &Repo, sandbox: &Sandbox, step: &str) -> String {
         .env("BCKEYS_PUSH", "false")
         .env("GITHUB_OUTPUT", &outputs)
         .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     assert!(
@@ -172,6 +177,27 @@ fn the_driver_names_conflicts_and_git_markers_are_named_by_every_command() {
         .code(1)
         .stderr(predicate::str::contains("bckeys.state.yaml:1:1: git conflict markers"))
         .stderr(predicate::str::contains("bckeys state merge %O %A %B"));
+}
+
+/// A plan too long for a comment is cut, with a link to the job summary, which has all of it.
+#[test]
+fn a_plan_longer_than_a_comment_is_cut_and_links_the_summary() {
+    let sandbox = Sandbox::start("stores: {abc123def4: {quota: 10000, window_ms: 30000}}\n");
+    let repo = Repo::new();
+    repo.write_config(CONFIG);
+    let summary = repo.path("summary.md");
+    let env = [
+        ("COMMENT_LIMIT", "200"),
+        ("RUN_URL", "https://github.example/run/1"),
+        ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
+    ];
+    assert_eq!(workflow_step_with(&repo, &sandbox, "plan", &env), "changes=true\n");
+    let comment = repo.read("comment.md");
+    assert!(comment.starts_with("<!-- bckeys-plan -->\n"), "{comment}");
+    assert!(comment.ends_with("it is whole in the [job summary](https://github.example/run/1)._\n"), "{comment}");
+    assert!(comment.len() < 400, "{comment}");
+    let whole = repo.read("plan.md");
+    assert!(whole.len() > 200 && repo.read("summary.md").contains(&whole));
 }
 
 /// A run that changes nothing writes nothing: the repository only changes when something did.
