@@ -35,6 +35,12 @@ impl Ui {
         }
     }
 
+    /// No colors at all (`--no-color`), whatever the terminal.
+    pub fn without_color(&mut self) {
+        self.stdout_paint = Paint { enabled: false };
+        self.stderr_paint = Paint { enabled: false };
+    }
+
     /// Colors for what goes to standard output.
     pub fn paint(&self) -> Paint {
         self.stdout_paint

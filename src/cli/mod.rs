@@ -73,6 +73,9 @@ pub struct Global {
     /// More detail on standard error (-v, -vv).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// No colors, even on a terminal (as NO_COLOR=1 does).
+    #[arg(long, global = true)]
+    pub no_color: bool,
 }
 
 fn parse_share(text: &str) -> Result<crate::bigcommerce::QuotaShare, String> {
@@ -118,9 +121,12 @@ pub enum Outcome {
 }
 
 pub fn main() -> ExitCode {
-    let ui = Ui::new();
+    let mut ui = Ui::new();
     let code = match Cli::try_parse() {
         Ok(cli) => {
+            if cli.global.no_color {
+                ui.without_color();
+            }
             init_logging(cli.global.verbose);
             run_reported(cli, &ui)
         }

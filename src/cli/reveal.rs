@@ -29,6 +29,10 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = RevealFormat::Env)]
     pub format: RevealFormat,
+    /// Print only this value, as it is: no name, no quoting, no line end (for scripts). A
+    /// variable's name (BIGCOMMERCE_ACCESS_TOKEN) or its end (access_token).
+    #[arg(long, value_name = "NAME", conflicts_with = "format")]
+    pub field: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -43,6 +47,17 @@ pub enum RevealFormat {
 
 pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     let opened = live::handout(&args.address, global, ui, "reveal")?;
+    if let Some(field) = &args.field {
+        let variables = opened.variables();
+        let wanted = field.trim().to_ascii_uppercase();
+        let wanted = if wanted.starts_with("BIGCOMMERCE_") { wanted } else { format!("BIGCOMMERCE_{wanted}") };
+        let Some((_, value)) = variables.iter().find(|(name, _)| *name == wanted) else {
+            let names = variables.iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>().join(", ");
+            return Err(RevealError::NoField { address: args.address.clone(), field: field.clone(), names }.into());
+        };
+        ui.out(value);
+        return Ok(Outcome::Done);
+    }
     let text = match args.format {
         RevealFormat::Env => env_lines(&opened.variables()),
         RevealFormat::Json => opened.credential.to_json(),
@@ -51,6 +66,23 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     ui.out(&text);
     Ok(Outcome::Done)
 }
+
+/// Why reveal prints nothing.
+#[derive(Debug, thiserror::Error)]
+enum RevealError {
+    #[error("`{address}` has no field `{field}`")]
+    NoField { address: String, field: String, names: String },
+}
+
+impl crate::error::Hinted for RevealError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            RevealError::NoField { names, .. } => Some(format!("its fields: {names}")),
+        }
+    }
+}
+
+crate::error::command_error!(RevealError);
 
 /// `NAME='value'` lines for a POSIX shell. A value is single-quoted, and each `'` in it becomes
 /// `'\''`, so no character in a credential can end the quoting or be expanded.

@@ -13,9 +13,100 @@ use super::{Global, Outcome};
 /// Each problem names its file, line and column and what to write instead; exits 1 when there
 /// is any.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// `json` prints every problem as data (file, line, column, message, hint), and exits 1
+    /// when there is one, as text does.
+    #[arg(long, value_enum, default_value_t = ValidateFormat::Text)]
+    pub format: ValidateFormat,
+}
 
-pub fn run(_args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ValidateFormat {
+    Text,
+    Json,
+}
+
+/// One problem, as `--format json` prints it.
+#[derive(serde::Serialize)]
+struct JsonProblem {
+    file: String,
+    /// Absent when the problem is not at a place in the file (it can't be read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    column: Option<usize>,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hint: Option<String>,
+}
+
+fn json(global: &Global, ui: &Ui) -> Result<Outcome, Error> {
+    use crate::config::ConfigError;
+    use crate::state::StateError;
+    let mut problems = Vec::new();
+    let file = |p: &std::path::Path| p.display().to_string();
+    let config = match Config::load(&global.config) {
+        Ok(config) => Some(config),
+        Err(ConfigError::Invalid(list)) => {
+            problems.extend(list.into_iter().map(|p| JsonProblem {
+                file: file(&p.file),
+                line: Some(p.pos.line),
+                column: Some(p.pos.column),
+                message: p.message,
+                hint: p.hint,
+            }));
+            None
+        }
+        Err(e) => {
+            let hint = e.hint();
+            problems.push(JsonProblem {
+                file: file(&global.config),
+                line: None,
+                column: None,
+                message: e.to_string(),
+                hint,
+            });
+            None
+        }
+    };
+    if let Some(config) = &config {
+        let path = State::path_for(&config.dir);
+        match State::load(&path) {
+            Ok(_) => {}
+            Err(StateError::Invalid { path, pos, message }) => problems.push(JsonProblem {
+                file: file(&path),
+                line: Some(pos.line),
+                column: Some(pos.column),
+                message,
+                hint: None,
+            }),
+            Err(e) => problems.push(JsonProblem {
+                file: file(&path),
+                line: None,
+                column: None,
+                message: e.to_string(),
+                hint: e.hint().map(str::to_owned),
+            }),
+        }
+    }
+    #[derive(serde::Serialize)]
+    struct Document {
+        format_version: u32,
+        valid: bool,
+        problems: Vec<JsonProblem>,
+    }
+    let valid = problems.is_empty();
+    let doc = Document { format_version: crate::render::FORMAT_VERSION, valid, problems };
+    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    out.push('\n');
+    ui.out(&out);
+    Ok(if valid { Outcome::Done } else { Outcome::Incomplete })
+}
+
+pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
+    if args.format == ValidateFormat::Json {
+        return json(global, ui);
+    }
     let config = Config::load(&global.config)?;
     let state_path = State::path_for(&config.dir);
     let state = State::load(&state_path)?;

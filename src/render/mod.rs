@@ -9,6 +9,7 @@ mod markdown;
 mod paint;
 mod rekey;
 mod scopes;
+pub mod state;
 mod text;
 
 pub use apply::apply;

@@ -648,3 +648,25 @@ fn rekey_writes_nothing_when_a_file_cant_be_rekeyed() {
     assert_eq!(repo.read("bckeys.state.yaml"), state_before);
     assert_eq!(file(&repo, "store/prod/erp-sync"), erp_before);
 }
+
+/// `--field` prints one value as it is, for scripts: no name, no quoting, no line end.
+#[test]
+fn reveal_field_prints_one_value_as_it_is() {
+    let repo = recorded();
+    for field in ["BIGCOMMERCE_ACCESS_TOKEN", "access_token"] {
+        repo.bckeys()
+            .args(["reveal", "store/prod/erp-sync", "--field", field, "--identity"])
+            .arg(&repo.identity)
+            .assert()
+            .success()
+            .stdout(TRICKY_TOKEN);
+    }
+    repo.bckeys()
+        .args(["reveal", "store/prod/erp-sync", "--field", "password", "--identity"])
+        .arg(&repo.identity)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("has no field `password`"))
+        .stderr(predicate::str::contains("its fields: BIGCOMMERCE_STORE_HASH, BIGCOMMERCE_ACCESS_TOKEN"))
+        .stderr(predicate::str::contains(TRICKY_TOKEN).not());
+}

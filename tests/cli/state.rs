@@ -113,3 +113,117 @@ fn broken_states_are_errors_with_locations() {
         "its secret file must be",
     );
 }
+
+/// `state list` and `state show`: what is recorded, never a secret; `state rm` forgets a record
+/// without touching BigCommerce, keeps its secret file aside and says what still exists.
+#[test]
+fn state_list_show_and_rm() {
+    let repo = repo_with_config();
+    let r = repo.recipients(&[]);
+    save_state(
+        &repo,
+        vec![
+            store_account(&repo, "store/prod/alpha-sync", &["store_v2_orders_read_only"], &r),
+            webhook("store/prod/alpha-sync/webhook/orders", "store/order/created", "https://x.example.com/h", true),
+            token(&repo, "store/prod/storefront-token/web", "2099-01-01T00:00:00Z", &r),
+        ],
+    );
+    let list = repo.bckeys().args(["state", "list"]).assert().success().get_output().stdout.clone();
+    let list = String::from_utf8(list).unwrap();
+    assert!(list.contains("store/prod/alpha-sync") && list.contains("client ID client-alpha-sync"), "{list}");
+    assert!(list.contains("webhook: ID 4242 `store/order/created` to https://x.example.com/h"), "{list}");
+    assert!(list.contains("3 recorded, 0 retiring, 0 intents; state serial 1."), "{list}");
+    let json = repo.bckeys().args(["state", "list", "--format", "json"]).assert().success().get_output().stdout.clone();
+    let doc: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(doc["resources"].as_array().unwrap().len(), 3);
+    assert_eq!(doc["resources"][0]["kind"], "store_api_account");
+    repo.bckeys()
+        .args(["state", "show", "store/prod/storefront-token/web"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("kind: storefront_token").and(predicate::str::contains("expires_at")));
+
+    // An account that owns recorded webhooks is not forgotten before them.
+    repo.bckeys()
+        .args(["state", "rm", "store/prod/alpha-sync"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("owns recorded webhooks: store/prod/alpha-sync/webhook/orders"));
+    repo.bckeys().args(["state", "rm", "store/prod/alpha-sync/webhook/orders"]).assert().success();
+    repo.bckeys()
+        .args(["state", "rm", "store/prod/alpha-sync"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("nothing was sent to BigCommerce"))
+        .stderr(predicate::str::contains("still exists at BigCommerce until a person deletes it"));
+    let state = State::load(&repo.path("bckeys.state.yaml")).unwrap();
+    assert_eq!(state.resources.len(), 1);
+    assert!(!repo.path("secrets/store/prod/alpha-sync.age").exists());
+    let kept: Vec<_> = std::fs::read_dir(repo.path("secrets/store/prod"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with("alpha-sync.removed-"))
+        .collect();
+    assert_eq!(kept.len(), 1, "the secret file is kept aside");
+    repo.bckeys()
+        .args(["state", "show", "store/prod/alpha-sync"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is not recorded"));
+}
+
+/// `validate --format json`: every problem as data, with its place; exit 1 when there is one.
+#[test]
+fn validate_json_lists_every_problem_with_its_place() {
+    let repo = repo_with_config();
+    let out = repo.bckeys().args(["validate", "--format", "json"]).assert().success().get_output().stdout.clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!((doc["valid"].as_bool(), doc["problems"].as_array().map(Vec::len)), (Some(true), Some(0)));
+
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/66-bad-overlaps.yaml");
+    repo.write("bckeys.yaml", &std::fs::read_to_string(corpus).unwrap());
+    let out = repo.bckeys().args(["validate", "--format", "json"]).assert().code(1).get_output().stdout.clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(doc["valid"], false);
+    let places: Vec<(u64, u64)> = doc["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["line"].as_u64().unwrap(), p["column"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(places, [(12, 18), (24, 18)], "{doc:#}");
+    assert!(doc["problems"][1]["hint"].as_str().unwrap().contains("such as 7d"));
+
+    repo.write_config(CONFIG);
+    repo.write("bckeys.state.yaml", "serial: [\n");
+    let out = repo.bckeys().args(["validate", "--format", "json"]).assert().code(1).get_output().stdout.clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert!(doc["problems"][0]["file"].as_str().unwrap().ends_with("bckeys.state.yaml"), "{doc:#}");
+    assert!(doc["problems"][0]["line"].is_u64());
+}
+
+/// On a terminal (a pseudo-terminal, through `script`), the plan is colored, and `--no-color`
+/// takes the colors away.
+#[test]
+fn no_color_takes_the_colors_away_on_a_terminal() {
+    let repo = Repo::new();
+    repo.write_config("version: 1\nencryption:\n  recipients: [RECIPIENT]\nstores:\n  p:\n    store_hash: abc\n    api_accounts:\n      erp-sync:\n        scopes: {orders: read-only}\n");
+    let on_terminal = |flags: &str| {
+        let bin = assert_cmd::cargo::cargo_bin("bckeys");
+        let command = format!("{} {flags} plan --refresh=false", bin.display());
+        let out = std::process::Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .current_dir(repo.path(""))
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", repo.path(""))
+            .env("TERM", "xterm")
+            .output()
+            .expect("script (bsdutils) runs the command on a pseudo-terminal");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let colored = on_terminal("");
+    assert!(colored.contains("\u{1b}[") && colored.contains("store/p/erp-sync"), "{colored:?}");
+    let plain = on_terminal("--no-color");
+    assert!(!plain.contains("\u{1b}[") && plain.contains("store/p/erp-sync"), "{plain:?}");
+}
