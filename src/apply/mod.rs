@@ -285,10 +285,10 @@ impl<'a, 'p> Applier<'a, 'p> {
                 self.token_create(address, token, store_hash, replacing.then_some(*overlap))?
             }
             Work::RevokeToken { previous } => self.token_revoke(address, *previous)?,
-            Work::PutWebhook { hook, store_hash, update, .. } => match self.moved.remove(address) {
+            Work::PutWebhook { hook, store_hash, update, regenerate } => match self.moved.remove(address) {
                 // Its account's replacement already moved it.
                 Some(outcome) => outcome,
-                None => self.webhook_put(address, hook, store_hash, *update)?,
+                None => self.webhook_put(address, hook, store_hash, *update, *regenerate)?,
             },
             Work::DeleteWebhook => self.webhook_delete(address)?,
             Work::PruneWebhook { store_hash, id } => self.webhook_prune(address, store_hash, *id)?,

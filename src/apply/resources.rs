@@ -157,13 +157,15 @@ impl Applier<'_, '_> {
     }
 
     /// Creates, adopts, updates or reactivates one webhook with its account's token. `update`:
-    /// the plan asks for an update, so a hook found as configured is still written.
+    /// the plan asks for an update, so a hook found as configured is still written;
+    /// `regenerate`: its generated header values are replaced by new ones.
     pub(super) fn webhook_put(
         &mut self,
         address: &Address,
         hook: &Webhook,
         store_hash: &StoreHash,
         update: bool,
+        regenerate: bool,
     ) -> Result<Outcome, Error> {
         let Some(owner) = address.owner() else {
             return Ok(Outcome::Failed(format!("{address} is not a webhook's address")));
@@ -177,7 +179,7 @@ impl Applier<'_, '_> {
             .iter()
             .filter_map(|(k, v)| if let HeaderValue::Plain(v) = v { Some((k.clone(), v.clone())) } else { None })
             .collect();
-        let (secret, generated) = match self.header_secrets(address, store_hash, hook) {
+        let (secret, generated) = match self.header_secrets(address, store_hash, hook, regenerate) {
             Ok(found) => found,
             Err(e) => return Ok(Outcome::Failed(e.to_string())),
         };
@@ -250,13 +252,15 @@ impl Applier<'_, '_> {
         }
     }
 
-    /// The generated header values of a webhook: the recorded ones kept, missing ones generated
-    /// (32 random bytes, hex), all written encrypted before they are ever sent.
+    /// The generated header values of a webhook: the recorded ones kept (unless `regenerate`),
+    /// missing ones generated (32 random bytes, hex), all written encrypted before they are
+    /// ever sent.
     fn header_secrets(
         &mut self,
         address: &Address,
         store_hash: &str,
         hook: &Webhook,
+        regenerate: bool,
     ) -> Result<(Option<SecretRecord>, Option<Credential>), Error> {
         let names: Vec<&String> =
             hook.headers.iter().filter(|(_, v)| **v == HeaderValue::Generated).map(|(k, _)| k).collect();
@@ -270,7 +274,7 @@ impl Applier<'_, '_> {
             Some(Resource::Webhook(WebhookRecord { secret: Some(secret), .. })) => Some(secret.clone()),
             _ => None,
         };
-        if let Some(secret) = &recorded {
+        if let Some(secret) = recorded.as_ref().filter(|_| !regenerate) {
             let identities = self.identities.ok_or_else(|| crate::vault::IdentityError::Needed {
                 purpose: format!("{address}: its generated header values can't be read without an identity"),
             })?;
@@ -371,7 +375,7 @@ impl Applier<'_, '_> {
                 Some(Resource::Webhook(w)) => Some(std::mem::replace(&mut w.id, 0)),
                 _ => None,
             };
-            let outcome = self.webhook_put(address, hook, store_hash, false)?;
+            let outcome = self.webhook_put(address, hook, store_hash, false, false)?;
             match self.state.resources.get_mut(address) {
                 // Moved: the old account's copy can go.
                 Some(Resource::Webhook(w)) if w.id != 0 => superseded.extend(old_id),

@@ -57,6 +57,15 @@ pub struct Args {
     /// Format of the steps left to a person.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Plan a replacement of ADDRESS even though nothing calls for one (repeatable): rotate a
+    /// storefront token, regenerate a webhook's generated header values, or replace an API
+    /// account on purpose.
+    #[arg(long, value_name = "ADDRESS")]
+    pub replace: Vec<crate::address::Address>,
+    /// Plan only ADDRESS and what is under it (repeatable; `store/production` for a whole
+    /// store); the rest is not looked at, and the plan says so.
+    #[arg(long, value_name = "ADDRESS")]
+    pub target: Vec<String>,
     /// Stores refreshed at once, and stores whose steps are all automated applied at once (at
     /// most 64).
     #[arg(long, default_value_t = live::DEFAULT_CONCURRENCY, value_name = "N")]
@@ -81,10 +90,14 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     let plan = match &args.plan_file {
         Some(path) => saved::load(path, &config, state.serial)?,
         None => {
-            let observations =
-                live::observe(&config, &state, global, live::asking(args.refresh, args.concurrency, false), ui)?;
+            let choices =
+                plan::Choices { replace: args.replace.iter().cloned().collect(), target: args.target.clone() };
+            choices.check(&config, &state)?;
+            let looked_at = choices.narrow(&state);
+            let how = live::asking(args.refresh, args.concurrency, false);
+            let observations = live::observe(&config, &looked_at, global, how, ui)?;
             crate::refresh::refuse_failed(&observations)?;
-            plan::diff(&config, &state, &observations, time::OffsetDateTime::now_utc())
+            plan::diff_with(&config, &looked_at, &observations, time::OffsetDateTime::now_utc(), &choices)
         }
     };
     ui.out(&render::plan(&plan, Format::Text, ui.paint()));

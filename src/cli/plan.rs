@@ -27,6 +27,15 @@ pub struct Args {
     /// Save the plan to FILE, for `bckeys apply FILE` (it holds no secret).
     #[arg(long, value_name = "FILE")]
     pub out: Option<std::path::PathBuf>,
+    /// Plan a replacement of ADDRESS even though nothing calls for one (repeatable): rotate a
+    /// storefront token, regenerate a webhook's generated header values, or replace an API
+    /// account on purpose.
+    #[arg(long, value_name = "ADDRESS")]
+    pub replace: Vec<crate::address::Address>,
+    /// Plan only ADDRESS and what is under it (repeatable; `store/production` for a whole
+    /// store); the rest is not looked at, and the plan says so.
+    #[arg(long, value_name = "ADDRESS")]
+    pub target: Vec<String>,
     /// Stores refreshed at once.
     #[arg(long, default_value_t = live::DEFAULT_CONCURRENCY, value_name = "N")]
     pub concurrency: usize,
@@ -40,10 +49,13 @@ pub struct Args {
 pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     let config = Config::load(&global.config)?;
     let state = State::load(&State::path_for(&config.dir))?;
-    let observations =
-        live::observe(&config, &state, global, live::asking(args.refresh, args.concurrency, args.probe_writes), ui)?;
+    let choices = plan::Choices { replace: args.replace.iter().cloned().collect(), target: args.target.clone() };
+    choices.check(&config, &state)?;
+    let state = choices.narrow(&state);
+    let how = live::asking(args.refresh, args.concurrency, args.probe_writes);
+    let observations = live::observe(&config, &state, global, how, ui)?;
     crate::refresh::refuse_failed(&observations)?;
-    let plan = plan::diff(&config, &state, &observations, time::OffsetDateTime::now_utc());
+    let plan = plan::diff_with(&config, &state, &observations, time::OffsetDateTime::now_utc(), &choices);
     if let Some(out) = &args.out {
         plan::saved::save(&plan, out)?;
     }

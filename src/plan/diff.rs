@@ -7,7 +7,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::step::{Step, Work};
-use super::{Action, FieldChange, FindingCounts, Mode, Op, Plan, ResourceType, ScopeChange};
+use super::{Action, Choices, FieldChange, FindingCounts, Mode, Op, Plan, ResourceType, ScopeChange};
 use crate::address::Address;
 use crate::config::{Config, HeaderValue, Overlap, Owner, StorefrontToken, Webhook};
 use crate::findings::{self, FindingKind, Findings, Unmade};
@@ -16,14 +16,28 @@ use crate::state::{ApiAccountRecord, Resource, State, TokenRecord, WebhookRecord
 
 /// Computes the plan; `now` decides which storefront tokens are due for rotation.
 pub fn diff(config: &Config, state: &State, observations: &Observations, now: OffsetDateTime) -> Plan {
+    diff_with(config, state, observations, now, &Choices::default())
+}
+
+/// The plan with what a person asked beyond the configuration: replacements on request, and
+/// targets (then `state` and `observations` are those of `Choices::narrow`, and only the
+/// targeted addresses get steps).
+pub fn diff_with(
+    config: &Config,
+    state: &State,
+    observations: &Observations,
+    now: OffsetDateTime,
+    choices: &Choices,
+) -> Plan {
     let findings = findings::findings(config, state, observations, now);
-    let mut d = Differ { state, findings: &findings, steps: Vec::new(), replaced: BTreeSet::new() };
+    let mut d = Differ { state, findings: &findings, steps: Vec::new(), replaced: BTreeSet::new(), choices };
     d.api_accounts(config);
     d.webhooks(config);
     d.tokens(config, now);
     d.unmanaged_hooks(config);
     d.leftovers(config);
     let mut steps = d.steps;
+    steps.retain(|s| choices.targeted(s.address()));
     steps.sort_by(|a, b| a.action.address.cmp(&b.action.address).then(a.action.action.cmp(&b.action.action)));
     let summary = findings.summary();
     Plan {
@@ -32,6 +46,7 @@ pub fn diff(config: &Config, state: &State, observations: &Observations, now: Of
         config_sha256: config.sha256.clone(),
         findings: FindingCounts { findings: summary.findings, security: summary.security },
         retiring: findings.retiring.clone(),
+        targets: choices.target.clone(),
         steps,
     }
 }
@@ -42,6 +57,7 @@ struct Differ<'a> {
     steps: Vec<Step>,
     /// API accounts that this plan creates or replaces: their webhooks move with them.
     replaced: BTreeSet<Address>,
+    choices: &'a Choices,
 }
 
 impl Differ<'_> {
@@ -68,6 +84,7 @@ impl Differ<'_> {
             previous: false,
             webhook_id: None,
             overlap: None,
+            regenerate: false,
         };
         self.steps.push(Step { action, work });
         &mut self.steps.last_mut().expect("just pushed").action
@@ -137,6 +154,8 @@ impl Differ<'_> {
                 Some(format!("scopes can't be changed on an existing API account ({families} differ): a new one is created, then the old one deleted"))
             } else if record.exposed {
                 Some("a removed recipient could read its credential (`rekey --rotate-exposed`): a new account is created, then this one deleted".to_owned())
+            } else if self.choices.replace.contains(address) {
+                Some("replaced on request (--replace): a new API account is created, then this one deleted".to_owned())
             } else {
                 self.live_reason(address)
             };
@@ -197,8 +216,12 @@ impl Differ<'_> {
             for account in &store.api_accounts {
                 let moving = self.replaced.contains(&account.address);
                 for hook in &account.webhooks {
-                    let work =
-                        |update| Work::PutWebhook { hook: hook.clone(), store_hash: store.store_hash.clone(), update };
+                    let work = |update| Work::PutWebhook {
+                        hook: hook.clone(),
+                        store_hash: store.store_hash.clone(),
+                        update,
+                        regenerate: false,
+                    };
                     let address = &hook.address;
                     let Some(Resource::Webhook(record)) = self.state.resources.get(address) else {
                         let reason = format!(
@@ -243,6 +266,16 @@ impl Differ<'_> {
                             work(true),
                         )
                         .changes = changes;
+                    } else if self.choices.replace.contains(address) {
+                        let reason = "regenerate its header secrets on request (--replace) and send them".to_owned();
+                        let work = Work::PutWebhook {
+                            hook: hook.clone(),
+                            store_hash: store.store_hash.clone(),
+                            update: true,
+                            regenerate: true,
+                        };
+                        self.push(address, Op::Update, Mode::Automated, ResourceType::Webhook, &target, reason, work)
+                            .regenerate = true;
                     } else if let Some((op, reason)) = self.hook_status_step(address) {
                         self.push(
                             address,
@@ -367,6 +400,10 @@ impl Differ<'_> {
                     changes.extend(token_dates(token, now));
                     let reason = "a storefront token can't be changed: a new one is created, then the old one revoked";
                     Some((reason.to_owned(), changes))
+                } else if self.choices.replace.contains(address) {
+                    let mut changes = token_dates(token, now);
+                    changes[0].before = Some(record.expires_at.to_string());
+                    Some(("rotated on request (--replace): a new token is created".to_owned(), changes))
                 } else if let Some(reason) = self.rotation_due(record, token) {
                     let mut changes = token_dates(token, now);
                     changes[0].before = Some(record.expires_at.to_string());

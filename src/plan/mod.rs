@@ -4,13 +4,15 @@
 //! findings and the current time: typed steps for apply, each with the `Action` that renders it.
 //! Rendering and applying happen elsewhere. Its order is deterministic: by address, then action.
 
+mod choices;
 mod diff;
 pub mod saved;
 pub mod step;
 
 use serde::{Deserialize, Serialize};
 
-pub use diff::diff;
+pub use choices::{ChoiceError, Choices};
+pub use diff::{diff, diff_with};
 pub use step::{Step, Work};
 
 use crate::address::Address;
@@ -125,6 +127,9 @@ pub struct Action {
     /// when it goes in the same run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overlap: Option<String>,
+    /// A webhook's generated header values are replaced by new ones (`--replace`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub regenerate: bool,
 }
 
 impl Action {
@@ -173,6 +178,8 @@ pub struct Plan {
     pub findings: FindingCounts,
     /// Previous credentials still valid until their overlap ends: shown, with nothing to do yet.
     pub retiring: Vec<crate::findings::Retiring>,
+    /// `--target`: the addresses this plan was limited to; the rest was not looked at.
+    pub targets: Vec<String>,
     pub steps: Vec<Step>,
 }
 

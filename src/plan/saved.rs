@@ -114,6 +114,7 @@ impl SavedPlan {
             .collect::<Result<_, _>>()?;
         Ok(Plan {
             retiring: Vec::new(),
+            targets: Vec::new(),
             refreshed: self.refreshed,
             state_serial: self.state_serial,
             config_sha256: self.config_sha256,

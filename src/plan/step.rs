@@ -42,6 +42,8 @@ pub enum Work {
         hook: Webhook,
         store_hash: StoreHash,
         update: bool,
+        /// New generated header values replace the recorded ones (`--replace`).
+        regenerate: bool,
     },
     DeleteWebhook,
     /// Delete a webhook of the account at the step's address that the configuration does not
@@ -131,7 +133,12 @@ impl Work {
                 let (store, hook) = config.stores.iter().find_map(|s| {
                     s.api_accounts.iter().flat_map(|a| &a.webhooks).find(|w| w.address == *address).map(|w| (s, w))
                 })?;
-                Work::PutWebhook { hook: hook.clone(), store_hash: store.store_hash.clone(), update: op == Op::Update }
+                Work::PutWebhook {
+                    hook: hook.clone(),
+                    store_hash: store.store_hash.clone(),
+                    update: op == Op::Update,
+                    regenerate: action.regenerate,
+                }
             }
             (Op::Create | Op::Replace, ResourceType::StorefrontToken) => {
                 let (store, token) = config
@@ -247,6 +254,7 @@ mod tests {
             previous: false,
             webhook_id,
             overlap: overlap.map(str::to_owned),
+            regenerate: false,
         };
         let token = "store/p/storefront-token/web";
         let resolved = |a: &Action| Work::resolve(a, &config);

@@ -17,6 +17,9 @@ struct Document<'a> {
     /// Previous credentials still valid until their overlap ends.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     retiring: &'a [crate::findings::Retiring],
+    /// `--target`: what the plan was limited to; the rest was not looked at.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    targets: &'a [String],
 }
 
 pub fn plan(plan: &Plan) -> String {
@@ -29,6 +32,7 @@ pub fn plan(plan: &Plan) -> String {
         summary: plan.summary(),
         actions: plan.actions().collect(),
         retiring: &plan.retiring,
+        targets: &plan.targets,
     };
     // Plain data with string keys always serializes.
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();

@@ -10,6 +10,13 @@ pub fn plan(plan: &Plan) -> String {
     if !plan.refreshed {
         out.push_str("_Planned from the configuration and the state alone; BigCommerce was not asked._\n\n");
     }
+    if !plan.targets.is_empty() {
+        let _ = writeln!(
+            out,
+            "_Planned only for {} (--target): the rest was not looked at._\n",
+            super::markdown_text(&plan.targets.join(", "))
+        );
+    }
     let retiring = super::retiring_lines(&plan.retiring);
     if !retiring.is_empty() {
         out.push_str("Retiring (valid on purpose while what uses them moves to the new ones):\n\n");

@@ -15,6 +15,17 @@ pub fn plan(plan: &Plan, p: Paint) -> String {
         );
         let _ = writeln!(out);
     }
+    if !plan.targets.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}",
+            p.dim(&format!(
+                "Planned only for {} (--target): the rest of the configuration and the state was not looked at.",
+                plan.targets.join(", ")
+            ))
+        );
+        let _ = writeln!(out);
+    }
     let retiring = super::retiring_lines(&plan.retiring);
     if !retiring.is_empty() {
         let _ = writeln!(out, "{}", p.dim("Retiring (valid on purpose while what uses them moves to the new ones):"));

@@ -614,6 +614,84 @@ fn a_missing_header_file_is_drift_not_a_failed_check() {
     assert!(report["errors"].as_array().unwrap().is_empty(), "{report:#}");
 }
 
+/// `--replace` rotates a token, regenerates a webhook's header secret, or replaces an API
+/// account on purpose; `--target` plans only what is named, and says the rest was not looked at.
+#[test]
+fn replace_and_target_on_request() {
+    let (repo, sandbox) = setup();
+    repo.write_config(
+        &CONFIG
+            .replace("headers: {X-Env: production}", "headers: {X-Env: production, X-Signature: {secret: generate}}"),
+    );
+    apply(&repo, &sandbox).code(0);
+    let hook = "store/production/erp-sync/webhook/order-created";
+    let signature = || {
+        let out = bckeys(&repo, &sandbox)
+            .args(["reveal", hook, "--field", "BIGCOMMERCE_WEBHOOK_HEADER_X_SIGNATURE"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let (web, before) = ("store/production/storefront-token/web", signature());
+    let token = reveal_token(&repo, &sandbox, "web");
+
+    bckeys(&repo, &sandbox)
+        .args(["plan", "--replace", web, "--replace", hook])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("rotated on request (--replace)"))
+        .stdout(predicate::str::contains("regenerate its header secrets on request (--replace)"));
+    // An account replaced on purpose takes its webhooks with it.
+    bckeys(&repo, &sandbox)
+        .args(["plan", "--replace", "store/production/erp-sync"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("replaced on request (--replace)"))
+        .stdout(predicate::str::contains("it moves to the new `erp-sync`"));
+    bckeys(&repo, &sandbox)
+        .args(["apply", "--auto-approve", "--sandbox-panel", "--replace", web, "--replace", hook])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("the previous token stays valid until"));
+    assert_ne!(reveal_token(&repo, &sandbox, "web"), token);
+    let after = signature();
+    assert!(!after.is_empty() && after != before, "a new header secret");
+    let id = hooks(&sandbox)[0]["id"].as_u64().unwrap();
+    let (_, text) =
+        sandbox.api("GET", &format!("/v3/hooks/{id}"), &erp_token(&repo, &sandbox), serde_json::Value::Null);
+    assert!(text.contains(&after), "BigCommerce sends the new value");
+
+    // What can't be replaced is refused, with what to do.
+    for (address, why) in [
+        ("store/production/nothing", "it is not recorded"),
+        ("store/production/erp-sync/webhook/nope", "it is not recorded"),
+    ] {
+        bckeys(&repo, &sandbox)
+            .args(["plan", "--replace", address])
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains(why));
+    }
+
+    // Two changes pending; a target plans one of them.
+    repo.write_config(
+        &CONFIG
+            .replace("headers: {X-Env: production}", "headers: {X-Env: staging, X-Signature: {secret: generate}}")
+            .replace("channel_ids: [1, 2]", "channel_ids: [2]"),
+    );
+    let out = bckeys(&repo, &sandbox).args(["plan", "--target", "store/production/storefront-token"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Planned only for store/production/storefront-token (--target)"), "{text}");
+    assert!(text.contains("store/production/storefront-token/server replace"), "{text}");
+    assert!(!text.contains("webhook/order-created"), "{text}");
+    bckeys(&repo, &sandbox)
+        .args(["plan", "--target", "store/staging"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--target store/staging: no address is, or is under, it"));
+}
+
 #[test]
 fn a_failed_token_replacement_keeps_the_old_token_recorded() {
     let (repo, sandbox) = setup();
