@@ -92,6 +92,8 @@ pub struct ApplyReport {
     /// Findings the plan listed for a person to look into.
     pub review: Vec<String>,
     pub aborted: bool,
+    /// The state file was written: it (and secrets/) should be committed.
+    pub state_changed: bool,
 }
 
 /// What every store's steps share.
@@ -164,6 +166,7 @@ pub fn run<'p>(
     for (_, report) in reports {
         all.absorb(report?);
     }
+    all.state_changed = shared.wrote();
     Ok(all)
 }
 

@@ -15,6 +15,8 @@ pub struct SharedState {
     state: Mutex<Merged>,
     /// Held while the file is written; holds the last change written.
     writer: Mutex<u64>,
+    /// Whether the file was written at all.
+    wrote: std::sync::atomic::AtomicBool,
     path: PathBuf,
 }
 
@@ -26,7 +28,12 @@ struct Merged {
 
 impl SharedState {
     pub fn new(state: State, path: PathBuf) -> SharedState {
-        SharedState { state: Mutex::new(Merged { state, changes: 0 }), writer: Mutex::new(0), path }
+        SharedState {
+            state: Mutex::new(Merged { state, changes: 0 }),
+            writer: Mutex::new(0),
+            wrote: std::sync::atomic::AtomicBool::new(false),
+            path,
+        }
     }
 
     /// The part of the state that belongs to `group` (a store's or an account's addresses).
@@ -65,11 +72,20 @@ impl SharedState {
             let merged = self.lock();
             (merged.state.clone(), merged.changes)
         };
+        let serial = snapshot.serial;
         snapshot.save(&self.path)?;
+        if snapshot.serial != serial {
+            self.wrote.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
         // Only a writer moves the serial, and writers go one at a time.
         self.lock().state.serial = snapshot.serial;
         *written = upto;
         Ok(())
+    }
+
+    /// Whether any save wrote the file (a save of an unchanged state writes nothing).
+    pub fn wrote(&self) -> bool {
+        self.wrote.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Merged> {

@@ -47,6 +47,15 @@ pub fn diff_with(
         findings: FindingCounts { findings: summary.findings, security: summary.security },
         retiring: findings.retiring.clone(),
         targets: choices.target.clone(),
+        findings_per_group: {
+            let looked_at = declared_addresses(config).into_iter().chain(state.resources.keys());
+            let mut m: BTreeMap<String, usize> =
+                looked_at.filter(|a| choices.targeted(a)).map(|a| (a.group(), 0)).collect();
+            for f in &findings.findings {
+                *m.entry(f.address.group()).or_insert(0) += 1;
+            }
+            m
+        },
         steps,
     }
 }

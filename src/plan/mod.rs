@@ -160,6 +160,19 @@ pub struct Summary {
     pub security_findings: usize,
 }
 
+/// One store's (or account's) line of a plan's summary table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GroupCounts {
+    pub create: usize,
+    pub replace: usize,
+    pub delete: usize,
+    /// Updates, rekeys and reviews.
+    pub other: usize,
+    pub guided: usize,
+    pub automated: usize,
+    pub findings: usize,
+}
+
 /// How many findings went into a plan.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FindingCounts {
@@ -180,6 +193,9 @@ pub struct Plan {
     pub retiring: Vec<crate::findings::Retiring>,
     /// `--target`: the addresses this plan was limited to; the rest was not looked at.
     pub targets: Vec<String>,
+    /// Every store (`store/<label>`) and account (`account/<label>`) the plan looked at, with
+    /// how many findings it has.
+    pub findings_per_group: std::collections::BTreeMap<String, usize>,
     pub steps: Vec<Step>,
 }
 
@@ -211,6 +227,30 @@ impl Plan {
             }
         }
         s
+    }
+
+    /// Per store or account: the counts of its steps, and its findings, for the summary table
+    /// of a plan that concerns more than one.
+    pub fn per_group(&self) -> std::collections::BTreeMap<String, GroupCounts> {
+        let mut out: std::collections::BTreeMap<String, GroupCounts> = std::collections::BTreeMap::new();
+        for a in self.actions() {
+            let c = out.entry(a.address.group()).or_default();
+            match a.action {
+                Op::Create => c.create += 1,
+                Op::Replace => c.replace += 1,
+                Op::Delete => c.delete += 1,
+                Op::Update | Op::Rekey | Op::Drift => c.other += 1,
+            }
+            match a.mode {
+                Mode::Guided => c.guided += 1,
+                Mode::Automated => c.automated += 1,
+                Mode::Review => {}
+            }
+        }
+        for (group, n) in &self.findings_per_group {
+            out.entry(group.clone()).or_default().findings = *n;
+        }
+        out
     }
 
     pub fn has_changes(&self) -> bool {

@@ -115,6 +115,7 @@ impl SavedPlan {
         Ok(Plan {
             retiring: Vec::new(),
             targets: Vec::new(),
+            findings_per_group: Default::default(),
             refreshed: self.refreshed,
             state_serial: self.state_serial,
             config_sha256: self.config_sha256,

@@ -72,6 +72,12 @@ fn text(report: &ApplyReport, p: Paint) -> String {
             p.yellow(&summary)
         }
     );
+    if report.state_changed {
+        let _ = writeln!(
+            out,
+            "Next: commit what this apply recorded (git add bckeys.state.yaml secrets && git commit), so that the next plan starts from it."
+        );
+    }
     out
 }
 

@@ -68,11 +68,37 @@ fn text(report: &Findings, p: Paint) -> String {
         let _ = writeln!(out, "  ? {} {}: {}", p.bold(&e.address.to_string()), p.red("not checked"), e.error);
     }
     if !report.unverifiable.is_empty() {
+        // Each reason once, as a footnote: many accounts share the same ones.
+        let mut reasons: Vec<&str> = Vec::new();
         let _ = writeln!(out, "{}", p.dim("Unverifiable (no safe request can check these; never counted as a match):"));
         for u in &report.unverifiable {
-            let families: Vec<String> = u.families.iter().map(|f| format!("{} ({})", f.family, f.reason)).collect();
-            let _ = writeln!(out, "  ~ {}: {}", u.address, families.join("; "));
+            let families: Vec<String> = u
+                .families
+                .iter()
+                .map(|f| {
+                    let n = match reasons.iter().position(|r| *r == f.reason) {
+                        Some(i) => i + 1,
+                        None => {
+                            reasons.push(&f.reason);
+                            reasons.len()
+                        }
+                    };
+                    format!("{} [{n}]", f.family)
+                })
+                .collect();
+            let _ = writeln!(out, "  ~ {}: {}", u.address, families.join(", "));
         }
+        for (i, reason) in reasons.iter().enumerate() {
+            let _ = writeln!(out, "    [{}] {reason}", i + 1);
+        }
+    }
+    let groups = per_group(report);
+    if groups.len() > 1 {
+        let rows: Vec<Vec<String>> = groups
+            .iter()
+            .map(|(g, c)| vec![g.clone(), c[0].to_string(), c[1].to_string(), c[2].to_string(), c[3].to_string()])
+            .collect();
+        out.push_str(&super::table(&["store", "in sync", "findings", "security", "not checked"], &rows));
     }
     let retiring = super::retiring_lines(&report.retiring);
     if !retiring.is_empty() {
@@ -90,6 +116,25 @@ fn text(report: &Findings, p: Paint) -> String {
         p.green(&summary)
     };
     let _ = writeln!(out, "{summary}");
+    out
+}
+
+/// Per store or account: resources in sync, findings, security findings, checks not made.
+fn per_group(report: &Findings) -> std::collections::BTreeMap<String, [usize; 4]> {
+    let mut out: std::collections::BTreeMap<String, [usize; 4]> = std::collections::BTreeMap::new();
+    for a in &report.in_sync_addresses {
+        out.entry(a.group()).or_default()[0] += 1;
+    }
+    for f in &report.findings {
+        let c = out.entry(f.address.group()).or_default();
+        c[1] += 1;
+        if f.severity == Severity::Security {
+            c[2] += 1;
+        }
+    }
+    for e in &report.errors {
+        out.entry(e.address.group()).or_default()[3] += 1;
+    }
     out
 }
 
@@ -123,4 +168,32 @@ fn markdown(report: &Findings) -> String {
         out.push_str("\n</details>\n");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::{Unverifiable, UnverifiableFamily};
+
+    /// A reason many accounts share is printed once, as a footnote; several stores get a table.
+    #[test]
+    fn shared_reasons_are_footnotes_and_stores_get_a_table() {
+        let family = |f: &str, why: &str| UnverifiableFamily { family: f.into(), reason: why.into() };
+        let mut report = Findings::default();
+        for address in ["store/a/x", "store/b/y", "store/c/z"] {
+            report.unverifiable.push(Unverifiable {
+                address: address.parse().unwrap(),
+                families: vec![
+                    family("order_transactions", "the only GET needs an order ID"),
+                    family("themes (level)", "no probe"),
+                ],
+            });
+            report.in_sync_addresses.push(address.parse().unwrap());
+        }
+        let text = text(&report, Paint { enabled: false });
+        assert_eq!(text.matches("the only GET needs an order ID").count(), 1, "{text}");
+        assert!(text.contains("  ~ store/c/z: order_transactions [1], themes (level) [2]\n"), "{text}");
+        assert!(text.contains("    [2] no probe\n"), "{text}");
+        assert!(text.contains("store/b        1         0         0            0\n"), "{text}");
+    }
 }

@@ -64,6 +64,33 @@ pub(crate) fn plan_counts(s: &crate::plan::Summary) -> String {
     )
 }
 
+/// A plain text table: the first column left-aligned, the others right-aligned, each as wide
+/// as its widest cell.
+pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| -> String {
+        let mut out = String::new();
+        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
+            if i == 0 {
+                out.push_str(&format!("{cell:<w$}"));
+            } else {
+                out.push_str(&format!("  {cell:>w$}"));
+            }
+        }
+        out.trim_end().to_owned() + "\n"
+    };
+    let mut out = line(header.to_vec());
+    for row in rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    out
+}
+
 /// One line per previous credential still in its overlap, for every rendering.
 pub(crate) fn retiring_lines(retiring: &[crate::findings::Retiring]) -> Vec<String> {
     retiring

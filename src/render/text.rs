@@ -95,6 +95,28 @@ pub fn plan(plan: &Plan, p: Paint) -> String {
         }
         let _ = writeln!(out);
     }
+    let groups = plan.per_group();
+    if groups.len() > 1 {
+        let rows: Vec<Vec<String>> = groups
+            .iter()
+            .map(|(g, c)| {
+                let n = |v: usize| v.to_string();
+                vec![
+                    g.clone(),
+                    n(c.create),
+                    n(c.replace),
+                    n(c.delete),
+                    n(c.other),
+                    n(c.guided),
+                    n(c.automated),
+                    n(c.findings),
+                ]
+            })
+            .collect();
+        let header = ["store", "create", "replace", "delete", "other", "guided", "automated", "findings"];
+        out.push_str(&super::table(&header, &rows));
+        let _ = writeln!(out);
+    }
     let s = plan.summary();
     let _ = writeln!(out, "{} {}.", p.bold("Plan:"), super::plan_counts(&s));
     if s.guided > 0 {

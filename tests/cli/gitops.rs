@@ -206,10 +206,20 @@ fn a_run_that_changes_nothing_leaves_the_state_untouched() {
     let sandbox = Sandbox::start("stores: {abc123def4: {quota: 10000, window_ms: 30000}}\n");
     let repo = Repo::new();
     repo.write_config(CONFIG);
-    apply(&repo, &sandbox);
+    let next = "Next: commit what this apply recorded (git add bckeys.state.yaml secrets && git commit)";
+    repo.bckeys_on(&sandbox.url)
+        .args(["apply", "--auto-approve", "--sandbox-panel"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(next));
     let path = repo.path("bckeys.state.yaml");
     let before = (repo.read("bckeys.state.yaml"), std::fs::metadata(&path).unwrap().modified().unwrap());
-    apply(&repo, &sandbox);
+    // Nothing to do: nothing written, nothing to commit.
+    repo.bckeys_on(&sandbox.url)
+        .args(["apply", "--auto-approve", "--sandbox-panel"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(next).not());
     repo.bckeys_on(&sandbox.url).arg("drift").assert().code(0);
     repo.bckeys_on(&sandbox.url).arg("rekey").assert().success();
     let after = (repo.read("bckeys.state.yaml"), std::fs::metadata(&path).unwrap().modified().unwrap());

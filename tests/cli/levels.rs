@@ -115,7 +115,8 @@ fn a_level_no_probe_can_prove_is_recorded_and_shown_as_unverified() {
         .args(["drift", "--probe-writes"])
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("checkouts (level) (its write probe names an ID that can't exist"));
+        .stdout(predicate::str::contains("checkouts (level) [1]"))
+        .stdout(predicate::str::contains("[1] its write probe names an ID that can't exist"));
 }
 
 /// Write probes go only where the family's read level is granted (and, for the token families,

@@ -242,7 +242,8 @@ fn drift_is_clean_then_reports_every_finding() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("2 in sync"))
-        .stdout(predicate::str::contains("order_transactions (the only GET needs an order ID)"));
+        .stdout(predicate::str::contains("order_transactions [1]"))
+        .stdout(predicate::str::contains("[1] the only GET needs an order ID"));
 
     // Excess scope behind the tool's back, a revoked token, a missing family.
     sandbox.panel(

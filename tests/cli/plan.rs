@@ -213,3 +213,27 @@ fn colors_only_on_a_terminal_and_never_with_no_color() {
         _ => eprintln!("SKIPPED: the terminal part needs util-linux `script`"),
     }
 }
+
+/// A plan of several stores ends with one line per store.
+#[test]
+fn a_plan_of_three_stores_ends_with_a_summary_per_store() {
+    let repo = Repo::new();
+    repo.write_config(
+        "version: 1\nencryption:\n  recipients: [RECIPIENT]\nstores:\n  amsterdam:\n    store_hash: abc123def4\n    api_accounts:\n      erp-sync:\n        scopes: {orders: read-only}\n  berlin:\n    store_hash: bcd234efa5\n    api_accounts:\n      erp-sync:\n        scopes: {orders: read-only}\n      reporting:\n        scopes: {products: read-only}\n  chicago:\n    store_hash: cde345fab6\n    api_accounts:\n      erp-sync:\n        scopes: {orders: read-only}\n",
+    );
+    let r = repo.recipients(&[]);
+    save_state(
+        &repo,
+        vec![
+            store_account(&repo, "store/amsterdam/erp-sync", &["store_v2_orders_read_only"], &r),
+            store_account(&repo, "store/chicago/erp-sync", &["store_v2_orders_read_only"], &r),
+            store_account(&repo, "store/chicago/legacy", &["store_v2_products"], &r),
+        ],
+    );
+    // The fixture records every account on one store hash: chicago's are on its own.
+    let state = repo.read("bckeys.state.yaml");
+    let (amsterdam, chicago) = state.split_at(state.find("store/chicago/erp-sync").unwrap());
+    repo.write("bckeys.state.yaml", &format!("{amsterdam}{}", chicago.replace("abc123def4", "cde345fab6")));
+    let text = repo.bckeys().args(["plan", "--refresh=false"]).assert().success().get_output().stdout.clone();
+    insta::assert_snapshot!("plan_three_stores", String::from_utf8(text).unwrap());
+}
