@@ -59,19 +59,8 @@ fn section<V: Clone + PartialEq>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::{Resource, WebhookRecord};
 
-    fn hook(id: u64) -> Resource {
-        Resource::Webhook(WebhookRecord {
-            active: true,
-            destination: "https://x.example.com/h".into(),
-            generated_headers: vec![],
-            id,
-            plain_headers: Default::default(),
-            scope: "store/order/created".into(),
-            secret: None,
-        })
-    }
+    use crate::state::tests::webhook as hook;
 
     fn state(serial: u64, hooks: &[(&str, u64)]) -> State {
         let mut s = State { serial, version: 1, ..State::default() };

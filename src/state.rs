@@ -344,15 +344,29 @@ impl State {
         format!("# Written by bckeys. Holds no secret; commit it. Edit by hand only to repair it.\n{body}")
     }
 
-    /// The same state without any record: its serial and version.
-    pub fn clone_empty(&self) -> State {
+    /// The records of the addresses `keep` wants (resources, retiring ones and intents), with
+    /// this state's serial and version.
+    pub fn filtered(&self, keep: impl Fn(&Address) -> bool) -> State {
+        fn part<V: Clone>(map: &BTreeMap<Address, V>, keep: &impl Fn(&Address) -> bool) -> BTreeMap<Address, V> {
+            map.iter().filter(|(a, _)| keep(a)).map(|(a, v)| (a.clone(), v.clone())).collect()
+        }
         State {
-            resources: BTreeMap::new(),
-            retiring: BTreeMap::new(),
-            intents: BTreeMap::new(),
+            resources: part(&self.resources, &keep),
+            retiring: part(&self.retiring, &keep),
+            intents: part(&self.intents, &keep),
             serial: self.serial,
             version: self.version,
         }
+    }
+
+    /// Replaces the records of the addresses `mine` owns by those of `part`.
+    pub fn replace_part(&mut self, mine: impl Fn(&Address) -> bool, part: &State) {
+        self.resources.retain(|a, _| !mine(a));
+        self.retiring.retain(|a, _| !mine(a));
+        self.intents.retain(|a, _| !mine(a));
+        self.resources.extend(part.resources.iter().map(|(a, r)| (a.clone(), r.clone())));
+        self.retiring.extend(part.retiring.iter().map(|(a, r)| (a.clone(), r.clone())));
+        self.intents.extend(part.intents.iter().map(|(a, i)| (a.clone(), i.clone())));
     }
 
     /// Writes the state atomically with its serial raised, unless nothing in it changed since it was read
@@ -449,5 +463,23 @@ impl SecretRecord {
             Ok(list) if !list.is_empty() && crate::vault::fingerprint(&list) == self.recipients => Some(&self.readers),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A recorded webhook of the given ID, for tests.
+    pub(crate) fn webhook(id: u64) -> Resource {
+        Resource::Webhook(WebhookRecord {
+            active: true,
+            destination: "https://x.example.com/h".into(),
+            generated_headers: vec![],
+            id,
+            plain_headers: Default::default(),
+            scope: "store/order/created".into(),
+            secret: None,
+        })
     }
 }

@@ -38,28 +38,14 @@ impl SharedState {
 
     /// The part of the state that belongs to `group` (a store's or an account's addresses).
     pub fn part(&self, group: &str) -> State {
-        let state = &self.lock().state;
-        let mine = |a: &Address| a.group() == group;
-        State {
-            resources: state.resources.iter().filter(|(a, _)| mine(a)).map(|(a, r)| (a.clone(), r.clone())).collect(),
-            retiring: state.retiring.iter().filter(|(a, _)| mine(a)).map(|(a, r)| (a.clone(), r.clone())).collect(),
-            intents: state.intents.iter().filter(|(a, _)| mine(a)).map(|(a, i)| (a.clone(), i.clone())).collect(),
-            ..state.clone_empty()
-        }
+        self.lock().state.filtered(|a| a.group() == group)
     }
 
     /// Puts `part` in the place of `group`'s part of the state, and saves the state.
     pub fn save(&self, group: &str, part: &State) -> Result<(), Error> {
         let mine = {
             let mut merged = self.lock();
-            let state = &mut merged.state;
-            let theirs = |a: &Address| a.group() != group;
-            state.resources.retain(|a, _| theirs(a));
-            state.retiring.retain(|a, _| theirs(a));
-            state.intents.retain(|a, _| theirs(a));
-            state.resources.extend(part.resources.iter().map(|(a, r)| (a.clone(), r.clone())));
-            state.retiring.extend(part.retiring.iter().map(|(a, r)| (a.clone(), r.clone())));
-            state.intents.extend(part.intents.iter().map(|(a, i)| (a.clone(), i.clone())));
+            merged.state.replace_part(|a: &Address| a.group() == group, part);
             merged.changes += 1;
             merged.changes
         };
@@ -98,19 +84,8 @@ impl SharedState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::{Resource, WebhookRecord};
 
-    fn hook(id: u64) -> Resource {
-        Resource::Webhook(WebhookRecord {
-            active: true,
-            destination: "https://x.example.com/h".into(),
-            generated_headers: vec![],
-            id,
-            plain_headers: Default::default(),
-            scope: "store/order/created".into(),
-            secret: None,
-        })
-    }
+    use crate::state::tests::webhook as hook;
 
     /// Stores saving at once never lose each other's changes, and the file ends with all.
     #[test]

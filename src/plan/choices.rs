@@ -97,7 +97,6 @@ impl Choices {
         if self.target.is_empty() {
             return state.clone();
         }
-        let mut narrowed = state.clone_empty();
         // A targeted webhook or token needs its account's credentials: the owner and the
         // issuer are looked at too (their own steps are left out of the plan).
         let mut needed: BTreeSet<Address> = BTreeSet::new();
@@ -107,13 +106,7 @@ impl Choices {
                 needed.extend(address.sibling_account(&t.issuer));
             }
         }
-        let keep = |a: &Address| self.targeted(a) || needed.contains(a);
-        narrowed.resources =
-            state.resources.iter().filter(|(a, _)| keep(a)).map(|(a, r)| (a.clone(), r.clone())).collect();
-        narrowed.retiring =
-            state.retiring.iter().filter(|(a, _)| keep(a)).map(|(a, r)| (a.clone(), r.clone())).collect();
-        narrowed.intents = state.intents.iter().filter(|(a, _)| keep(a)).map(|(a, i)| (a.clone(), i.clone())).collect();
-        narrowed
+        state.filtered(|a| self.targeted(a) || needed.contains(a))
     }
 }
 
