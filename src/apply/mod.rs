@@ -7,6 +7,7 @@
 mod create;
 mod delete;
 pub mod guide;
+mod moves;
 pub mod record;
 mod resources;
 mod shared;
@@ -124,9 +125,10 @@ pub fn run<'p>(
     plan: &Plan,
 ) -> Result<ApplyReport, Error> {
     let shared = shared::SharedState::new(state, state_path);
+    let joined = moves::Groups::of(&plan.steps);
     let mut groups: BTreeMap<String, Vec<&Step>> = BTreeMap::new();
     for step in &plan.steps {
-        groups.entry(step.address().group()).or_default().push(step);
+        groups.entry(joined.of_address(step.address())).or_default().push(step);
     }
     for steps in groups.values_mut() {
         steps.sort_by_key(|s| s.order());
@@ -144,7 +146,7 @@ pub fn run<'p>(
                     loop {
                         let next = queue.lock().unwrap_or_else(|p| p.into_inner()).next();
                         let Some((group, steps)) = next else { break };
-                        let report = Applier::new(ctx, &shared, &group, None).run(&steps);
+                        let report = Applier::new(ctx, &shared, &joined, &group, None).run(&steps);
                         out.push((group, report));
                     }
                     out
@@ -154,7 +156,7 @@ pub fn run<'p>(
         handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
     });
     for (group, steps) in guided {
-        let report = Applier::new(ctx, &shared, &group, person.as_deref_mut()).run(&steps);
+        let report = Applier::new(ctx, &shared, &joined, &group, person.as_deref_mut()).run(&steps);
         let stop = matches!(&report, Ok(r) if r.aborted) || report.is_err();
         reports.push((group, report));
         if stop {
@@ -186,6 +188,8 @@ struct Applier<'a, 'p> {
     config: &'a Config,
     state: State,
     shared: &'a shared::SharedState,
+    /// The stores (or accounts) this applier works on: `group`, and those a move joins to it.
+    joined: &'a moves::Groups,
     group: &'a str,
     identities: Option<&'a Identities>,
     client: &'a Client,
@@ -220,13 +224,15 @@ impl<'a, 'p> Applier<'a, 'p> {
     fn new(
         ctx: &'a Context<'a>,
         shared: &'a shared::SharedState,
+        joined: &'a moves::Groups,
         group: &'a str,
         person: Option<&'a mut (dyn Person + 'p)>,
     ) -> Applier<'a, 'p> {
         Applier {
             config: ctx.config,
-            state: shared.part(group),
+            state: shared.part(|a| joined.of_address(a) == group),
             shared,
+            joined,
             group,
             identities: ctx.identities,
             client: ctx.client,
@@ -241,7 +247,8 @@ impl<'a, 'p> Applier<'a, 'p> {
 
     /// Saves this group's part of the state into the state file.
     fn save(&mut self) -> Result<(), Error> {
-        self.shared.save(self.group, &self.state)
+        let (joined, group) = (self.joined, self.group);
+        self.shared.save(|a| joined.of_address(a) == group, &self.state)
     }
 
     fn run(mut self, steps: &[&Step]) -> Result<ApplyReport, Error> {
@@ -268,6 +275,7 @@ impl<'a, 'p> Applier<'a, 'p> {
         let recorded = self.state.resources.contains_key(address);
         let retiring = self.state.retiring.contains_key(address);
         Ok(match &step.work {
+            Work::Move { from } => self.move_record(address, from)?,
             // Two replacements of one address can't overlap: the earlier one's previous account
             // is deleted first (its step comes first).
             Work::CreateAccount { replacing: true, .. } | Work::CreateToken { replacing: true, .. }

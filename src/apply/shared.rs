@@ -36,16 +36,16 @@ impl SharedState {
         }
     }
 
-    /// The part of the state that belongs to `group` (a store's or an account's addresses).
-    pub fn part(&self, group: &str) -> State {
-        self.lock().state.filtered(|a| a.group() == group)
+    /// The part of the state whose addresses `mine` says belong to one applier.
+    pub fn part(&self, mine: impl Fn(&Address) -> bool) -> State {
+        self.lock().state.filtered(mine)
     }
 
-    /// Puts `part` in the place of `group`'s part of the state, and saves the state.
-    pub fn save(&self, group: &str, part: &State) -> Result<(), Error> {
+    /// Puts `part` in the place of the addresses `mine` owns, and saves the state.
+    pub fn save(&self, mine: impl Fn(&Address) -> bool, part: &State) -> Result<(), Error> {
         let mine = {
             let mut merged = self.lock();
-            merged.state.replace_part(|a: &Address| a.group() == group, part);
+            merged.state.replace_part(mine, part);
             merged.changes += 1;
             merged.changes
         };
@@ -98,11 +98,11 @@ mod tests {
                 let shared = &shared;
                 scope.spawn(move || {
                     let group = format!("store/s{store}");
-                    let mut part = shared.part(&group);
+                    let mut part = shared.part(|a| a.group() == group);
                     for n in 0..20u64 {
                         let address: Address = format!("store/s{store}/a/webhook/h{n}").parse().unwrap();
                         part.resources.insert(address, hook(n));
-                        shared.save(&group, &part).unwrap();
+                        shared.save(|a| a.group() == group, &part).unwrap();
                     }
                 });
             }
@@ -111,6 +111,6 @@ mod tests {
         assert_eq!(saved.resources.len(), 8 * 20);
         // At least one write, at most one per change; the serial only moves forward.
         assert!(saved.serial > 5 && saved.serial <= 5 + 160, "{}", saved.serial);
-        assert_eq!(shared.part("store/s3").resources.len(), 20);
+        assert_eq!(shared.part(|a| a.group() == "store/s3").resources.len(), 20);
     }
 }

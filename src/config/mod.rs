@@ -36,6 +36,8 @@ pub struct Config {
     pub encryption: Encryption,
     pub stores: Vec<Store>,
     pub accounts: Vec<Account>,
+    /// API accounts renamed in the control panel: (from, to).
+    pub moved: Vec<(Address, Address)>,
 }
 
 #[derive(Debug)]

@@ -28,6 +28,22 @@ pub struct RawConfig {
     /// BigCommerce accounts (for account-level API accounts), by a label of your choosing.
     #[serde(default)]
     pub accounts: BTreeMap<String, RawAccount>,
+    /// API accounts renamed in the control panel: the recorded `from` is now `to`, the same
+    /// account (its record and secret file move; nothing is created or deleted). A relabelled
+    /// store needs no entry: the same store hash and name are the same account.
+    #[serde(default)]
+    pub moved: Vec<RawMove>,
+}
+
+/// One rename.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Move")]
+pub struct RawMove {
+    /// The recorded address, such as store/production/erp-sync.
+    pub from: String,
+    /// The declared address it now is, such as store/production/erp-connector.
+    pub to: String,
 }
 
 /// Who can decrypt the credentials: every secret file is encrypted to all of these.

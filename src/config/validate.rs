@@ -287,7 +287,51 @@ impl Validator<'_> {
         }
 
         let sha256 = super::meaning_digest(bytes, &encryption);
-        Config { file: path.to_path_buf(), dir, sha256, encryption, stores, accounts }
+        let mut config =
+            Config { file: path.to_path_buf(), dir, sha256, encryption, stores, accounts, moved: Vec::new() };
+        config.moved = self.moved(&raw.moved, &config);
+        config
+    }
+
+    /// `moved:` entries: two API account addresses, the second declared, the first not.
+    fn moved(&mut self, raw: &[raw::RawMove], config: &Config) -> Vec<(Address, Address)> {
+        let declared: Vec<&Address> = config.api_accounts().map(|(a, _)| &a.address).collect();
+        let mut out = Vec::new();
+        for (i, m) in raw.iter().enumerate() {
+            let index = i.to_string();
+            let at = |field: &str| -> Vec<String> { vec!["moved".into(), index.clone(), field.into()] };
+            let parse = |text: &str| {
+                text.parse::<Address>()
+                    .ok()
+                    .filter(|a| matches!(a, Address::StoreAccount { .. } | Address::AccountAccount { .. }))
+            };
+            let (from, to) = (parse(&m.from), parse(&m.to));
+            let hint = Some("moves are of API accounts: store/<label>/<account> or account/<label>/<account>");
+            if from.is_none() {
+                self.at(self.locs().value(&at("from")), format!("`{}` is not an API account's address", m.from), hint);
+            }
+            if to.is_none() {
+                self.at(self.locs().value(&at("to")), format!("`{}` is not an API account's address", m.to), hint);
+            }
+            let (Some(from), Some(to)) = (from, to) else { continue };
+            if !declared.contains(&&to) {
+                let hint = Some("declare the account under its new name, then say where it moved from");
+                self.at(self.locs().value(&at("to")), format!("`{to}` is not declared"), hint);
+            } else if declared.contains(&&from) {
+                let hint = Some("a renamed account is declared only under its new name: remove the old one");
+                self.at(self.locs().value(&at("from")), format!("`{from}` is still declared"), hint);
+            } else if std::mem::discriminant(&from) != std::mem::discriminant(&to) {
+                let hint = Some("a store-level account can't become an account-level one: create the new one instead");
+                self.at(
+                    self.locs().value(&at("to")),
+                    format!("`{from}` and `{to}` are different kinds of API account"),
+                    hint,
+                );
+            } else {
+                out.push((from, to));
+            }
+        }
+        out
     }
 
     fn encryption(&mut self, raw: &raw::RawEncryption, dir: &Path) -> Encryption {

@@ -30,7 +30,18 @@ pub fn diff_with(
     choices: &Choices,
 ) -> Plan {
     let findings = findings::findings(config, state, observations, now);
-    let mut d = Differ { state, findings: &findings, steps: Vec::new(), replaced: BTreeSet::new(), choices };
+    let moves = super::moves::moves(config, state);
+    let moving_from = moves.values().cloned().collect();
+    let mut d = Differ {
+        state,
+        findings: &findings,
+        steps: Vec::new(),
+        replaced: BTreeSet::new(),
+        choices,
+        moves,
+        moving_from,
+    };
+    d.moves(config);
     d.api_accounts(config);
     d.webhooks(config);
     d.tokens(config, now);
@@ -67,6 +78,9 @@ struct Differ<'a> {
     /// API accounts that this plan creates or replaces: their webhooks move with them.
     replaced: BTreeSet<Address>,
     choices: &'a Choices,
+    /// New address -> the recorded one it moves from: neither is created nor deleted.
+    moves: BTreeMap<Address, Address>,
+    moving_from: BTreeSet<Address>,
 }
 
 impl Differ<'_> {
@@ -94,9 +108,38 @@ impl Differ<'_> {
             webhook_id: None,
             overlap: None,
             regenerate: false,
+            moved_from: None,
         };
         self.steps.push(Step { action, work });
         &mut self.steps.last_mut().expect("just pushed").action
+    }
+
+    /// Relabels: the same resource at a new address.
+    fn moves(&mut self, config: &Config) {
+        let moves: Vec<(Address, Address)> = self.moves.iter().map(|(to, from)| (to.clone(), from.clone())).collect();
+        for (to, from) in moves {
+            let Some(resource) = self.state.resources.get(&from) else { continue };
+            let (resource_type, target) = match resource {
+                Resource::StoreApiAccount(r) | Resource::AccountApiAccount(r) => (account_type(resource), target_of(r)),
+                Resource::Webhook(_) => (ResourceType::Webhook, String::new()),
+                Resource::StorefrontToken(t) => (ResourceType::StorefrontToken, format!("store {}", t.store_hash)),
+            };
+            let renamed = config.moved.iter().any(|(f, t)| *f == from && *t == to);
+            let same = match resource {
+                Resource::StoreApiAccount(_) | Resource::AccountApiAccount(_) if renamed => {
+                    "API account, renamed in the control panel (`moved:` in the configuration)"
+                }
+                Resource::StoreApiAccount(_) => "store-level API account (same store hash, same name)",
+                Resource::AccountApiAccount(_) => "account-level API account (same account UUID, same name)",
+                Resource::Webhook(_) => "webhook (its account moves, same name)",
+                Resource::StorefrontToken(_) => "storefront token (same store hash, same name)",
+            };
+            let reason = format!(
+                "moves from {from}: the same {same}; its record and secret file are renamed, nothing changes at BigCommerce"
+            );
+            let work = Work::Move { from: from.clone() };
+            self.push(&to, Op::Move, Mode::Automated, resource_type, &target, reason, work).moved_from = Some(from);
+        }
     }
 
     /// The action a recorded secret needs on its own: a lost file, a changed file, or a file
@@ -137,6 +180,9 @@ impl Differ<'_> {
                 replacing,
                 overlap,
             };
+            if self.moves.contains_key(address) {
+                continue;
+            }
             let Some(record) = self.state.resources.get(address).and_then(Resource::api_account) else {
                 // Only the previous account is recorded: a replacement stopped between moving it
                 // aside and recording the new one. It goes on; its previous account goes after.
@@ -232,6 +278,9 @@ impl Differ<'_> {
                         regenerate: false,
                     };
                     let address = &hook.address;
+                    if self.moves.contains_key(address) {
+                        continue;
+                    }
                     let Some(Resource::Webhook(record)) = self.state.resources.get(address) else {
                         let reason = format!(
                             "create `{}` on {} with the token of `{}`",
@@ -375,6 +424,9 @@ impl Differ<'_> {
                     replacing,
                     overlap: if replacing { token.overlap } else { Overlap::None },
                 };
+                if self.moves.contains_key(address) {
+                    continue;
+                }
                 let Some(Resource::StorefrontToken(record)) = self.state.resources.get(address) else {
                     // As for accounts: a replacement that stopped before recording the new token.
                     let interrupted = self.state.retiring.contains_key(address);
@@ -572,7 +624,7 @@ impl Differ<'_> {
     /// Recorded resources the configuration no longer declares.
     fn undeclared(&mut self, declared: &BTreeSet<&Address>) {
         for (address, resource) in &self.state.resources {
-            if declared.contains(address) {
+            if declared.contains(address) || self.moving_from.contains(address) {
                 continue;
             }
             match resource {

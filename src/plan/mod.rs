@@ -6,6 +6,7 @@
 
 mod choices;
 mod diff;
+mod moves;
 pub mod saved;
 pub mod step;
 
@@ -21,6 +22,8 @@ use crate::address::Address;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Op {
+    /// The same resource at a new address (a relabel): record and secret file renamed.
+    Move,
     Create,
     Replace,
     Update,
@@ -34,6 +37,7 @@ impl Op {
     /// The symbol the text and Markdown renderings use, as Terraform's users know them.
     pub fn symbol(self) -> &'static str {
         match self {
+            Op::Move => "->",
             Op::Create => "+",
             Op::Delete => "-",
             Op::Replace => "-/+",
@@ -45,6 +49,7 @@ impl Op {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Op::Move => "move",
             Op::Create => "create",
             Op::Delete => "delete",
             Op::Replace => "replace",
@@ -130,6 +135,9 @@ pub struct Action {
     /// A webhook's generated header values are replaced by new ones (`--replace`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub regenerate: bool,
+    /// A move's old address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<Address>,
 }
 
 impl Action {
@@ -147,6 +155,8 @@ impl Action {
 /// Counts per action and mode.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
+    #[serde(rename = "move")]
+    pub moves: usize,
     pub create: usize,
     pub replace: usize,
     pub update: usize,
@@ -213,6 +223,7 @@ impl Plan {
         };
         for a in self.actions() {
             *match a.action {
+                Op::Move => &mut s.moves,
                 Op::Create => &mut s.create,
                 Op::Replace => &mut s.replace,
                 Op::Update => &mut s.update,
@@ -239,7 +250,7 @@ impl Plan {
                 Op::Create => c.create += 1,
                 Op::Replace => c.replace += 1,
                 Op::Delete => c.delete += 1,
-                Op::Update | Op::Rekey | Op::Drift => c.other += 1,
+                Op::Move | Op::Update | Op::Rekey | Op::Drift => c.other += 1,
             }
             match a.mode {
                 Mode::Guided => c.guided += 1,

@@ -19,6 +19,11 @@ pub struct Step {
 /// address in the configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Work {
+    /// The record and secret file of `from` move to the step's address (re-encrypted, since a
+    /// secret file names its address); nothing changes at BigCommerce.
+    Move {
+        from: Address,
+    },
     /// A person creates the API account in the control panel; bckeys proves and records its
     /// credentials. With `replacing`, the current one is deleted once the new one is recorded,
     /// and the account's webhooks move to the new one first.
@@ -82,13 +87,16 @@ impl Step {
     /// account's webhooks and tokens before the account.
     pub fn order(&self) -> u8 {
         match &self.work {
-            Work::DeleteAccount { previous: true } | Work::RevokeToken { previous: true } => 0,
-            Work::CreateAccount { .. } => 1,
-            Work::PutWebhook { .. } | Work::CreateToken { .. } => 2,
-            Work::Rekey => 3,
-            Work::DeleteWebhook | Work::PruneWebhook { .. } | Work::RevokeToken { previous: false } => 4,
-            Work::DeleteAccount { previous: false } => 5,
-            Work::Review => 6,
+            // A moved account's webhooks and tokens need its record at its new address.
+            Work::Move { from } if from.owner().is_none() => 0,
+            Work::Move { .. } => 1,
+            Work::DeleteAccount { previous: true } | Work::RevokeToken { previous: true } => 2,
+            Work::CreateAccount { .. } => 3,
+            Work::PutWebhook { .. } | Work::CreateToken { .. } => 4,
+            Work::Rekey => 5,
+            Work::DeleteWebhook | Work::PruneWebhook { .. } | Work::RevokeToken { previous: false } => 6,
+            Work::DeleteAccount { previous: false } => 7,
+            Work::Review => 8,
         }
     }
 }
@@ -101,6 +109,7 @@ impl Work {
         let address = &action.address;
         let op = action.action;
         Some(match (op, action.resource_type) {
+            (Op::Move, _) => Work::Move { from: action.moved_from.clone()? },
             (Op::Drift, _) => Work::Review,
             (Op::Rekey, _) => Work::Rekey,
             (Op::Delete, ResourceType::StoreApiAccount | ResourceType::AccountApiAccount) => {
@@ -255,6 +264,7 @@ mod tests {
             webhook_id,
             overlap: overlap.map(str::to_owned),
             regenerate: false,
+            moved_from: None,
         };
         let token = "store/p/storefront-token/web";
         let resolved = |a: &Action| Work::resolve(a, &config);

@@ -50,8 +50,9 @@ pub fn scope_catalogue(format: Format) -> String {
 /// "N to create, ..., N to review; N findings (N security)": the counts every plan rendering
 /// states. The findings are those `drift` counts, from the same function.
 pub(crate) fn plan_counts(s: &crate::plan::Summary) -> String {
+    let moves = if s.moves > 0 { format!("{} to move, ", s.moves) } else { String::new() };
     format!(
-        "{} to create, {} to replace, {} to update, {} to rekey, {} to delete, {} to review; {} finding{} ({} security)",
+        "{moves}{} to create, {} to replace, {} to update, {} to rekey, {} to delete, {} to review; {} finding{} ({} security)",
         s.create,
         s.replace,
         s.update,

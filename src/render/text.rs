@@ -45,6 +45,7 @@ pub fn plan(plan: &Plan, p: Paint) -> String {
     for action in plan.actions() {
         let symbol = format!("{:>3}", action.action.symbol());
         let colored = match action.action {
+            Op::Move => p.cyan(&symbol),
             Op::Create => p.green(&symbol),
             Op::Delete => p.red(&symbol),
             Op::Replace | Op::Update | Op::Rekey => p.yellow(&symbol),

@@ -692,6 +692,79 @@ fn replace_and_target_on_request() {
         .stderr(predicate::str::contains("--target store/staging: no address is, or is under, it"));
 }
 
+/// A store relabelled (same store hash) is the same store: its accounts, webhooks and tokens
+/// move, with no guided step and no new credential.
+#[test]
+fn a_relabelled_store_is_moved_not_replaced() {
+    let (repo, sandbox) = setup();
+    apply(&repo, &sandbox).code(0);
+    let token = reveal_token(&repo, &sandbox, "web");
+    let created = tokens(&sandbox).len();
+    repo.write_config(&CONFIG.replace("  production:\n", "  prod:\n"));
+    let plan = bckeys(&repo, &sandbox).args(["plan", "--refresh=false"]).output().unwrap();
+    let text = String::from_utf8(plan.stdout).unwrap();
+    insta::assert_snapshot!("relabel_plan", text);
+    assert!(!text.contains("guided:"), "no guided step: {text}");
+
+    apply(&repo, &sandbox)
+        .code(0)
+        .stdout(predicate::str::contains("moved store/production/erp-sync to store/prod/erp-sync"));
+    let state = repo.state();
+    assert!(state.resources.keys().all(|a| a.to_string().starts_with("store/prod/")), "{state:?}");
+    assert_eq!(state.resources.len(), 6);
+    assert!(
+        !repo.path("secrets/store/production").exists()
+            || std::fs::read_dir(repo.path("secrets/store/production")).unwrap().all(|e| e.unwrap().path().is_dir())
+    );
+    let out = bckeys(&repo, &sandbox)
+        .args(["reveal", "store/prod/storefront-token/web", "--field", "BIGCOMMERCE_STOREFRONT_TOKEN"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), token, "the same token, under its new address");
+    assert_eq!(tokens(&sandbox).len(), created, "no new credential");
+    bckeys(&repo, &sandbox).args(["plan", "--detailed-exitcode"]).assert().code(0);
+    bckeys(&repo, &sandbox).arg("drift").assert().code(0);
+}
+
+/// An account renamed in the control panel, declared with `moved:`, keeps its record, its
+/// credential and its webhooks.
+#[test]
+fn a_declared_rename_moves_the_account_and_its_webhooks() {
+    let (repo, sandbox) = setup();
+    apply(&repo, &sandbox).code(0);
+    let before = erp_token(&repo, &sandbox);
+    let renamed = CONFIG.replace("      erp-sync:\n", "      erp-connector:\n")
+        + "moved:\n  - from: store/production/erp-sync\n    to: store/production/erp-connector\n";
+    repo.write_config(&renamed);
+    bckeys(&repo, &sandbox)
+        .args(["plan", "--refresh=false"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("-> store/production/erp-connector move"))
+        .stdout(predicate::str::contains("renamed in the control panel"))
+        .stdout(predicate::str::contains("-> store/production/erp-connector/webhook/order-created move"))
+        .stdout(predicate::str::contains("guided:").not());
+    apply(&repo, &sandbox).code(0);
+    let out = bckeys(&repo, &sandbox)
+        .args(["reveal", "store/production/erp-connector", "--field", "access_token"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), before);
+    let state = repo.read("bckeys.state.yaml");
+    assert!(state.contains("name: erp-connector") && !state.contains("store/production/erp-sync"), "{state}");
+    bckeys(&repo, &sandbox).args(["plan", "--detailed-exitcode"]).assert().code(0);
+
+    // A move to something not declared is an error at its line.
+    repo.write_config(
+        &(CONFIG.to_owned() + "moved:\n  - from: store/production/erp-sync\n    to: store/production/nothing\n"),
+    );
+    bckeys(&repo, &sandbox)
+        .arg("validate")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("bckeys.yaml:38:9: `store/production/nothing` is not declared"));
+}
+
 #[test]
 fn a_failed_token_replacement_keeps_the_old_token_recorded() {
     let (repo, sandbox) = setup();
