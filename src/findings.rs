@@ -564,12 +564,7 @@ impl Collector<'_> {
     /// Previous credentials whose overlap has not ended yet.
     fn retiring(&mut self, state: &State) {
         for (address, resource) in &state.retiring {
-            let until = match resource {
-                Resource::StorefrontToken(t) => t.retire_after,
-                Resource::StoreApiAccount(r) | Resource::AccountApiAccount(r) => r.retire_after,
-                Resource::Webhook(_) => None,
-            };
-            match until {
+            match resource.retire_after() {
                 Some(until) if until.time() > self.now => {
                     self.out.retiring.push(Retiring { address: address.clone(), kind: resource.kind(), until });
                 }

@@ -143,6 +143,15 @@ impl Resource {
         }
     }
 
+    /// When a previous credential (in `retiring`) may go: the end of its overlap, if it has one.
+    pub fn retire_after(&self) -> Option<Timestamp> {
+        match self {
+            Resource::StoreApiAccount(r) | Resource::AccountApiAccount(r) => r.retire_after,
+            Resource::StorefrontToken(t) => t.retire_after,
+            Resource::Webhook(_) => None,
+        }
+    }
+
     /// The API account record, for either kind of API account.
     pub fn api_account(&self) -> Option<&ApiAccountRecord> {
         match self {

@@ -335,14 +335,13 @@ impl<'a, 'p> Applier<'a, 'p> {
     /// was recorded when it moved aside), so that what uses it can move to the new one; `None`
     /// when it goes now (no overlap, or one already over).
     fn defer(&mut self, address: &Address) -> Result<Option<Outcome>, Error> {
-        let (until, what, then) = match self.state.retiring.get(address) {
-            Some(Resource::StorefrontToken(t)) => (t.retire_after, "the previous token stays valid", "revokes it"),
-            Some(Resource::StoreApiAccount(r) | Resource::AccountApiAccount(r)) => {
-                (r.retire_after, "the previous account stays", "asks for its deletion")
-            }
-            _ => return Ok(None),
+        let Some(previous) = self.state.retiring.get(address) else { return Ok(None) };
+        let (what, then) = match previous {
+            Resource::StorefrontToken(_) => ("the previous token stays valid", "revokes it"),
+            _ => ("the previous account stays", "asks for its deletion"),
         };
-        let Some(until) = until.filter(|u| u.time() > time::OffsetDateTime::now_utc()) else { return Ok(None) };
+        let now = time::OffsetDateTime::now_utc();
+        let Some(until) = previous.retire_after().filter(|u| u.time() > now) else { return Ok(None) };
         Ok(Some(Outcome::Done(format!(
             "{address}: {what} until {until} (its overlap); reveal and exec hand out the new one; the first apply after that {then}"
         ))))

@@ -232,10 +232,7 @@ fn merge(args: MergeArgs, ui: &Ui) -> Result<Outcome, Error> {
 
 fn dismiss(args: DismissArgs, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     let address: Address = args.address.parse()?;
-    let config = Config::load(&global.config)?;
-    let _lock = Lock::acquire(&config.dir)?;
-    let path = State::path_for(&config.dir);
-    let mut state = State::load(&path)?;
+    let (_config, _lock, path, mut state) = locked_state(global)?;
     let Some(list) = state.intents.get_mut(&address) else {
         return Err(DismissError::NoIntent { address: address.to_string(), state: path }.into());
     };

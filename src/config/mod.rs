@@ -141,6 +141,20 @@ impl Config {
         let account = self.accounts.iter().flat_map(|ac| ac.api_accounts.iter().map(move |a| (a, Owner::Account(ac))));
         store.chain(account)
     }
+
+    /// Every webhook, under its API account.
+    pub fn webhooks(&self) -> impl Iterator<Item = &Webhook> {
+        self.stores.iter().flat_map(|s| s.api_accounts.iter().flat_map(|a| &a.webhooks))
+    }
+
+    /// Every address the configuration declares: API accounts, webhooks, storefront tokens.
+    pub fn declared_addresses(&self) -> std::collections::BTreeSet<&Address> {
+        self.api_accounts()
+            .map(|(a, _)| &a.address)
+            .chain(self.webhooks().map(|w| &w.address))
+            .chain(self.stores.iter().flat_map(|s| s.storefront_tokens.iter().map(|t| &t.address)))
+            .collect()
+    }
 }
 
 /// Where an API account lives.

@@ -48,19 +48,13 @@ impl Choices {
     /// Refuses what can't be done: replacing what is not recorded or no longer declared, a
     /// webhook without generated headers, a target that matches nothing.
     pub fn check(&self, config: &Config, state: &State) -> Result<(), ChoiceError> {
-        let declared: BTreeSet<&Address> = config
-            .api_accounts()
-            .map(|(a, _)| &a.address)
-            .chain(config.stores.iter().flat_map(|s| s.storefront_tokens.iter().map(|t| &t.address)))
-            .collect();
+        let declared = config.declared_addresses();
         for address in &self.replace {
             match state.resources.get(address) {
                 None => return Err(ChoiceError::NotRecorded(address.to_string())),
                 Some(Resource::Webhook(_)) => {
                     let generated = config
-                        .stores
-                        .iter()
-                        .flat_map(|s| s.api_accounts.iter().flat_map(|a| &a.webhooks))
+                        .webhooks()
                         .find(|w| &w.address == address)
                         .ok_or_else(|| ChoiceError::NotDeclared(address.to_string()))?
                         .headers
@@ -76,13 +70,11 @@ impl Choices {
         }
         for target in &self.target {
             let one = Choices { replace: BTreeSet::new(), target: vec![target.clone()] };
-            let webhooks = config.stores.iter().flat_map(|s| s.api_accounts.iter().flat_map(|a| &a.webhooks));
             let known = state
                 .resources
                 .keys()
                 .chain(state.retiring.keys())
                 .chain(declared.iter().copied())
-                .chain(webhooks.map(|w| &w.address))
                 .any(|a| one.targeted(a));
             if !known {
                 return Err(ChoiceError::NoTarget(target.clone()));

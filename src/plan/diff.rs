@@ -59,7 +59,7 @@ pub fn diff_with(
         retiring: findings.retiring.clone(),
         targets: choices.target.clone(),
         findings_per_group: {
-            let looked_at = declared_addresses(config).into_iter().chain(state.resources.keys());
+            let looked_at = config.declared_addresses().into_iter().chain(state.resources.keys());
             let mut m: BTreeMap<String, usize> =
                 looked_at.filter(|a| choices.targeted(a)).map(|a| (a.group(), 0)).collect();
             for f in &findings.findings {
@@ -271,11 +271,11 @@ impl Differ<'_> {
             for account in &store.api_accounts {
                 let moving = self.replaced.contains(&account.address);
                 for hook in &account.webhooks {
-                    let work = |update| Work::PutWebhook {
+                    let work = |update, regenerate| Work::PutWebhook {
                         hook: hook.clone(),
                         store_hash: store.store_hash.clone(),
                         update,
-                        regenerate: false,
+                        regenerate,
                     };
                     let address = &hook.address;
                     if self.moves.contains_key(address) {
@@ -293,7 +293,7 @@ impl Differ<'_> {
                             ResourceType::Webhook,
                             &target,
                             reason,
-                            work(false),
+                            work(false, false),
                         )
                         .changes = webhook_changes_from_nothing(hook);
                         continue;
@@ -309,7 +309,7 @@ impl Differ<'_> {
                             ResourceType::Webhook,
                             &target,
                             reason,
-                            work(false),
+                            work(false, false),
                         )
                         .changes = changes;
                     } else if !changes.is_empty() {
@@ -321,19 +321,21 @@ impl Differ<'_> {
                             ResourceType::Webhook,
                             &target,
                             reason,
-                            work(true),
+                            work(true, false),
                         )
                         .changes = changes;
                     } else if self.choices.replace.contains(address) {
                         let reason = "regenerate its header secrets on request (--replace) and send them".to_owned();
-                        let work = Work::PutWebhook {
-                            hook: hook.clone(),
-                            store_hash: store.store_hash.clone(),
-                            update: true,
-                            regenerate: true,
-                        };
-                        self.push(address, Op::Update, Mode::Automated, ResourceType::Webhook, &target, reason, work)
-                            .regenerate = true;
+                        self.push(
+                            address,
+                            Op::Update,
+                            Mode::Automated,
+                            ResourceType::Webhook,
+                            &target,
+                            reason,
+                            work(true, true),
+                        )
+                        .regenerate = true;
                     } else if let Some((op, reason)) = self.hook_status_step(address) {
                         self.push(
                             address,
@@ -342,7 +344,7 @@ impl Differ<'_> {
                             ResourceType::Webhook,
                             &target,
                             reason.into(),
-                            work(op == Op::Update),
+                            work(op == Op::Update, false),
                         );
                     } else if record.secret.is_some() {
                         if let Some((op, reason)) = self.secret_check(address) {
@@ -350,7 +352,7 @@ impl Differ<'_> {
                             let (op, mode, work) = match op {
                                 Op::Drift => (op, Mode::Review, Work::Review),
                                 Op::Rekey => (op, Mode::Automated, Work::Rekey),
-                                _ => (Op::Update, Mode::Automated, work(true)),
+                                _ => (Op::Update, Mode::Automated, work(true, false)),
                             };
                             self.push(address, op, mode, ResourceType::Webhook, &target, reason, work);
                         }
@@ -418,11 +420,11 @@ impl Differ<'_> {
             let target = format!("store {}", store.store_hash);
             for token in &store.storefront_tokens {
                 let address = &token.address;
-                let work = |replacing: bool| Work::CreateToken {
+                let work = |replacing: bool, overlap| Work::CreateToken {
                     token: token.clone(),
                     store_hash: store.store_hash.clone(),
                     replacing,
-                    overlap: if replacing { token.overlap } else { Overlap::None },
+                    overlap: if replacing { overlap } else { Overlap::None },
                 };
                 if self.moves.contains_key(address) {
                     continue;
@@ -448,7 +450,7 @@ impl Differ<'_> {
                         ResourceType::StorefrontToken,
                         &target,
                         reason,
-                        work(interrupted),
+                        work(interrupted, token.overlap),
                     );
                     action.changes = changes;
                     if interrupted {
@@ -479,20 +481,15 @@ impl Differ<'_> {
                         Some(_) => token.overlap,
                         None => Overlap::None,
                     };
-                    let step = Work::CreateToken {
-                        token: token.clone(),
-                        store_hash: store.store_hash.clone(),
-                        replacing: true,
-                        overlap,
-                    };
-                    let action = self.push(address, Op::Replace, Mode::Automated, kind, &target, reason, step);
+                    let action =
+                        self.push(address, Op::Replace, Mode::Automated, kind, &target, reason, work(true, overlap));
                     action.changes = changes;
                     with_overlap(action, overlap, "token");
                 } else if let Some((op, reason)) = self.secret_check(address) {
                     let (mode, work) = match op {
                         Op::Drift => (Mode::Review, Work::Review),
                         Op::Rekey => (Mode::Automated, Work::Rekey),
-                        _ => (Mode::Automated, work(true)),
+                        _ => (Mode::Automated, work(true, token.overlap)),
                     };
                     let replacing = matches!(work, Work::CreateToken { .. });
                     let action = self.push(address, op, mode, ResourceType::StorefrontToken, &target, reason, work);
@@ -518,7 +515,7 @@ impl Differ<'_> {
     /// Recorded resources the configuration no longer declares, previous accounts and tokens
     /// that a replacement left, and tokens an interrupted apply may have left unrecorded.
     fn leftovers(&mut self, config: &Config) {
-        let declared = declared_addresses(config);
+        let declared = config.declared_addresses();
         self.unrecorded_tokens();
         let overlaps: BTreeMap<&Address, Overlap> = config
             .api_accounts()
@@ -695,17 +692,6 @@ fn with_overlap(action: &mut Action, overlap: Overlap, what: &str) {
         action.reason
     );
     action.overlap = Some(overlap.to_string());
-}
-
-/// Every address the configuration declares.
-fn declared_addresses(config: &Config) -> BTreeSet<&Address> {
-    let stores = config.stores.iter();
-    config
-        .api_accounts()
-        .map(|(a, _)| &a.address)
-        .chain(stores.clone().flat_map(|s| s.api_accounts.iter().flat_map(|a| a.webhooks.iter().map(|w| &w.address))))
-        .chain(stores.flat_map(|s| s.storefront_tokens.iter().map(|t| &t.address)))
-        .collect()
 }
 
 fn account_type(resource: &Resource) -> ResourceType {

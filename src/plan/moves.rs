@@ -4,7 +4,7 @@
 //! webhook its account (same name). A move renames the record and its secret file: no guided
 //! step, no new credential.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use crate::address::Address;
 use crate::config::Config;
@@ -13,17 +13,7 @@ use crate::state::{Resource, State};
 /// New address -> the recorded address it moves from. Only one-to-one matches: two candidates
 /// for one address are no move (the plan then creates and deletes as before).
 pub fn moves(config: &Config, state: &State) -> BTreeMap<Address, Address> {
-    let declared: BTreeSet<&Address> = config
-        .api_accounts()
-        .map(|(a, _)| &a.address)
-        .chain(config.stores.iter().flat_map(|s| s.storefront_tokens.iter().map(|t| &t.address)))
-        .chain(
-            config
-                .stores
-                .iter()
-                .flat_map(|s| s.api_accounts.iter().flat_map(|a| a.webhooks.iter().map(|w| &w.address))),
-        )
-        .collect();
+    let declared = config.declared_addresses();
     let gone: Vec<(&Address, &Resource)> =
         state.resources.iter().filter(|(a, _)| !declared.contains(a) && !state.retiring.contains_key(*a)).collect();
     let mut out = BTreeMap::new();
