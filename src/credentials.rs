@@ -75,7 +75,7 @@ pub fn parse(text: &str, source_name: &str, api_base: &str) -> Result<Issued, Cr
         if line.chars().any(crate::text::is_unsafe) {
             return Err(err(Some(index + 1), "this line holds a control character".into()));
         }
-        let key = key.split_whitespace().collect::<Vec<_>>().join(" ").to_ascii_uppercase();
+        let key = normalized_key(key);
         let key = match key.as_str() {
             "ACCESS TOKEN" | "CLIENT ID" | "CLIENT SECRET" | "API PATH" => key,
             "CLIENT NAME" | "NAME" => "NAME".to_owned(),
@@ -136,6 +136,19 @@ pub fn parse(text: &str, source_name: &str, api_base: &str) -> Result<Issued, Cr
         target,
         ignored_keys,
     })
+}
+
+/// `Access  token` and `ACCESS TOKEN` are one key.
+fn normalized_key(key: &str) -> String {
+    key.split_whitespace().collect::<Vec<_>>().join(" ").to_ascii_uppercase()
+}
+
+/// Whether some line of `text` is an ACCESS TOKEN line: a file that [`parse`] refuses is then a
+/// credentials file gone wrong, not some other file.
+pub fn has_access_token_line(text: &str) -> bool {
+    text.lines()
+        .filter_map(|l| l.split_once(':'))
+        .any(|(k, _)| normalized_key(k.trim_start_matches('\u{feff}')) == "ACCESS TOKEN")
 }
 
 /// Whether `api_path` is exactly the API path of `target`, under BigCommerce's API or `api_base`.

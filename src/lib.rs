@@ -22,6 +22,7 @@ pub mod findings;
 pub mod fsutil;
 pub mod handout;
 pub mod ids;
+pub mod import;
 pub mod lock;
 pub mod merge;
 pub mod observe;

@@ -44,7 +44,9 @@ impl Applier<'_, '_> {
             self.capture(address, &given.text)?;
             let proven = credentials::parse(&given.text, &given.source, self.client.api_base())
                 .map_err(|e| format!("{e}"))
-                .and_then(|issued| record::prove(self.client, self.rt, issued, account, target, &given.source));
+                .and_then(|issued| {
+                    self.rt.block_on(record::prove(self.client, issued, account, target, &given.source))
+                });
             let (proven, accepted) = match proven {
                 Ok(proven) if proven.matches() => (proven, None),
                 Ok(proven) if given.interactive => {

@@ -65,11 +65,32 @@ impl Proven {
     }
 }
 
+/// What a person is told of a proven credential, kept once the credential itself is recorded.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    /// Granted beyond the configuration, named for a person.
+    pub excess: Option<String>,
+    /// Configured but not granted, named for a person.
+    pub missing: Option<String>,
+    pub unverifiable: Vec<&'static str>,
+    pub unverified_levels: Vec<&'static str>,
+}
+
+impl Proven {
+    pub fn summary(&self) -> Summary {
+        Summary {
+            excess: (!self.excess.is_empty()).then(|| self.named(&self.excess)),
+            missing: (!self.missing.is_empty()).then(|| self.named(&self.missing)),
+            unverifiable: self.unverifiable.clone(),
+            unverified_levels: self.unverified_levels.clone(),
+        }
+    }
+}
+
 /// Checks issued credentials: the API path's target, a live token, and the probed scopes.
 /// An `Err` is a message for a person; nothing has been written.
-pub fn prove(
+pub async fn prove(
     client: &Client,
-    rt: &tokio::runtime::Runtime,
     issued: Issued,
     account: &ApiAccount,
     expected: &ApiTarget,
@@ -93,7 +114,7 @@ pub fn prove(
     }
     // Once per credential, write probes too: the level recorded is the level proven.
     let (families, unverifiable) =
-        match rt.block_on(refresh::check(client, &issued.target, &issued.access_token, true)) {
+        match refresh::check(client, &issued.target, &issued.access_token, true).await {
             Observation::Alive { families, unverifiable, .. } => (families, unverifiable),
             Observation::Revoked { message } => {
                 return Err(format!("BigCommerce rejects this access token (401: {message}): the account was deleted, or these are not its credentials"))

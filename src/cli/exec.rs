@@ -35,6 +35,7 @@ use crate::handout::VARIABLES;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The address of the credential, such as store/production/erp-sync.
+    #[arg(add = super::complete::recorded())]
     pub address: String,
     /// The command and its arguments, after `--`.
     #[arg(required = true, trailing_var_arg = true, value_name = "CMD")]

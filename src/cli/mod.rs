@@ -1,6 +1,7 @@
 //! The command line: the only user of clap. One file per command, its Args next to its `run`.
 
 mod apply;
+mod complete;
 mod completions;
 mod demo;
 mod drift;
@@ -21,7 +22,7 @@ mod validate;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::error::Error;
 use crate::ui::Ui;
@@ -122,6 +123,18 @@ pub enum Outcome {
 
 pub fn main() -> ExitCode {
     let mut ui = Ui::new();
+    // A TAB in a shell whose completion script `bckeys completions` printed: answer and stop.
+    let completion = clap_complete::CompleteEnv::with_factory(Cli::command)
+        .var(complete::VAR)
+        .try_complete(std::env::args_os(), std::env::current_dir().ok().as_deref());
+    match completion {
+        Ok(true) => return ExitCode::SUCCESS,
+        Ok(false) => {}
+        Err(e) => {
+            ui.prompt(&e.render().to_string());
+            return ExitCode::from(1);
+        }
+    }
     let code = match Cli::try_parse() {
         Ok(cli) => {
             if cli.global.no_color {

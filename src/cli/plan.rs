@@ -30,11 +30,11 @@ pub struct Args {
     /// Plan a replacement of ADDRESS even though nothing calls for one (repeatable): rotate a
     /// storefront token, regenerate a webhook's generated header values, or replace an API
     /// account on purpose.
-    #[arg(long, value_name = "ADDRESS")]
+    #[arg(long, value_name = "ADDRESS", add = super::complete::declared())]
     pub replace: Vec<crate::address::Address>,
     /// Plan only ADDRESS and what is under it (repeatable; `store/production` for a whole
     /// store); the rest is not looked at, and the plan says so.
-    #[arg(long, value_name = "ADDRESS")]
+    #[arg(long, value_name = "ADDRESS", add = super::complete::targets())]
     pub target: Vec<String>,
     /// Stores refreshed at once.
     #[arg(long, default_value_t = live::DEFAULT_CONCURRENCY, value_name = "N")]

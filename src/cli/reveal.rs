@@ -25,6 +25,7 @@ use super::{live, Global, Outcome};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The address of the credential, such as store/production/erp-sync.
+    #[arg(add = super::complete::recorded())]
     pub address: String,
     /// Output format.
     #[arg(long, value_enum, default_value_t = RevealFormat::Env)]

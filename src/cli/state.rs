@@ -74,12 +74,14 @@ pub enum ListFormat {
 #[derive(Debug, clap::Args)]
 pub struct AddressArg {
     /// Such as store/production/erp-sync.
+    #[arg(add = super::complete::recorded())]
     pub address: String,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct DismissArgs {
     /// The storefront token's address, such as store/production/storefront-token/catalyst.
+    #[arg(add = super::complete::intents())]
     pub address: String,
     /// Only the intent that started at this time (as the plan shows it).
     #[arg(long, value_name = "TIME")]

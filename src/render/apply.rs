@@ -73,10 +73,7 @@ fn text(report: &ApplyReport, p: Paint) -> String {
         }
     );
     if report.state_changed {
-        let _ = writeln!(
-            out,
-            "Next: commit what this apply recorded (git add bckeys.state.yaml secrets && git commit), so that the next plan starts from it."
-        );
+        out.push_str(&super::commit_next("apply"));
     }
     out
 }

@@ -4,6 +4,7 @@
 mod apply;
 mod drift;
 mod exposure;
+pub mod import;
 mod json;
 mod markdown;
 mod paint;
@@ -19,6 +20,14 @@ pub use paint::Paint;
 pub use rekey::{rekey, rekey_nothing};
 
 use crate::plan::Plan;
+
+/// The line that ends a command which recorded something: the state and the secret files are
+/// worth nothing to the next run until they are committed.
+fn commit_next(command: &str) -> String {
+    format!(
+        "Next: commit what this {command} recorded (git add bckeys.state.yaml secrets && git commit), so that the next plan starts from it.\n"
+    )
+}
 
 /// The output formats of commands that report results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -9,6 +9,7 @@ mod gitops;
 mod guided;
 mod hardening;
 mod hostile;
+mod import;
 mod init;
 mod levels;
 mod live;
