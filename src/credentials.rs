@@ -50,6 +50,9 @@ impl CredentialsError {
     }
 }
 
+/// The longest value a line may hold.
+pub const MAX_VALUE: usize = 4096;
+
 /// BigCommerce's API base, where every real API PATH points.
 pub const BIGCOMMERCE_API: &str = "https://api.bigcommerce.com";
 
@@ -85,6 +88,14 @@ pub fn parse(text: &str, source_name: &str, api_base: &str) -> Result<Issued, Cr
             }
         };
         let value = value.trim().to_owned();
+        // BigCommerce's values are tens of characters; a longer one is no credential, and
+        // holding or quoting it would only cost memory.
+        if value.len() > MAX_VALUE {
+            return Err(err(
+                Some(index + 1),
+                format!("the value is longer than {MAX_VALUE} bytes, longer than any credential"),
+            ));
+        }
         if let Some((_, first, _)) = fields.iter().find(|(k, _, _)| *k == key) {
             // Some downloads carry both CLIENT NAME and NAME: the same name twice is fine.
             if key == "NAME" && *first == value {
@@ -197,6 +208,17 @@ mod tests {
         let c = parse(text, "-", BIGCOMMERCE_API).unwrap();
         assert_eq!(c.target, ApiTarget::Account("0b7e5b0c-0b6a-4c3f-9d0e-1a2b3c4d5e6f".parse().unwrap()));
         assert_eq!(c.name.as_deref(), Some("users"));
+    }
+
+    #[test]
+    fn a_value_longer_than_any_credential_is_refused_without_quoting_it() {
+        let long = "x".repeat(MAX_VALUE + 1);
+        let text = format!("ACCESS TOKEN: t\nCLIENT NAME: {long}\nCLIENT ID: c\nAPI PATH: https://api.bigcommerce.com/stores/abc/v3/\n");
+        let e = parse(&text, "f", BIGCOMMERCE_API).unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert!(e.message.contains("longer than any credential") && !e.to_string().contains(&long[..64]), "{e}");
+        let fits = text.replace(&long, &"x".repeat(MAX_VALUE));
+        assert!(parse(&fits, "f", BIGCOMMERCE_API).is_ok());
     }
 
     #[test]

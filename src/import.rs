@@ -3,25 +3,35 @@
 //! names the store or account, its CLIENT NAME the API account there. Nothing here talks to
 //! BigCommerce or writes anything; the caller proves and records what was placed.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::address::Address;
-use crate::config::Config;
+use crate::apply::record::NotProven;
+use crate::config::{ApiAccount, Config};
 use crate::credentials::{self, ApiTarget, CredentialsError, Issued};
 use crate::fsutil;
 use crate::state::{Resource, State};
+use crate::text::escape_controls;
 
 /// The most entries a folder may have: a downloads folder is read whole before anything is
 /// proven, and one with more is not a folder of credentials.
 pub const MAX_ENTRIES: usize = 10_000;
+/// The most bckeys reads of one file of a folder: BigCommerce's downloads are a few hundred
+/// bytes, so with [`MAX_ENTRIES`] a folder costs at most 640 MiB of reading, never of memory.
+pub const MAX_FILE: u64 = 64 << 10;
+/// The most of a name a message quotes: no declared name is longer.
+const MAX_QUOTED: usize = 128;
 
 /// A credentials file and the declared API account it belongs to.
 #[derive(Debug)]
 pub struct Placed {
     pub file: PathBuf,
     pub address: Address,
+    /// The declared account, for its scopes.
+    pub account: ApiAccount,
     pub issued: Issued,
 }
 
@@ -38,6 +48,8 @@ pub enum Reason {
     /// Not BigCommerce's credentials layout at all: a downloads folder holds other files too.
     #[error("not a credentials file ({0})")]
     NotCredentials(String),
+    #[error("cannot read it: {0}")]
+    Unreadable(String),
     #[error("{}{}", .0.line.map(|l| format!("line {l}: ")).unwrap_or_default(), .0.message)]
     Malformed(CredentialsError),
     #[error("it has no CLIENT NAME line, so nothing tells which API account of {0} it is")]
@@ -45,17 +57,30 @@ pub enum Reason {
     #[error("the configuration declares no {0}")]
     UnknownTarget(ApiTarget),
     #[error("{owner} declares no API account named `{name}`")]
-    NotDeclared { owner: String, name: String },
+    NotDeclared {
+        owner: String,
+        name: String,
+        /// A declared name that differs only in case.
+        close: Option<String>,
+    },
     #[error("{0} is already recorded with these credentials")]
     AlreadyImported(Address),
     #[error("{0} is already recorded with other credentials; import never replaces a recorded credential")]
     RecordedOther(Address),
-    #[error("the same credentials as {} (imported from that file)", .0.display())]
+    #[error("{0} is already recorded; account-level credentials carry no client ID, so bckeys can't tell whether with these")]
+    RecordedUnsure(Address),
+    #[error(
+        "{to} is recorded as {from}, which the next apply moves there; import never replaces a recorded credential"
+    )]
+    PendingMove { to: Box<Address>, from: Box<Address> },
+    #[error("the same credentials as {}", escape_controls(&.0.display().to_string()))]
     Duplicate(PathBuf),
-    #[error("{address} is named by {} files with different credentials: {}", files.len(), files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", "))]
+    #[error("{address} is named by {} files with different credentials: {}", files.len(), files.iter().map(|f| escape_controls(&f.display().to_string()).into_owned()).collect::<Vec<_>>().join(", "))]
     Conflict { address: Address, files: Vec<PathBuf> },
     #[error("{0}")]
-    NotProven(String),
+    NotProven(NotProven),
+    #[error("proven, but not recorded: the import stopped first")]
+    NotRecorded,
 }
 
 impl Reason {
@@ -64,7 +89,12 @@ impl Reason {
     pub fn needs_attention(&self) -> bool {
         !matches!(
             self,
-            Reason::NotCredentials(_) | Reason::AlreadyImported(_) | Reason::RecordedOther(_) | Reason::Duplicate(_)
+            Reason::NotCredentials(_)
+                | Reason::AlreadyImported(_)
+                | Reason::RecordedOther(_)
+                | Reason::RecordedUnsure(_)
+                | Reason::PendingMove { .. }
+                | Reason::Duplicate(_)
         )
     }
 
@@ -72,7 +102,11 @@ impl Reason {
     pub fn hint(&self) -> Option<String> {
         match self {
             Reason::Malformed(e) => Some(e.hint().to_owned()),
+            Reason::Unreadable(_) => Some("make the file readable to this user, or move it out of the folder".into()),
             Reason::Unnamed(_) => Some("import it by address: bckeys import ADDRESS --credentials FILE".into()),
+            Reason::NotDeclared { close: Some(close), .. } => Some(format!(
+                "the configuration declares `{close}`: names must match exactly, as the control panel shows them"
+            )),
             Reason::UnknownTarget(_) | Reason::NotDeclared { .. } => Some(
                 "declare the API account in the configuration (its name as the control panel shows it), or leave this file out"
                     .into(),
@@ -80,17 +114,23 @@ impl Reason {
             Reason::Conflict { address, .. } => {
                 Some(format!("import the right one by address: bckeys import {address} --credentials FILE"))
             }
+            Reason::NotProven(NotProven { transient: true, .. }) => {
+                Some("run the import again: this says nothing about the credentials".into())
+            }
             Reason::NotProven(_) => Some("check that the account still exists and that these are its credentials".into()),
+            Reason::NotRecorded => Some("run the import again once the error below is fixed".into()),
             _ => None,
         }
     }
 }
 
-/// Every file of `dir`, placed or not, each list in file-name order.
+/// Every file of `dir`, placed or not, each list in file-name order, and the secrets of every
+/// credentials file read, so that the caller can keep them out of anything it prints.
 #[derive(Debug, Default)]
 pub struct Sorted {
     pub placed: Vec<Placed>,
     pub unplaced: Vec<Unplaced>,
+    pub secrets: Vec<SecretString>,
 }
 
 /// Why a folder could not be read at all.
@@ -117,15 +157,16 @@ pub fn sort(config: &Config, state: &State, dir: &Path, api_base: &str) -> Resul
 
     let mut sorted = Sorted::default();
     let mut candidates: Vec<Placed> = Vec::new();
+    let pending = crate::plan::moves(config, state);
     for file in files {
-        match place(config, state, &file, api_base) {
+        match place(config, state, &pending, &file, api_base, &mut sorted.secrets) {
             Ok(placed) => candidates.push(placed),
             Err(reason) => sorted.unplaced.push(Unplaced { file: file_name(&file), reason }),
         }
     }
     // Several files for one address: copies of one download are imported once; different
     // credentials are a choice bckeys does not make.
-    let mut by_address: std::collections::BTreeMap<Address, Vec<Placed>> = std::collections::BTreeMap::new();
+    let mut by_address: BTreeMap<Address, Vec<Placed>> = BTreeMap::new();
     for placed in candidates {
         by_address.entry(placed.address.clone()).or_default().push(placed);
     }
@@ -159,10 +200,19 @@ pub fn file_name(path: &Path) -> PathBuf {
     path.file_name().map(PathBuf::from).unwrap_or_else(|| path.to_owned())
 }
 
-fn place(config: &Config, state: &State, file: &Path, api_base: &str) -> Result<Placed, Reason> {
-    let text = fsutil::read_text_bounded(file, fsutil::MAX_SMALL)
-        .map(zeroize::Zeroizing::new)
-        .map_err(|e| Reason::NotCredentials(e.to_string()))?;
+fn place(
+    config: &Config,
+    state: &State,
+    pending: &BTreeMap<Address, Address>,
+    file: &Path,
+    api_base: &str,
+    secrets: &mut Vec<SecretString>,
+) -> Result<Placed, Reason> {
+    let text = fsutil::read_text_bounded(file, MAX_FILE).map(zeroize::Zeroizing::new).map_err(|e| match e.kind() {
+        // Not a regular file, too large, not text: not a download of BigCommerce's.
+        std::io::ErrorKind::InvalidInput | std::io::ErrorKind::InvalidData => Reason::NotCredentials(e.to_string()),
+        _ => Reason::Unreadable(e.to_string()),
+    })?;
     let source = file_name(file).display().to_string();
     let issued = credentials::parse(&text, &source, api_base).map_err(|e| {
         if credentials::has_access_token_line(&text) {
@@ -171,27 +221,52 @@ fn place(config: &Config, state: &State, file: &Path, api_base: &str) -> Result<
             Reason::NotCredentials("it has no ACCESS TOKEN line".into())
         }
     })?;
+    secrets.push(issued.access_token.clone());
+    secrets.extend(issued.client_secret.clone());
     let Some(name) = issued.name.clone() else { return Err(Reason::Unnamed(issued.target)) };
-    let owners: Vec<_> = config.api_accounts().filter(|(_, owner)| owner.target() == issued.target).collect();
-    let Some((_, owner)) = owners.first() else { return Err(Reason::UnknownTarget(issued.target)) };
-    let Some((account, _)) = owners.iter().find(|(a, _)| a.name == name) else {
-        return Err(Reason::NotDeclared { owner: owner_name(owner), name: crate::text::escape_controls(&name).into() });
+    let Some(owner) = owner_of(config, &issued.target) else { return Err(Reason::UnknownTarget(issued.target)) };
+    let accounts: Vec<&ApiAccount> =
+        config.api_accounts().filter(|(_, o)| o.target() == issued.target).map(|(a, _)| a).collect();
+    let Some(account) = accounts.iter().find(|a| a.name == name) else {
+        let close = accounts.iter().find(|a| a.name.eq_ignore_ascii_case(&name)).map(|a| a.name.clone());
+        return Err(Reason::NotDeclared { owner, name: quoted(&name), close });
     };
     let address = account.address.clone();
+    if let Some(from) = pending.get(&address) {
+        return Err(Reason::PendingMove { to: Box::new(address), from: Box::new(from.clone()) });
+    }
     match state.resources.get(&address) {
         Some(Resource::StoreApiAccount(record) | Resource::AccountApiAccount(record)) => {
-            let same = !record.client_id.is_empty() && issued.client_id.as_deref() == Some(record.client_id.as_str());
-            Err(if same { Reason::AlreadyImported(address) } else { Reason::RecordedOther(address) })
+            Err(match (record.client_id.as_str(), issued.client_id.as_deref()) {
+                ("", _) | (_, None) => Reason::RecordedUnsure(address),
+                (recorded, Some(given)) if recorded == given => Reason::AlreadyImported(address),
+                _ => Reason::RecordedOther(address),
+            })
         }
-        _ => Ok(Placed { file: file.to_owned(), address, issued }),
+        _ => Ok(Placed { file: file.to_owned(), address, account: (*account).clone(), issued }),
     }
 }
 
-fn owner_name(owner: &crate::config::Owner<'_>) -> String {
-    match owner {
-        crate::config::Owner::Store(s) => format!("store/{} ({})", s.label, s.store_hash),
-        crate::config::Owner::Account(a) => format!("account/{} ({})", a.label, a.account_uuid),
+/// The store or account of a target, as the configuration names it.
+fn owner_of(config: &Config, target: &ApiTarget) -> Option<String> {
+    match target {
+        ApiTarget::Store(hash) => {
+            config.stores.iter().find(|s| s.store_hash == *hash).map(|s| format!("store/{} ({hash})", s.label))
+        }
+        ApiTarget::Account(uuid) => {
+            config.accounts.iter().find(|a| a.account_uuid == *uuid).map(|a| format!("account/{} ({uuid})", a.label))
+        }
     }
+}
+
+/// A name from a file, fit to quote: control characters escaped, at most [`MAX_QUOTED`]
+/// characters.
+fn quoted(name: &str) -> String {
+    let mut out: String = escape_controls(name).chars().take(MAX_QUOTED).collect();
+    if name.chars().count() > MAX_QUOTED {
+        out.push('…');
+    }
+    out
 }
 
 /// Two downloads of one API account carry the same client ID and token.

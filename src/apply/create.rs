@@ -45,7 +45,9 @@ impl Applier<'_, '_> {
             let proven = credentials::parse(&given.text, &given.source, self.client.api_base())
                 .map_err(|e| format!("{e}"))
                 .and_then(|issued| {
-                    self.rt.block_on(record::prove(self.client, issued, account, target, &given.source))
+                    self.rt
+                        .block_on(record::prove(self.client, issued, account, target, &given.source))
+                        .map_err(|e| e.message)
                 });
             let (proven, accepted) = match proven {
                 Ok(proven) if proven.matches() => (proven, None),

@@ -87,6 +87,22 @@ impl Proven {
     }
 }
 
+/// Why issued credentials were not proven: a message for a person.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct NotProven {
+    pub message: String,
+    /// The check failed (a timeout, a 5xx, the deadline), not the credentials: another try
+    /// may prove them.
+    pub transient: bool,
+}
+
+impl NotProven {
+    fn credentials(message: String) -> NotProven {
+        NotProven { message, transient: false }
+    }
+}
+
 /// Checks issued credentials: the API path's target, a live token, and the probed scopes.
 /// An `Err` is a message for a person; nothing has been written.
 pub async fn prove(
@@ -95,32 +111,36 @@ pub async fn prove(
     account: &ApiAccount,
     expected: &ApiTarget,
     source: &str,
-) -> Result<Proven, String> {
+) -> Result<Proven, NotProven> {
     if issued.target != *expected {
-        return Err(format!(
+        return Err(NotProven::credentials(format!(
             "{source}: the API path is for {}, but {} is on {expected}",
             issued.target, account.address
-        ));
+        )));
     }
     // The name is what tells two accounts of one store apart: another account's credentials
     // would be recorded, and proven, under the wrong address.
     if let Some(name) = issued.name.as_deref().filter(|n| *n != account.name) {
-        return Err(format!(
+        return Err(NotProven::credentials(format!(
             "{source}: these are the credentials of the API account `{}`, but {} is `{}`",
             crate::text::escape_controls(name),
             account.address,
             account.name
-        ));
+        )));
     }
     // Once per credential, write probes too: the level recorded is the level proven.
     let (families, unverifiable) =
         match refresh::check(client, &issued.target, &issued.access_token, true).await {
             Observation::Alive { families, unverifiable, .. } => (families, unverifiable),
             Observation::Revoked { message } => {
-                return Err(format!("BigCommerce rejects this access token (401: {message}): the account was deleted, or these are not its credentials"))
+                return Err(NotProven::credentials(format!("BigCommerce rejects this access token (401: {message}): the account was deleted, or these are not its credentials")))
             }
-            Observation::Failed { error } | Observation::Unreadable { error } => return Err(error),
-            Observation::NoSecret => return Err("the credentials could not be checked".into()),
+            Observation::Failed { error } | Observation::Unreadable { error } => {
+                return Err(NotProven { message: error, transient: true })
+            }
+            Observation::NoSecret => {
+                return Err(NotProven { message: "the credentials could not be checked".into(), transient: true })
+            }
         };
     let (excess, missing) = refresh::scope_differences(&families, &account.scopes);
     let mut granted = ScopeSet::default();

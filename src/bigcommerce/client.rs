@@ -202,6 +202,14 @@ impl Client {
         credential.secrets().into_iter().for_each(|s| self.hold(s));
     }
 
+    /// `text` with every held secret replaced: for a report built from what credentials files
+    /// said, before it is printed.
+    /// Line by line: the report keeps its lines, and no secret spans two.
+    pub fn scrub_held(&self, text: &str) -> String {
+        let scrubber = Scrubber { request: SecretSet::default(), held: Some(&self.held) };
+        text.lines().map(|line| scrubber.scrub(line) + "\n").collect()
+    }
+
     pub fn api_base(&self) -> &str {
         &self.settings.api_base
     }

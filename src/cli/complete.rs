@@ -46,9 +46,11 @@ pub fn importable() -> ArgValueCompleter {
     ArgValueCompleter::new(|current: &OsStr| {
         let (config, state) = files();
         let Some(config) = config else { return Vec::new() };
+        let state = state.unwrap_or_default();
+        let pending = crate::plan::moves(&config, &state);
         let unrecorded = config
             .api_accounts()
-            .filter(|(a, _)| !state.as_ref().is_some_and(|s| s.resources.contains_key(&a.address)))
+            .filter(|(a, _)| !state.resources.contains_key(&a.address) && !pending.contains_key(&a.address))
             .map(|(a, _)| (a.address.to_string(), "declared, not recorded"))
             .collect::<Vec<_>>();
         candidates(current, unrecorded)
@@ -74,13 +76,22 @@ pub fn targets() -> ArgValueCompleter {
 /// can be read: `--config` on the line being completed is not seen.
 fn files() -> (Option<Config>, Option<State>) {
     let path = std::env::var_os("BCKEYS_CONFIG").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("bckeys.yaml"));
-    let config = Config::load(&path).ok();
+    let config = small(&path).then(|| Config::load(&path).ok()).flatten();
     let dir = match &config {
         Some(c) => c.dir.clone(),
         None => path.parent().filter(|p| !p.as_os_str().is_empty()).map(Path::to_path_buf).unwrap_or(".".into()),
     };
-    let state = State::load(&State::path_for(&dir)).ok();
+    let state_path = State::path_for(&dir);
+    let state = small(&state_path).then(|| State::load(&state_path).ok()).flatten();
     (config, state)
+}
+
+/// The most of a file a TAB reads: a TAB must answer at once, and a larger file (the largest
+/// real states are a few MiB) is not worth the wait.
+const MAX_READ: u64 = 8 << 20;
+
+fn small(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.len() <= MAX_READ)
 }
 
 fn declared_of(config: &Config) -> Vec<(String, &'static str)> {

@@ -9,7 +9,7 @@ use crate::address::Address;
 use crate::apply::record;
 use crate::bigcommerce::Client;
 use crate::config::{ApiAccount, Config};
-use crate::credentials::{self, ApiTarget};
+use crate::credentials;
 use crate::error::{command_error, Error, Hinted};
 use crate::fsutil;
 use crate::import::{self, Reason};
@@ -76,6 +76,9 @@ fn one(
     if state.resources.contains_key(&address) {
         return Err(ImportError::Recorded { address: address.to_string(), state: state_path }.into());
     }
+    if let Some(from) = crate::plan::moves(config, &state).remove(&address) {
+        return Err(ImportError::PendingMove { address: address.to_string(), from: from.to_string() }.into());
+    }
 
     let (text, source) = if file == "-" {
         let text =
@@ -92,66 +95,87 @@ fn one(
     let rt = live::runtime()?;
     let proven = rt
         .block_on(record::prove(&client, issued, account, &owner.target(), &source))
-        .map_err(|reason| ImportError::NotProven { reason })?;
-    let summary = proven.summary();
-    record::store(config, &mut state, &address, &account.name, proven)?;
-    state.save(&state_path)?;
-    ui.out(&render::import::one(&address, &summary));
+        .map_err(|e| ImportError::NotProven { reason: e.message })?;
+    let summary = adopt(config, &mut state, &address, account, proven)?;
+    let file = (file != "-").then(|| Path::new(file));
+    ui.out(&render::import::one(&address, file, &summary));
     Ok(Outcome::Done)
+}
+
+/// Records a proven credential: encrypted into its secret file, then the state saved.
+fn adopt(
+    config: &Config,
+    state: &mut State,
+    address: &Address,
+    account: &ApiAccount,
+    proven: record::Proven,
+) -> Result<record::Summary, Error> {
+    let summary = proven.summary();
+    record::store(config, state, address, &account.name, proven)?;
+    state.save(&State::path_for(&config.dir))?;
+    Ok(summary)
 }
 
 /// `import --dir`: place every file, prove what was placed (stores at once, each store's
 /// accounts in turn), then record each proven credential, saving after each one.
 fn folder(config: &Config, mut state: State, dir: &Path, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
-    let state_path = State::path_for(&config.dir);
     let sorted = import::sort(config, &state, dir, &global.api_base).map_err(ImportError::Folder)?;
     let mut report = import::Report { unplaced: sorted.unplaced, ..Default::default() };
     if sorted.placed.is_empty() && !report.unplaced.iter().any(|u| !matches!(u.reason, Reason::NotCredentials(_))) {
         return Err(ImportError::NoCredentials { dir: dir.to_owned(), files: report.unplaced.len() }.into());
     }
     let client = live::client(global)?;
-    // Every secret of every file is held before any is sent: no answer about one file's
-    // credentials can bring another's into a message.
-    for placed in &sorted.placed {
-        client.hold(&placed.issued.access_token);
-        if let Some(secret) = &placed.issued.client_secret {
-            client.hold(secret);
-        }
-    }
+    // Every secret of every file read is held before any is sent: neither an answer nor the
+    // report (which quotes what files say, such as names) can bring one into what is printed.
+    sorted.secrets.iter().for_each(|s| client.hold(s));
     let rt = live::runtime()?;
-    let proofs = rt.block_on(prove_all(client, config, sorted.placed));
-    for (file, address, proof) in proofs {
+    let proofs = rt.block_on(prove_all(client.clone(), sorted.placed));
+    let mut stopped = None;
+    for Proof { file, address, account, result } in proofs {
         let file = import::file_name(&file);
-        match proof {
-            Ok(proven) => {
-                let name = config.api_accounts().find(|(a, _)| a.address == address).map(|(a, _)| a.name.clone());
-                let summary = proven.summary();
-                record::store(config, &mut state, &address, name.as_deref().unwrap_or_default(), proven)?;
-                state.save(&state_path)?;
-                report.imported.push(import::Imported { file, address, summary });
-            }
+        match result {
+            Ok(_) if stopped.is_some() => report.unplaced.push(import::Unplaced { file, reason: Reason::NotRecorded }),
+            Ok(proven) => match adopt(config, &mut state, &address, &account, proven) {
+                Ok(summary) => report.imported.push(import::Imported { file, address, summary }),
+                Err(e) => {
+                    report.unplaced.push(import::Unplaced { file, reason: Reason::NotRecorded });
+                    stopped = Some(e);
+                }
+            },
             Err(reason) => report.unplaced.push(import::Unplaced { file, reason: Reason::NotProven(reason) }),
         }
     }
     report.unplaced.sort_by(|a, b| a.file.cmp(&b.file));
-    report.unrecorded =
-        config.api_accounts().map(|(a, _)| a.address.clone()).filter(|a| !state.resources.contains_key(a)).collect();
-    ui.out(&render::import::folder(dir, &report));
+    let pending = crate::plan::moves(config, &state);
+    report.unrecorded = config
+        .api_accounts()
+        .map(|(a, _)| a.address.clone())
+        .filter(|a| !state.resources.contains_key(a) && !pending.contains_key(a))
+        .collect();
+    // What was recorded before a failure is said, then the failure: nothing adopted goes unsaid.
+    ui.out(&client.scrub_held(&render::import::folder(dir, &report)));
+    if let Some(e) = stopped {
+        return Err(e);
+    }
     Ok(if report.needs_attention() { Outcome::Incomplete } else { Outcome::Done })
 }
 
-type Proof = (PathBuf, Address, Result<record::Proven, String>);
+/// A placed file once its credentials went into the proof.
+struct Proof {
+    file: PathBuf,
+    address: Address,
+    account: ApiAccount,
+    result: Result<record::Proven, record::NotProven>,
+}
 
 /// Proves every placed file: one task per store or account, whose files are proven in turn
-/// (they share its rate limit); at most [`live::DEFAULT_CONCURRENCY`] at once.
-async fn prove_all(client: Arc<Client>, config: &Config, placed: Vec<import::Placed>) -> Vec<Proof> {
-    let mut groups: BTreeMap<String, Vec<(import::Placed, ApiAccount, ApiTarget)>> = BTreeMap::new();
-    let mut files = Vec::new();
+/// (they share its rate limit); at most [`live::DEFAULT_CONCURRENCY`] at once. In file order.
+async fn prove_all(client: Arc<Client>, placed: Vec<import::Placed>) -> Vec<Proof> {
+    let mut expected: BTreeMap<PathBuf, (Address, ApiAccount)> = BTreeMap::new();
+    let mut groups: BTreeMap<String, Vec<import::Placed>> = BTreeMap::new();
     for p in placed {
-        let Some((account, owner)) = config.api_accounts().find(|(a, _)| a.address == p.address) else { continue };
-        files.push((p.file.clone(), p.address.clone()));
-        let target = owner.target();
-        groups.entry(target.to_string()).or_default().push((p, account.clone(), target));
+        expected.insert(p.file.clone(), (p.address.clone(), p.account.clone()));
+        groups.entry(p.issued.target.to_string()).or_default().push(p);
     }
     let limit = Arc::new(tokio::sync::Semaphore::new(live::DEFAULT_CONCURRENCY));
     let mut tasks = tokio::task::JoinSet::new();
@@ -160,26 +184,29 @@ async fn prove_all(client: Arc<Client>, config: &Config, placed: Vec<import::Pla
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
             let mut out = Vec::with_capacity(group.len());
-            for (p, account, target) in group {
-                let source = import::file_name(&p.file).display().to_string();
-                let proof = record::prove(&client, p.issued, &account, &target, &source).await;
-                out.push((p.file, p.address, proof));
+            for import::Placed { file, address, account, issued } in group {
+                let source = import::file_name(&file).display().to_string();
+                let target = issued.target.clone();
+                let result = record::prove(&client, issued, &account, &target, &source).await;
+                out.push(Proof { file, address, account, result });
             }
             out
         });
     }
-    let mut proofs: Vec<Proof> = Vec::new();
+    let mut proofs: BTreeMap<PathBuf, Proof> = BTreeMap::new();
     while let Some(done) = tasks.join_next().await {
-        proofs.extend(done.into_iter().flatten());
+        proofs.extend(done.into_iter().flatten().map(|p| (p.file.clone(), p)));
     }
     // A task only panics on a bug; its files are then reported as not proven, never dropped.
-    for (file, address) in files {
-        if !proofs.iter().any(|(f, _, _)| *f == file) {
-            proofs.push((file, address, Err("the check stopped unexpectedly".into())));
-        }
+    for (file, (address, account)) in expected {
+        proofs.entry(file.clone()).or_insert_with(|| Proof {
+            file,
+            address,
+            account,
+            result: Err(record::NotProven { message: "the check stopped unexpectedly".into(), transient: true }),
+        });
     }
-    proofs.sort_by(|a, b| a.0.cmp(&b.0));
-    proofs
+    proofs.into_values().collect()
 }
 
 /// A pasted block from standard input, bounded: a stream that never ends is refused, not read.
@@ -199,9 +226,11 @@ enum ImportError {
     Recorded { address: String, state: std::path::PathBuf },
     #[error("{reason}; nothing was written")]
     NotProven { reason: String },
+    #[error("`{address}` is recorded as `{from}`, which the next apply moves there")]
+    PendingMove { address: String, from: String },
     #[error("{0}")]
     Folder(import::DirError),
-    #[error("none of the {files} entries of {} is a BigCommerce credentials file", dir.display())]
+    #[error("{}", if *files == 0 { format!("the folder {} is empty", dir.display()) } else { format!("none of the {files} entries of {} is a BigCommerce credentials file", dir.display()) })]
     NoCredentials { dir: PathBuf, files: usize },
     #[error("give an ADDRESS with --credentials FILE, or --dir DIR")]
     Usage,
@@ -216,6 +245,9 @@ impl Hinted for ImportError {
             ),
             ImportError::Recorded { .. } => {
                 "importing again would replace a recorded credential; delete the old account through apply first".into()
+            }
+            ImportError::PendingMove { .. } => {
+                "run bckeys apply to carry out the move; importing would record the account twice".into()
             }
             ImportError::Folder(import::DirError::TooMany { .. }) => {
                 "move the credentials files into a folder of their own and import that".into()

@@ -124,9 +124,15 @@ pub enum Outcome {
 pub fn main() -> ExitCode {
     let mut ui = Ui::new();
     // A TAB in a shell whose completion script `bckeys completions` printed: answer and stop.
-    let completion = clap_complete::CompleteEnv::with_factory(Cli::command)
-        .var(complete::VAR)
-        .try_complete(std::env::args_os(), std::env::current_dir().ok().as_deref());
+    // The scripts always pass `--` first; without it this is a run, whatever the environment
+    // says (an exported BCKEYS_COMPLETE must never turn `plan` into a silent exit 0).
+    let asked = std::env::args_os().nth(1).is_some_and(|a| a == "--");
+    let completion = match asked {
+        true => clap_complete::CompleteEnv::with_factory(Cli::command)
+            .var(complete::VAR)
+            .try_complete(std::env::args_os(), std::env::current_dir().ok().as_deref()),
+        false => Ok(false),
+    };
     match completion {
         Ok(true) => return ExitCode::SUCCESS,
         Ok(false) => {}

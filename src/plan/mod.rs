@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 
 pub use choices::{ChoiceError, Choices};
 pub use diff::{diff, diff_with};
+/// Renames of recorded resources, which `import` must not record a second time.
+pub use moves::moves;
 pub use step::{Step, Work};
 
 use crate::address::Address;

@@ -47,9 +47,17 @@ fn imported(address: &Address, from: Option<&std::path::Path>, summary: &Summary
     out
 }
 
-/// `import ADDRESS`: what was imported, and what to commit.
-pub fn one(address: &Address, summary: &Summary) -> String {
-    imported(address, None, summary) + &super::commit_next("import")
+/// `import ADDRESS`: what was imported, what to commit, and (from a file) what to delete.
+pub fn one(address: &Address, file: Option<&std::path::Path>, summary: &Summary) -> String {
+    let mut out = imported(address, None, summary) + &super::commit_next("import");
+    if let Some(file) = file {
+        let _ = writeln!(
+            out,
+            "{} still holds the credentials in plain text: delete it once this is committed.",
+            escape_controls(&file.display().to_string())
+        );
+    }
+    out
 }
 
 /// How many unrecorded accounts are named before "and N more".
@@ -65,7 +73,7 @@ pub fn folder(dir: &std::path::Path, report: &Report) -> String {
     if !attention.is_empty() {
         let _ = writeln!(out, "\nNot imported ({}):", attention.len());
         for u in &attention {
-            let _ = writeln!(out, "  {}: {}", escape_controls(&u.file.display().to_string()), u.reason);
+            let _ = writeln!(out, "{}", escape_controls(&format!("  {}: {}", u.file.display(), u.reason)));
             if let Some(hint) = u.reason.hint() {
                 let _ = writeln!(out, "    hint: {hint}");
             }
@@ -74,7 +82,7 @@ pub fn folder(dir: &std::path::Path, report: &Report) -> String {
     if !listed.is_empty() {
         let _ = writeln!(out, "\nLeft as they are ({}):", listed.len());
         for u in &listed {
-            let _ = writeln!(out, "  {}: {}", escape_controls(&u.file.display().to_string()), u.reason);
+            let _ = writeln!(out, "{}", escape_controls(&format!("  {}: {}", u.file.display(), u.reason)));
         }
     }
     let _ = writeln!(
@@ -98,6 +106,11 @@ pub fn folder(dir: &std::path::Path, report: &Report) -> String {
     }
     if !report.imported.is_empty() {
         out.push_str(&super::commit_next("import"));
+        let _ = writeln!(
+            out,
+            "The imported files still hold their credentials in plain text: delete them from {} once this is committed.",
+            escape_controls(&dir.display().to_string())
+        );
     }
     out
 }

@@ -125,3 +125,13 @@ fn completion_scripts_call_bckeys_back_in_every_shell() {
         .assert()
         .code(1);
 }
+
+#[test]
+fn an_exported_completion_variable_never_changes_a_run() {
+    let repo = repo();
+    // Without the `--` that the scripts pass, the command runs as it would anyway.
+    let out = repo.bckeys().env("BCKEYS_COMPLETE", "bash").args(["validate"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(!stdout.contains("_clap_complete"), "a registration script instead of the run: {stdout}");
+}

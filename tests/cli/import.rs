@@ -70,6 +70,8 @@ fn a_downloads_folder_is_placed_by_api_path_and_name_proven_and_recorded() {
     // File names say nothing true: placing goes by content alone.
     repo.write("downloads/api-credentials.txt", &erp);
     repo.write("downloads/api-credentials (1).txt", &erp);
+    // A name a hostile site chose for a download: it must not steer the terminal.
+    repo.write("downloads/zz\u{1b}]0;pwned\u{7}.txt", &erp);
     repo.write("downloads/erp-sync.txt", &staging);
     repo.write("downloads/reporting.txt", &reporting);
     repo.write("downloads/legacy.txt", &legacy);
@@ -86,6 +88,7 @@ fn a_downloads_folder_is_placed_by_api_path_and_name_proven_and_recorded() {
     let stdout = String::from_utf8(out.stdout.clone()).unwrap();
     let stderr = String::from_utf8(out.stderr.clone()).unwrap();
     assert_eq!(out.status.code(), Some(1), "files need the person: {stdout}{stderr}");
+    assert!(!stdout.contains('\u{1b}') && !stdout.contains('\u{7}'), "{stdout}");
     for credentials in [&erp, &staging, &reporting, &legacy, &stranger, &deleted] {
         for secret in secret_values(credentials) {
             assert!(!stdout.contains(&secret) && !stderr.contains(&secret), "a secret was printed:\n{stdout}{stderr}");
@@ -113,14 +116,16 @@ fn a_downloads_folder_is_placed_by_api_path_and_name_proven_and_recorded() {
         "    hint: import it by address: bckeys import ADDRESS --credentials FILE",
         "  other-store.txt: the configuration declares no store other12345",
         "  search.txt: BigCommerce rejects this access token (401",
-        "Left as they are (4):",
-        "  api-credentials.txt: the same credentials as api-credentials (1).txt (imported from that file)",
+        "Left as they are (5):",
+        "  api-credentials.txt: the same credentials as api-credentials (1).txt",
+        "  zz\\x1b]0;pwned\\x07.txt: the same credentials as api-credentials (1).txt",
         "  invoice.pdf: not a credentials file (it is not UTF-8 text)",
         "  notes.md: not a credentials file (it has no ACCESS TOKEN line)",
         "  older: not a credentials file (it is a directory, not a regular file)",
-        "3 imported, 5 not imported, 4 left as they are, from downloads.",
+        "3 imported, 5 not imported, 5 left as they are, from downloads.",
         "Declared but not recorded yet: store/production/search.",
         "Next: commit what this import recorded",
+        "The imported files still hold their credentials in plain text: delete them from downloads once this is committed.",
     ] {
         assert!(stdout.contains(expected), "missing `{expected}` in:\n{stdout}");
     }
@@ -143,7 +148,7 @@ fn a_downloads_folder_is_placed_by_api_path_and_name_proven_and_recorded() {
         .stdout(predicate::str::contains(
             "api-credentials (1).txt: store/production/erp-sync is already recorded with these credentials",
         ))
-        .stdout(predicate::str::contains("0 imported, 0 not imported, 7 left as they are"))
+        .stdout(predicate::str::contains("0 imported, 0 not imported, 8 left as they are"))
         .stdout(predicate::str::contains("Next: commit").not());
     assert_eq!(repo.read("bckeys.state.yaml"), before);
 }
@@ -188,4 +193,54 @@ fn a_folder_without_credentials_or_that_cannot_be_read_is_an_error() {
     repo.bckeys().args(["import", "store/production/erp-sync", "--dir", "downloads"]).assert().code(1);
     repo.bckeys().args(["import"]).assert().code(1);
     repo.bckeys().args(["import", "store/production/erp-sync"]).assert().code(1);
+}
+
+#[test]
+fn an_account_a_pending_move_will_bring_is_not_recorded_twice() {
+    // The store was relabelled production -> prod: the next apply moves the recorded account.
+    let repo = Repo::new();
+    repo.write_config(&CONFIG.replace("  production:\n", "  prod:\n"));
+    let recipients = repo.recipients(&[]);
+    crate::common::save_state(
+        &repo,
+        vec![crate::common::store_account(&repo, "store/production/erp-sync", &["store_v2_products"], &recipients)],
+    );
+    let base = "http://127.0.0.1:9";
+    let download = format!(
+        "ACCESS TOKEN: old-download-token\r\nCLIENT NAME: erp-sync\r\nAPI PATH: {base}/stores/abc123def4/v3/\r\nCLIENT ID: client-erp-sync\r\nCLIENT SECRET: old-download-secret\r\n"
+    );
+    repo.write("downloads/erp-sync.txt", &download);
+    let before = repo.read("bckeys.state.yaml");
+    repo.bckeys_on(base)
+        .args(["import", "--dir", "downloads"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "erp-sync.txt: store/prod/erp-sync is recorded as store/production/erp-sync, which the next apply moves there",
+        ))
+        .stdout(predicate::str::contains("Declared but not recorded yet: store/prod/reporting, store/prod/search, store/staging/erp-sync."));
+    repo.bckeys_on(base)
+        .args(["import", "store/prod/erp-sync", "--credentials", "downloads/erp-sync.txt"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "`store/prod/erp-sync` is recorded as `store/production/erp-sync`, which the next apply moves there",
+        ));
+    assert_eq!(repo.read("bckeys.state.yaml"), before, "nothing recorded twice");
+}
+
+#[test]
+fn a_secret_a_file_puts_where_a_name_belongs_is_never_printed() {
+    let repo = repo();
+    let base = "http://127.0.0.1:9";
+    // Lines shifted by hand: the token landed on the CLIENT NAME line too.
+    repo.write(
+        "downloads/pasted.txt",
+        &format!("ACCESS TOKEN: tok-shifted-1234\nCLIENT NAME: tok-shifted-1234\nAPI PATH: {base}/stores/abc123def4/v3/\nCLIENT ID: cid\n"),
+    );
+    let out = repo.bckeys_on(base).args(["import", "--dir", "downloads"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("declares no API account named `(redacted)`"), "{stdout}");
+    assert!(!stdout.contains("tok-shifted-1234") && !String::from_utf8_lossy(&out.stderr).contains("tok-shifted-1234"));
 }
