@@ -19,17 +19,13 @@ pub const VAR: &str = "BCKEYS_COMPLETE";
 
 /// The addresses the state records: what `reveal`, `exec` and `state show|rm` act on.
 pub fn recorded() -> ArgValueCompleter {
-    ArgValueCompleter::new(|current: &OsStr| {
-        let (_, state) = files();
-        candidates(current, state.iter().flat_map(recorded_of))
-    })
+    ArgValueCompleter::new(|current: &OsStr| candidates(current, state().iter().flat_map(recorded_of)))
 }
 
 /// The addresses with an intent left by a stopped apply: what `state dismiss-intent` forgets.
 pub fn intents() -> ArgValueCompleter {
     ArgValueCompleter::new(|current: &OsStr| {
-        let (_, state) = files();
-        candidates(current, state.iter().flat_map(|s| s.intents.keys().map(|a| (a.to_string(), "intent"))))
+        candidates(current, state().iter().flat_map(|s| s.intents.keys().map(|a| (a.to_string(), "intent"))))
     })
 }
 
@@ -75,15 +71,32 @@ pub fn targets() -> ArgValueCompleter {
 /// The configuration (BCKEYS_CONFIG, else bckeys.yaml here) and the state beside it, each if it
 /// can be read: `--config` on the line being completed is not seen.
 fn files() -> (Option<Config>, Option<State>) {
-    let path = std::env::var_os("BCKEYS_CONFIG").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("bckeys.yaml"));
+    let path = config_path();
     let config = small(&path).then(|| Config::load(&path).ok()).flatten();
     let dir = match &config {
         Some(c) => c.dir.clone(),
-        None => path.parent().filter(|p| !p.as_os_str().is_empty()).map(Path::to_path_buf).unwrap_or(".".into()),
+        None => config_dir(&path),
     };
-    let state_path = State::path_for(&dir);
-    let state = small(&state_path).then(|| State::load(&state_path).ok()).flatten();
-    (config, state)
+    (config, state_in(&dir))
+}
+
+/// The state alone: recorded addresses need nothing of the configuration but where it is.
+fn state() -> Option<State> {
+    state_in(&config_dir(&config_path()))
+}
+
+fn config_path() -> PathBuf {
+    std::env::var_os("BCKEYS_CONFIG").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("bckeys.yaml"))
+}
+
+/// The directory of the configuration, as `Config` has it.
+fn config_dir(path: &Path) -> PathBuf {
+    path.parent().filter(|p| !p.as_os_str().is_empty()).map(Path::to_path_buf).unwrap_or(".".into())
+}
+
+fn state_in(dir: &Path) -> Option<State> {
+    let path = State::path_for(dir);
+    small(&path).then(|| State::load(&path).ok()).flatten()
 }
 
 /// The most of a file a TAB reads: a TAB must answer at once, and a larger file (the largest
