@@ -35,14 +35,14 @@ impl FamilyKind {
 }
 
 /// One level of a family and the OAuth parameter it grants.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Level {
     pub name: &'static str,
     pub parameter: &'static str,
 }
 
 /// One scope family as the control panel shows it.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Family {
     pub key: &'static str,
     pub ui: &'static str,
