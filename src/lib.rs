@@ -5,7 +5,7 @@
 //! rendering turns each result into text, JSON or Markdown. The CLI layer (`cli`) parses
 //! arguments and calls the core; the core never prints.
 
-pub use bckeys_catalogue::{scopes, suggest};
+pub use bckeys_catalogue::{operations, scopes, suggest};
 /// The local BigCommerce API the tests and `bckeys demo` run against: a crate of its own, which
 /// uses the scope catalogue and nothing else of bckeys.
 pub use bckeys_sandbox as sandbox;
@@ -30,9 +30,11 @@ pub mod plan;
 pub mod refresh;
 pub mod rekey;
 pub mod render;
+pub mod requests;
 pub mod scope_set;
 pub mod state;
 pub mod text;
 pub mod timestamp;
 pub mod ui;
+pub mod uses;
 pub mod vault;

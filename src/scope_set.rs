@@ -64,6 +64,12 @@ impl ScopeSet {
         self.levels(family).contains(&level)
     }
 
+    /// Whether this lets a request that needs `level` of `family` through: that level, or the
+    /// modify level where read-only is needed (modify grants everything read-only grants).
+    pub fn covers(&self, family: &str, level: &str) -> bool {
+        self.has(family, level) || (level == "read-only" && self.has(family, "modify"))
+    }
+
     /// Whether this grants any family or level that `other` does not: more access than it.
     pub fn exceeds(&self, other: &ScopeSet) -> bool {
         self.iter().any(|(family, levels)| levels.iter().any(|l| !other.has(family.key, l)))

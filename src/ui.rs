@@ -67,8 +67,19 @@ impl Ui {
 
     pub fn error(&self, message: &str, hint: Option<&str>) {
         let p = self.stderr_paint;
+        self.labelled(&p.red(&p.bold("error:")), message, hint);
+    }
+
+    /// Something not wrong but worth a look, on standard error.
+    pub fn warn(&self, message: &str, hint: Option<&str>) {
+        let p = self.stderr_paint;
+        self.labelled(&p.yellow(&p.bold("warning:")), message, hint);
+    }
+
+    fn labelled(&self, label: &str, message: &str, hint: Option<&str>) {
+        let p = self.stderr_paint;
         let message = crate::text::escape_terminal(message);
-        let mut text = format!("{} {message}", p.red(&p.bold("error:")));
+        let mut text = format!("{label} {message}");
         if let Some(hint) = hint {
             text.push_str(&format!("\n  {} {}", p.cyan("help:"), crate::text::escape_terminal(hint)));
         }

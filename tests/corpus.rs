@@ -5,7 +5,8 @@
 //!
 //!     NO_COLOR=1 bckeys validate --config tests/corpus/NN-short-name.yaml
 //!
-//! run from the crate root must print on standard error. Each case must also exit with code 1
+//! run from the crate root must print on standard error (with `--strict` when the name has
+//! `-strict-` in it: a warning that only --strict makes fatal). Each case must also exit with code 1
 //! and print nothing on standard output. Recipients files used by the cases live in
 //! `tests/corpus/keys/`.
 //!
@@ -52,15 +53,20 @@ fn files_ending_with(dir: &str, suffix: &str) -> Vec<String> {
 }
 
 /// Runs `bckeys validate --config <config>` from the crate root, without colors, and returns
-/// (exit code, stdout, stderr).
+/// (exit code, stdout, stderr). A case whose name has `-strict-` in it breaks a rule that only
+/// `--strict` enforces (a warning), and is run with it.
 fn validate(config: &str) -> (Option<i32>, String, String) {
+    let mut args = vec!["validate", "--config", config];
+    if config.contains("-strict-") {
+        args.push("--strict");
+    }
     let output = Command::cargo_bin("bckeys")
         .expect("the bckeys binary is built")
         .current_dir(root())
         .env("NO_COLOR", "1")
         .env_remove("BCKEYS_CONFIG")
         .env_remove("CLICOLOR_FORCE")
-        .args(["validate", "--config", config])
+        .args(&args)
         .output()
         .expect("bckeys runs");
     (

@@ -18,6 +18,9 @@ pub struct Args {
     /// when there is one, as text does.
     #[arg(long, value_enum, default_value_t = ValidateFormat::Text)]
     pub format: ValidateFormat,
+    /// Fail (exit 1) on warnings too, such as a scope that no `uses` entry needs.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -40,13 +43,23 @@ struct JsonProblem {
     hint: Option<String>,
 }
 
-fn json(global: &Global, ui: &Ui) -> Result<Outcome, Error> {
+fn json(global: &Global, strict: bool, ui: &Ui) -> Result<Outcome, Error> {
     use crate::config::ConfigError;
     use crate::state::StateError;
     let mut problems = Vec::new();
     let file = |p: &std::path::Path| p.display().to_string();
+    let mut warnings = Vec::new();
     let config = match Config::load(&global.config) {
-        Ok(config) => Some(config),
+        Ok(config) => {
+            warnings.extend(config.warnings.iter().map(|p| JsonProblem {
+                file: file(&p.file),
+                line: Some(p.pos.line),
+                column: Some(p.pos.column),
+                message: p.message.clone(),
+                hint: p.hint.clone(),
+            }));
+            Some(config)
+        }
         Err(ConfigError::Invalid(list)) => {
             problems.extend(list.into_iter().map(|p| JsonProblem {
                 file: file(&p.file),
@@ -94,9 +107,12 @@ fn json(global: &Global, ui: &Ui) -> Result<Outcome, Error> {
         format_version: u32,
         valid: bool,
         problems: Vec<JsonProblem>,
+        /// Not wrong, but worth a look; with --strict they make `valid` false.
+        warnings: Vec<JsonProblem>,
     }
-    let valid = problems.is_empty();
-    let doc = Document { format_version: crate::render::FORMAT_VERSION, valid, problems };
+    let failing_warnings = strict && !warnings.is_empty();
+    let valid = problems.is_empty() && !failing_warnings;
+    let doc = Document { format_version: crate::render::FORMAT_VERSION, valid, problems, warnings };
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
     out.push('\n');
     ui.out(&out);
@@ -105,7 +121,7 @@ fn json(global: &Global, ui: &Ui) -> Result<Outcome, Error> {
 
 pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     if args.format == ValidateFormat::Json {
-        return json(global, ui);
+        return json(global, args.strict, ui);
     }
     let config = Config::load(&global.config)?;
     let state_path = State::path_for(&config.dir);
@@ -135,7 +151,22 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
             plural(state.resources.len())
         ));
     }
-    ui.out(&text);
+    // Under --strict a warning makes the file invalid: it is then not called valid.
+    let failing_warnings = args.strict && !config.warnings.is_empty();
+    if !failing_warnings {
+        ui.out(&text);
+    }
+    for w in &config.warnings {
+        ui.warn(&format!("{}:{}:{}: {}", w.file.display(), w.pos.line, w.pos.column, w.message), w.hint.as_deref());
+    }
+    if failing_warnings {
+        ui.status(&format!(
+            "{} warning{} with --strict: not valid",
+            config.warnings.len(),
+            plural(config.warnings.len())
+        ));
+        return Ok(Outcome::Incomplete);
+    }
     Ok(Outcome::Done)
 }
 

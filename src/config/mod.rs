@@ -38,6 +38,9 @@ pub struct Config {
     pub accounts: Vec<Account>,
     /// API accounts renamed in the control panel: (from, to).
     pub moved: Vec<(Address, Address)>,
+    /// What is not wrong but deserves a look (scopes no `uses` need, uses bckeys can't check);
+    /// `validate` shows them, `validate --strict` fails on them.
+    pub warnings: Vec<Problem>,
 }
 
 #[derive(Debug)]
@@ -72,6 +75,8 @@ pub struct ApiAccount {
     pub prune_webhooks: bool,
     /// How long the previous account stays after a replacement before its deletion is asked.
     pub overlap: Overlap,
+    /// The requests its integration makes (`uses:`), as written.
+    pub uses: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -106,6 +106,12 @@ pub struct RawStoreApiAccount {
     /// reported either way). Leave it off when the integration registers webhooks of its own.
     #[serde(default)]
     pub prune_webhooks: bool,
+    /// The requests the integration makes, such as `GET /v3/catalog/products/{product_id}`
+    /// (concrete paths and URLs too). validate computes the least scopes they need from
+    /// BigCommerce's specs: a declared family no use needs is a warning (excess), a use the
+    /// scopes don't cover an error (the integration would get 403).
+    #[serde(default)]
+    pub uses: Vec<String>,
     /// After a replacement, how long the previous account stays before apply asks for its
     /// deletion, such as `7d`, so that the integration can move to the new credentials first.
     /// Defaults to `none`: asked in the same run.

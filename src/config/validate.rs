@@ -29,7 +29,13 @@ const SEGMENT_HINT: &str = "use letters, digits, `-`, `_` and `.`, not starting 
 const MAX_TOKEN_LIFETIME: u64 = 10 * 366 * 86_400;
 
 pub fn validate(path: &Path, bytes: &[u8]) -> Result<Config, ConfigError> {
-    let mut v = Validator { file: path.to_path_buf(), source: "", locs: OnceCell::new(), problems: Vec::new() };
+    let mut v = Validator {
+        file: path.to_path_buf(),
+        source: "",
+        locs: OnceCell::new(),
+        problems: Vec::new(),
+        warnings: Vec::new(),
+    };
     let text = match std::str::from_utf8(bytes) {
         // Some editors on Windows start a UTF-8 file with a byte order mark.
         Ok(text) => text.strip_prefix('\u{feff}').unwrap_or(text),
@@ -82,8 +88,10 @@ pub fn validate(path: &Path, bytes: &[u8]) -> Result<Config, ConfigError> {
         }
     };
     v.control_characters(text);
-    let config = v.config(raw, path, bytes);
+    let mut config = v.config(raw, path, bytes);
     if v.problems.is_empty() {
+        v.warnings.sort_by_key(|p| p.pos);
+        config.warnings = v.warnings;
         Ok(config)
     } else {
         Err(v.finish())
@@ -120,6 +128,7 @@ struct Validator<'a> {
     /// Built on the first problem: a valid file never pays for indexing.
     locs: OnceCell<Locations>,
     problems: Vec<Problem>,
+    warnings: Vec<Problem>,
 }
 
 impl Validator<'_> {
@@ -135,6 +144,10 @@ impl Validator<'_> {
             message: message.into(),
             hint: hint.map(str::to_owned),
         });
+    }
+
+    fn warn(&mut self, pos: Pos, message: String, hint: String) {
+        self.warnings.push(Problem { file: self.file.clone(), pos, message, hint: Some(hint) });
     }
 
     fn at_hint(&mut self, pos: Pos, message: impl Into<String>, hint: String) {
@@ -280,6 +293,9 @@ impl Validator<'_> {
                     webhooks: Vec::new(),
                     prune_webhooks: false,
                     overlap,
+                    // Account-level API accounts call the account GraphQL API, which no
+                    // REST spec describes.
+                    uses: Vec::new(),
                 });
             }
             let account_uuid = uuid.unwrap_or_else(|| AccountUuid::refused(&account.account_uuid));
@@ -287,10 +303,99 @@ impl Validator<'_> {
         }
 
         let sha256 = super::meaning_digest(bytes, &encryption);
-        let mut config =
-            Config { file: path.to_path_buf(), dir, sha256, encryption, stores, accounts, moved: Vec::new() };
+        let mut config = Config {
+            file: path.to_path_buf(),
+            dir,
+            sha256,
+            encryption,
+            stores,
+            accounts,
+            moved: Vec::new(),
+            warnings: Vec::new(),
+        };
         config.moved = self.moved(&raw.moved, &config);
         config
+    }
+
+    /// `uses:` of a store-level API account against its scopes: a use they don't cover, or that
+    /// is not a request, is a problem; a declared family no use needs, or a use bckeys can't
+    /// check, a warning.
+    fn uses(&mut self, uses: &[String], declared: &ScopeSet, base: &[&str]) {
+        if uses.is_empty() {
+            return;
+        }
+        let at = |i: usize| -> Vec<String> {
+            base.iter().map(|s| s.to_string()).chain(["uses".to_owned(), i.to_string()]).collect()
+        };
+        let resolved: Vec<crate::uses::Resolved> =
+            uses.iter().enumerate().map(|(i, u)| crate::uses::Resolved::parse(u, i.to_string())).collect();
+        for (i, r) in resolved.iter().enumerate() {
+            let pos = self.locs().value(&at(i));
+            match &r.outcome {
+                crate::uses::Outcome::Malformed(why) => self.at(
+                    pos,
+                    format!("`{}` is not a request: {why}", r.given),
+                    Some("write METHOD /path, such as `GET /v3/catalog/products/{product_id}`"),
+                ),
+                crate::uses::Outcome::Needs { options, op } if r.covered_by(declared) == Some(false) => {
+                    let needed: Vec<String> = options.iter().map(|(f, l)| format!("`{}: {l}`", f.key)).collect();
+                    self.at_hint(
+                        pos,
+                        format!(
+                            "`{}` needs {} ({} {}), which these scopes don't grant: the integration would get 403",
+                            r.given,
+                            needed.join(" or "),
+                            op.method,
+                            op.path
+                        ),
+                        format!("add {} to scopes", needed[0]),
+                    );
+                }
+                crate::uses::Outcome::Unknown { request } => self.warn(
+                    pos,
+                    format!(
+                        "`{}` is not an operation of BigCommerce's specs ({} {}): the scopes it needs are not checked",
+                        r.given, request.method, request.path
+                    ),
+                    "check the method and path against BigCommerce's API reference".into(),
+                ),
+                crate::uses::Outcome::Unclear { op, candidates }
+                    if !candidates.iter().any(|f| !declared.levels(f.key).is_empty()) =>
+                {
+                    self.warn(
+                        pos,
+                        format!(
+                            "BigCommerce's specs leave unclear which scope `{}` needs ({})",
+                            r.given,
+                            op.basis.trim_start_matches("unclear: ")
+                        ),
+                        "grant the family the integration's documentation names for it".into(),
+                    );
+                }
+                _ => {}
+            }
+        }
+        let least = crate::uses::least(&resolved);
+        for (family, enough) in crate::uses::excess(declared, &least) {
+            let mut key: Vec<String> = base.iter().map(|s| s.to_string()).collect();
+            key.extend(["scopes".to_owned(), family.key.to_owned()]);
+            let pos = self.locs().key(&key);
+            let (message, hint) = match enough {
+                None => (
+                    format!("`{}` is needed by none of the uses: excess scope (security)", family.key),
+                    "remove it, or add the request that needs it to uses".to_owned(),
+                ),
+                Some(level) => (
+                    format!(
+                        "`{}: {}` where the uses need only `{level}`: excess scope (security)",
+                        family.key,
+                        declared.levels(family.key).join(", ")
+                    ),
+                    format!("write `{}: {level}`", family.key),
+                ),
+            };
+            self.warn(pos, message, hint);
+        }
     }
 
     /// `moved:` entries: two API account addresses, the second declared, the first not.
@@ -450,6 +555,7 @@ impl Validator<'_> {
             let webhooks = self.webhooks(label, name, &a.webhooks);
             let address = Address::StoreAccount { store: label.to_owned(), account: name.clone() };
             let overlap = self.overlap(a.overlap.as_deref(), &base, Overlap::None);
+            self.uses(&a.uses, &scopes, &base);
             api_accounts.push(ApiAccount {
                 address,
                 name: name.clone(),
@@ -457,6 +563,7 @@ impl Validator<'_> {
                 webhooks,
                 prune_webhooks: a.prune_webhooks,
                 overlap,
+                uses: a.uses.clone(),
             });
         }
         if raw.api_accounts.len() > MAX_STORE_ACCOUNTS {

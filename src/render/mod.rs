@@ -6,6 +6,7 @@ mod drift;
 mod exposure;
 pub mod import;
 mod json;
+pub mod least;
 mod markdown;
 mod paint;
 mod rekey;

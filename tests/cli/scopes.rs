@@ -53,3 +53,71 @@ fn catalogue_matches_the_shared_scope_facts() {
         }
     }
 }
+
+/// `bckeys scopes for ...` in `dir`: (exit code, stdout, stderr).
+fn scopes_for(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = assert_cmd::Command::cargo_bin("bckeys")
+        .unwrap()
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .args(["scopes", "for"])
+        .args(args)
+        .output()
+        .unwrap();
+    (out.status.code(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+}
+
+#[test]
+fn scopes_for_prints_the_least_scopes_and_every_request_it_could_not_place() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("erp.log"),
+        "# the ERP's requests, from its access log\n\
+         203.0.113.9 - - [01/Dec/2026:10:00:00 +0000] \"GET https://api.bigcommerce.com/stores/abc123def4/v3/catalog/products?limit=250 HTTP/1.1\" 200 5120\n\
+         203.0.113.9 - - [01/Dec/2026:10:00:01 +0000] \"PUT https://api.bigcommerce.com/stores/abc123def4/v3/catalog/products/77 HTTP/1.1\" 200 512\n\
+         garbage line\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = scopes_for(
+        dir.path(),
+        &[
+            "GET /v2/orders/100",
+            "POST /v3/orders/100/payment_actions/capture",
+            "GET /v3/hooks",
+            "GET /v3/customers",
+            "DELETE /v3/nowhere/1",
+            "--from",
+            "erp.log",
+        ],
+    );
+    assert_eq!(code, Some(1), "some requests could not be placed:\n{stdout}{stderr}");
+    insta::assert_snapshot!("scopes_for", stdout);
+
+    // The block is ready to paste: as YAML it is the configuration's scopes mapping.
+    let (code, yaml, _) =
+        scopes_for(dir.path(), &["GET /v3/catalog/products/1", "POST /v2/orders", "--format", "yaml"]);
+    assert_eq!(code, Some(0));
+    let doc: serde_yaml::Value = serde_yaml::from_str(&yaml).unwrap();
+    assert_eq!(doc["scopes"]["products"], "read-only");
+    assert_eq!(doc["scopes"]["orders"], "modify");
+    assert_eq!(doc["requests"][1]["operation"], "POST /v2/orders");
+
+    let (_, json, _) = scopes_for(dir.path(), &["GET /v3/customers", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["requests"][0]["outcome"], "unclear");
+    assert_eq!(doc["requests"][0]["families"], serde_json::json!(["customers", "stored_payment_instruments"]));
+
+    // A HAR recording; a file that can't be read, or no request at all, is an error.
+    std::fs::write(
+        dir.path().join("trace.har"),
+        r#"{"log": {"entries": [{"request": {"method": "GET", "url": "https://api.bigcommerce.com/stores/abc123def4/v3/catalog/brands"}}]}}"#,
+    )
+    .unwrap();
+    let (code, stdout, _) = scopes_for(dir.path(), &["--from", "trace.har"]);
+    assert_eq!(code, Some(0));
+    assert!(stdout.starts_with("scopes:\n  products: read-only"), "{stdout}");
+    let (code, _, stderr) = scopes_for(dir.path(), &["--from", "missing.log"]);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("missing.log"), "{stderr}");
+    assert_eq!(scopes_for(dir.path(), &[]).0, Some(1));
+}
