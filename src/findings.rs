@@ -51,6 +51,8 @@ pub enum FindingKind {
     WebhookUnmanaged,
     /// A previous credential is still kept although its overlap has ended.
     RetiringOverdue,
+    /// A declared family (or level) that none of the account's `uses` needs.
+    BeyondUses,
 }
 
 impl FindingKind {
@@ -75,6 +77,7 @@ impl FindingKind {
             FindingKind::WebhookHeadersChanged => "webhook_headers_changed",
             FindingKind::WebhookUnmanaged => "webhook_unmanaged",
             FindingKind::RetiringOverdue => "retiring_overdue",
+            FindingKind::BeyondUses => "beyond_uses",
         }
     }
 }
@@ -326,6 +329,28 @@ impl Collector<'_> {
         }
     }
 
+    /// Next to what was found live: what the configuration itself grants beyond the account's
+    /// `uses`, so that a scheduled drift keeps least privilege from eroding.
+    fn beyond_uses(&mut self, address: &Address, wanted: &Wanted) {
+        let Some(account) = wanted.store_accounts.get(address).filter(|a| !a.beyond_uses.is_empty()) else { return };
+        let parts: Vec<String> = account
+            .beyond_uses
+            .iter()
+            .map(|(f, enough)| match enough {
+                None => format!("{} ({})", f.ui, f.key),
+                Some(level) => format!("{} ({}) beyond {level}", f.ui, f.key),
+            })
+            .collect();
+        self.out.findings.push(Finding {
+            address: address.clone(),
+            finding: FindingKind::BeyondUses,
+            severity: Severity::Security,
+            detail: format!("configured, but none of its uses needs: {}", parts.join(", ")),
+            families: account.beyond_uses.iter().map(|(f, _)| f.key.to_owned()).collect(),
+            webhook_id: None,
+        });
+    }
+
     fn account(&mut self, address: &Address, resource: &Resource, record: &ApiAccountRecord, wanted: &Wanted) {
         let declared = wanted.scopes.get(address).map(|s| (*s).clone()).unwrap_or_else(|| record.scope_set());
         match self.observations.account(address) {
@@ -369,6 +394,7 @@ impl Collector<'_> {
                 }
                 if !account_level {
                     self.unmanaged_hooks(address, wanted);
+                    self.beyond_uses(address, wanted);
                 }
             }
         }

@@ -77,6 +77,9 @@ pub struct ApiAccount {
     pub overlap: Overlap,
     /// The requests its integration makes (`uses:`), as written.
     pub uses: Vec<String>,
+    /// Declared families the uses don't need (with the level they do need, if any): computed
+    /// once here, warned of by validate, reported by drift.
+    pub beyond_uses: Vec<(&'static crate::scopes::Family, Option<&'static str>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

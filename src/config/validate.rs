@@ -296,6 +296,7 @@ impl Validator<'_> {
                     // Account-level API accounts call the account GraphQL API, which no
                     // REST spec describes.
                     uses: Vec::new(),
+                    beyond_uses: Vec::new(),
                 });
             }
             let account_uuid = uuid.unwrap_or_else(|| AccountUuid::refused(&account.account_uuid));
@@ -320,9 +321,14 @@ impl Validator<'_> {
     /// `uses:` of a store-level API account against its scopes: a use they don't cover, or that
     /// is not a request, is a problem; a declared family no use needs, or a use bckeys can't
     /// check, a warning.
-    fn uses(&mut self, uses: &[String], declared: &ScopeSet, base: &[&str]) {
+    fn uses(
+        &mut self,
+        uses: &[String],
+        declared: &ScopeSet,
+        base: &[&str],
+    ) -> Vec<(&'static scopes::Family, Option<&'static str>)> {
         if uses.is_empty() {
-            return;
+            return Vec::new();
         }
         let at = |i: usize| -> Vec<String> {
             base.iter().map(|s| s.to_string()).chain(["uses".to_owned(), i.to_string()]).collect()
@@ -376,7 +382,8 @@ impl Validator<'_> {
             }
         }
         let least = crate::uses::least(&resolved);
-        for (family, enough) in crate::uses::excess(declared, &least) {
+        let excess = crate::uses::excess(declared, &least);
+        for &(family, enough) in &excess {
             let mut key: Vec<String> = base.iter().map(|s| s.to_string()).collect();
             key.extend(["scopes".to_owned(), family.key.to_owned()]);
             let pos = self.locs().key(&key);
@@ -396,6 +403,7 @@ impl Validator<'_> {
             };
             self.warn(pos, message, hint);
         }
+        excess
     }
 
     /// `moved:` entries: two API account addresses, the second declared, the first not.
@@ -555,7 +563,7 @@ impl Validator<'_> {
             let webhooks = self.webhooks(label, name, &a.webhooks);
             let address = Address::StoreAccount { store: label.to_owned(), account: name.clone() };
             let overlap = self.overlap(a.overlap.as_deref(), &base, Overlap::None);
-            self.uses(&a.uses, &scopes, &base);
+            let beyond_uses = self.uses(&a.uses, &scopes, &base);
             api_accounts.push(ApiAccount {
                 address,
                 name: name.clone(),
@@ -564,6 +572,7 @@ impl Validator<'_> {
                 prune_webhooks: a.prune_webhooks,
                 overlap,
                 uses: a.uses.clone(),
+                beyond_uses,
             });
         }
         if raw.api_accounts.len() > MAX_STORE_ACCOUNTS {

@@ -428,3 +428,40 @@ fn no_secret_appears_in_any_output_even_with_vv() {
     }
     assert!(saw_debug, "-vv must actually log something, or this test proves nothing");
 }
+
+#[test]
+fn drift_reports_what_the_uses_do_not_need_next_to_excess_found_live() {
+    let (repo, sandbox, erp, _) = imported();
+    // The ERP only reads products: its orders scope and its modify level are beyond its uses.
+    repo.write_config(&CONFIG.replace(
+        "        scopes: {products: modify, orders: read-only}\n",
+        "        scopes: {products: modify, orders: read-only}\n        uses: [\"GET /v3/catalog/products?limit=250\", \"GET /v3/catalog/brands\"]\n",
+    ));
+    sandbox.panel(
+        "PUT",
+        &format!("/__sandbox/api-accounts/{}/scopes", field(&erp, "CLIENT ID")),
+        serde_json::json!({"scopes": ["store_v2_products", "store_v2_orders_read_only", "store_v2_customers"]}),
+    );
+    let out = bckeys(&repo, &sandbox).args(["drift", "--format", "json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let of = |kind: &str| {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["finding"] == kind && f["address"] == "store/production/erp-sync")
+            .cloned()
+            .unwrap_or_else(|| panic!("no {kind} finding in {doc}"))
+    };
+    assert_eq!(of("excess_scope")["families"], serde_json::json!(["customers"]));
+    let beyond = of("beyond_uses");
+    assert_eq!(beyond["severity"], "security");
+    assert_eq!(beyond["families"], serde_json::json!(["orders", "products"]));
+    assert_eq!(
+        beyond["detail"],
+        "configured, but none of its uses needs: Orders (orders), Products (products) beyond read-only"
+    );
+    // reporting declares no uses: nothing is said of it beyond what was found live.
+    assert!(!doc["findings"].as_array().unwrap().iter().any(|f| f["address"] == "store/production/reporting"));
+}
