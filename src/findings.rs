@@ -352,6 +352,8 @@ impl Collector<'_> {
     }
 
     fn account(&mut self, address: &Address, resource: &Resource, record: &ApiAccountRecord, wanted: &Wanted) {
+        // A fact of the configuration: said whether or not the token could be checked.
+        self.beyond_uses(address, wanted);
         let declared = wanted.scopes.get(address).map(|s| (*s).clone()).unwrap_or_else(|| record.scope_set());
         match self.observations.account(address) {
             None | Some(Observation::NoSecret) => {}
@@ -394,7 +396,6 @@ impl Collector<'_> {
                 }
                 if !account_level {
                     self.unmanaged_hooks(address, wanted);
-                    self.beyond_uses(address, wanted);
                 }
             }
         }

@@ -42,21 +42,50 @@ fn line(text: &str) -> (&str, Result<Request, NotARequest>) {
     (text, Request::parse(text))
 }
 
+/// Only what bckeys reads of a HAR file: the rest (headers, cookies, bodies, timings) is
+/// skipped while parsing, never held.
+#[derive(serde::Deserialize)]
+struct Har {
+    log: HarLog,
+}
+
+#[derive(serde::Deserialize)]
+struct HarLog {
+    entries: Vec<HarEntry>,
+}
+
+#[derive(serde::Deserialize)]
+struct HarEntry {
+    #[serde(default)]
+    request: Option<HarRequest>,
+}
+
+#[derive(serde::Deserialize)]
+struct HarRequest {
+    #[serde(default)]
+    method: Option<String>,
+    #[serde(default)]
+    url: Option<String>,
+}
+
 fn har(text: &str, name: &str) -> Vec<Resolved> {
-    let not = |why: &str| vec![Resolved::of(name, name.to_owned(), Err(NotARequest(why.to_owned())))];
-    let Ok(doc) = serde_json::from_str::<serde_json::Value>(text) else {
-        return not("it starts like JSON but is not: a HAR file is JSON with log.entries");
+    let har: Har = match serde_json::from_str(text) {
+        Ok(har) => har,
+        Err(e) => {
+            let why = format!("not a HAR file (JSON with log.entries): {e}");
+            return vec![Resolved::of(name, name.to_owned(), Err(NotARequest(why)))];
+        }
     };
-    let Some(entries) = doc["log"]["entries"].as_array() else {
-        return not("it is JSON without log.entries: not a HAR file");
-    };
-    entries
-        .iter()
+    har.log
+        .entries
+        .into_iter()
         .enumerate()
         .map(|(i, e)| {
             let at = format!("{name} entry {}", i + 1);
-            match (e["request"]["method"].as_str(), e["request"]["url"].as_str()) {
-                (Some(method), Some(url)) => Resolved::of(&format!("{method} {url}"), at, Request::new(method, url)),
+            match e.request.map(|r| (r.method, r.url)) {
+                Some((Some(method), Some(url))) => {
+                    Resolved::of(&format!("{method} {url}"), at, Request::new(&method, &url))
+                }
                 _ => Resolved::of("", at, Err(NotARequest("the entry has no request.method and request.url".into()))),
             }
         })

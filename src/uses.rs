@@ -45,7 +45,9 @@ impl Resolved {
                 },
             },
         };
-        Resolved { given: crate::text::escape_controls(given.trim()).into_owned(), at, outcome }
+        // A query string or fragment may carry a secret (a signed URL, a token): never shown.
+        let given = given.trim().split(['?', '#']).next().unwrap_or_default();
+        Resolved { given: crate::text::escape_controls(given).into_owned(), at, outcome }
     }
 
     /// Parses `METHOD PATH-OR-URL` and resolves it.
@@ -63,7 +65,6 @@ impl Resolved {
         match &self.outcome {
             Outcome::Needs { options, .. } => Some(options.iter().any(|(f, l)| scopes.covers(f.key, l))),
             Outcome::Nothing { .. } => Some(true),
-            Outcome::Unclear { candidates, .. } if candidates.iter().any(|f| !scopes.levels(f.key).is_empty()) => None,
             _ => None,
         }
     }
@@ -77,44 +78,65 @@ pub struct Least {
     pub needed_by: BTreeMap<&'static str, Vec<usize>>,
     /// Families an unclear request may need: never reported as excess.
     pub maybe: Vec<&'static str>,
+    /// Whether some request is not in the specs: it may need what is called excess.
+    pub unknown: bool,
 }
 
-/// The least scopes for `requests`. A request that one family alone lets through sets that
-/// family's level (the highest any such request needs); a request that any of several lets
-/// through adds none when one is already there, else its first.
+type Levels = BTreeMap<&'static str, (&'static Family, &'static str)>;
+
+fn raise(levels: &mut Levels, family: &'static Family, level: &'static str) {
+    let entry = levels.entry(family.key).or_insert((family, level));
+    if family.level_rank(level) > family.level_rank(entry.1) {
+        entry.1 = level;
+    }
+}
+
+fn set_of(levels: &Levels) -> ScopeSet {
+    let mut set = ScopeSet::default();
+    levels.values().for_each(|(f, l)| set.grant(f, l));
+    set
+}
+
+fn options(r: &Resolved) -> Option<&[(&'static Family, &'static str)]> {
+    match &r.outcome {
+        Outcome::Needs { options, .. } => Some(options),
+        _ => None,
+    }
+}
+
+/// Which family lets each request through, from `start` (what must be there anyway, such as
+/// what is declared): a request that one family alone lets through sets that family's level; a
+/// request that any of several lets through takes one already there, else its first. Then each
+/// family that only such requests chose is dropped if the others let them all through.
+fn choose(requests: &[Resolved], start: &ScopeSet, prefer_start: bool) -> Levels {
+    let mut levels = Levels::new();
+    for o in requests.iter().filter_map(options).filter(|o| o.len() == 1) {
+        raise(&mut levels, o[0].0, o[0].1);
+    }
+    for o in requests.iter().filter_map(options).filter(|o| o.len() > 1) {
+        let now = set_of(&levels);
+        if o.iter().any(|(f, l)| now.covers(f.key, l)) {
+            continue;
+        }
+        let pick = o.iter().find(|(f, l)| prefer_start && start.covers(f.key, l)).unwrap_or(&o[0]);
+        raise(&mut levels, pick.0, pick.1);
+    }
+    let singles: Vec<&str> = requests.iter().filter_map(options).filter(|o| o.len() == 1).map(|o| o[0].0.key).collect();
+    let keys: Vec<&'static str> = levels.keys().copied().collect();
+    for key in keys.into_iter().filter(|k| !singles.contains(k)) {
+        let mut without = levels.clone();
+        without.remove(key);
+        let rest = set_of(&without);
+        if requests.iter().filter_map(options).all(|o| o.iter().any(|(f, l)| rest.covers(f.key, l))) {
+            levels = without;
+        }
+    }
+    levels
+}
+
+/// The least scopes for `requests`.
 pub fn least(requests: &[Resolved]) -> Least {
-    let mut out = Least::default();
-    let mut levels: BTreeMap<&'static str, (&'static Family, &'static str)> = BTreeMap::new();
-    fn raise(
-        levels: &mut BTreeMap<&'static str, (&'static Family, &'static str)>,
-        family: &'static Family,
-        level: &'static str,
-    ) {
-        let entry = levels.entry(family.key).or_insert((family, level));
-        if family.level_rank(level) > family.level_rank(entry.1) {
-            entry.1 = level;
-        }
-    }
-    let single = |r: &Resolved| matches!(&r.outcome, Outcome::Needs { options, .. } if options.len() == 1);
-    for r in requests.iter().filter(|r| single(r)) {
-        if let Outcome::Needs { options, .. } = &r.outcome {
-            raise(&mut levels, options[0].0, options[0].1);
-        }
-    }
-    let set = |levels: &BTreeMap<&'static str, (&'static Family, &'static str)>| {
-        let mut set = ScopeSet::default();
-        levels.values().for_each(|(f, l)| set.grant(f, l));
-        set
-    };
-    for r in requests.iter().filter(|r| !single(r)) {
-        if let Outcome::Needs { options, .. } = &r.outcome {
-            let now = set(&levels);
-            if !options.iter().any(|(f, l)| now.covers(f.key, l)) {
-                raise(&mut levels, options[0].0, options[0].1);
-            }
-        }
-    }
-    out.scopes = set(&levels);
+    let mut out = Least { scopes: set_of(&choose(requests, &ScopeSet::default(), false)), ..Least::default() };
     for (i, r) in requests.iter().enumerate() {
         match &r.outcome {
             Outcome::Needs { options, .. } => {
@@ -123,6 +145,7 @@ pub fn least(requests: &[Resolved]) -> Least {
                 }
             }
             Outcome::Unclear { candidates, .. } => out.maybe.extend(candidates.iter().map(|f| f.key)),
+            Outcome::Unknown { .. } => out.unknown = true,
             _ => {}
         }
     }
@@ -131,20 +154,27 @@ pub fn least(requests: &[Resolved]) -> Least {
     out
 }
 
-/// Declared families (or levels) no request needs: `declared` minus `least`, each with the level
-/// that would do (`None`: the family is not needed at all). Families an unclear request may
-/// need are left out.
-pub fn excess(declared: &ScopeSet, least: &Least) -> Vec<(&'static Family, Option<&'static str>)> {
+/// Declared families (or levels) no request needs, each with the level that would do (`None`:
+/// the family is not needed at all). Where a request takes any of several families, the one
+/// declared counts. Families an unclear request may need, and those in `own` (what bckeys
+/// itself calls with the account, such as creating storefront tokens), are left out.
+pub fn excess(
+    declared: &ScopeSet,
+    requests: &[Resolved],
+    own: &[&str],
+) -> Vec<(&'static Family, Option<&'static str>)> {
+    let needed = set_of(&choose(requests, declared, true));
+    let maybe = least(requests).maybe;
     let mut out = Vec::new();
     for (family, levels) in declared.iter() {
-        if least.maybe.contains(&family.key) {
+        if maybe.contains(&family.key) || own.contains(&family.key) {
             continue;
         }
-        let needed = least.scopes.levels(family.key);
-        if needed.is_empty() {
+        let enough = needed.levels(family.key);
+        if enough.is_empty() {
             out.push((family, None));
-        } else if levels.iter().any(|l| !least.scopes.covers(family.key, l)) {
-            out.push((family, needed.first().copied()));
+        } else if levels.iter().any(|l| !needed.covers(family.key, l)) {
+            out.push((family, enough.first().copied()));
         }
     }
     out
@@ -174,13 +204,31 @@ mod tests {
     }
 
     #[test]
+    fn an_alternative_the_account_declares_is_needed_and_the_least_is_minimal() {
+        let fam = |k| crate::scopes::family(k).unwrap();
+        // Capture takes orders or order transactions at modify: whichever is declared counts.
+        let capture = resolve(&["POST /v3/orders/1/payment_actions/capture"]);
+        let mut declared = ScopeSet::default();
+        declared.grant(fam("order_transactions"), "modify");
+        assert!(excess(&declared, &capture, &[]).is_empty());
+        // Two requests that either family lets through: one family is enough, in either order.
+        for lines in [
+            ["GET /v3/orders/payment_actions/refunds", "POST /v3/orders/1/payment_actions/capture"],
+            ["POST /v3/orders/1/payment_actions/capture", "GET /v3/orders/payment_actions/refunds"],
+        ] {
+            let least = least(&resolve(&lines));
+            assert_eq!(least.scopes.iter().count(), 1, "{lines:?}: {}", least.scopes);
+        }
+    }
+
+    #[test]
     fn excess_is_what_no_request_needs() {
-        let least = least(&resolve(&["GET /v3/catalog/products", "GET /v3/customers"]));
+        let requests = resolve(&["GET /v3/catalog/products", "GET /v3/customers"]);
         let mut declared = ScopeSet::default();
         declared.grant(crate::scopes::family("products").unwrap(), "modify");
         declared.grant(crate::scopes::family("orders").unwrap(), "read-only");
         declared.grant(crate::scopes::family("customers").unwrap(), "modify");
-        let excess: Vec<_> = excess(&declared, &least).into_iter().map(|(f, l)| (f.key, l)).collect();
+        let excess: Vec<_> = excess(&declared, &requests, &[]).into_iter().map(|(f, l)| (f.key, l)).collect();
         // customers: an unclear request may need it, so it is not called excess.
         assert_eq!(excess, [("orders", None), ("products", Some("read-only"))]);
     }

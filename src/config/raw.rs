@@ -218,6 +218,14 @@ pub enum TokenType {
 }
 
 impl TokenType {
+    /// The scope family (at modify) that creating a token of this type takes of its issuer.
+    pub fn issuer_family(self) -> &'static str {
+        match self {
+            TokenType::CustomerImpersonation => "storefront_api_customer_impersonation_tokens",
+            _ => "storefront_api_tokens",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             TokenType::Storefront => "storefront",

@@ -326,6 +326,7 @@ impl Validator<'_> {
         uses: &[String],
         declared: &ScopeSet,
         base: &[&str],
+        own: &[&str],
     ) -> Vec<(&'static scopes::Family, Option<&'static str>)> {
         if uses.is_empty() {
             return Vec::new();
@@ -345,6 +346,12 @@ impl Validator<'_> {
                 ),
                 crate::uses::Outcome::Needs { options, op } if r.covered_by(declared) == Some(false) => {
                     let needed: Vec<String> = options.iter().map(|(f, l)| format!("`{}: {l}`", f.key)).collect();
+                    let (family, level) = options[0];
+                    let hint = if declared.levels(family.key).is_empty() {
+                        format!("add {} to scopes", needed[0])
+                    } else {
+                        format!("raise `{}` to `{level}`", family.key)
+                    };
                     self.at_hint(
                         pos,
                         format!(
@@ -354,9 +361,19 @@ impl Validator<'_> {
                             op.method,
                             op.path
                         ),
-                        format!("add {} to scopes", needed[0]),
+                        hint,
                     );
                 }
+                // Storefront, payment-processing and app endpoints take other credentials.
+                crate::uses::Outcome::Nothing { op } if op.other_credential() => self.warn(
+                    pos,
+                    format!(
+                        "`{}` is not called with an API account's token ({})",
+                        r.given,
+                        op.basis.trim_start_matches("none: ")
+                    ),
+                    "remove it from uses: this account's token can't make it".into(),
+                ),
                 crate::uses::Outcome::Unknown { request } => self.warn(
                     pos,
                     format!(
@@ -381,20 +398,21 @@ impl Validator<'_> {
                 _ => {}
             }
         }
-        let least = crate::uses::least(&resolved);
-        let excess = crate::uses::excess(declared, &least);
+        let excess = crate::uses::excess(declared, &resolved, own);
+        let unknown = resolved.iter().any(|r| matches!(r.outcome, crate::uses::Outcome::Unknown { .. }));
+        let unless = if unknown { ", unless a use bckeys can't check needs it" } else { "" };
         for &(family, enough) in &excess {
             let mut key: Vec<String> = base.iter().map(|s| s.to_string()).collect();
             key.extend(["scopes".to_owned(), family.key.to_owned()]);
             let pos = self.locs().key(&key);
             let (message, hint) = match enough {
                 None => (
-                    format!("`{}` is needed by none of the uses: excess scope (security)", family.key),
+                    format!("`{}` is needed by none of the uses{unless}: excess scope (security)", family.key),
                     "remove it, or add the request that needs it to uses".to_owned(),
                 ),
                 Some(level) => (
                     format!(
-                        "`{}: {}` where the uses need only `{level}`: excess scope (security)",
+                        "`{}: {}` where the uses need only `{level}`{unless}: excess scope (security)",
                         family.key,
                         declared.levels(family.key).join(", ")
                     ),
@@ -563,7 +581,10 @@ impl Validator<'_> {
             let webhooks = self.webhooks(label, name, &a.webhooks);
             let address = Address::StoreAccount { store: label.to_owned(), account: name.clone() };
             let overlap = self.overlap(a.overlap.as_deref(), &base, Overlap::None);
-            let beyond_uses = self.uses(&a.uses, &scopes, &base);
+            // What bckeys itself calls with the account: creating the tokens it issues.
+            let own: Vec<&str> =
+                raw.storefront_tokens.values().filter(|t| t.issuer == *name).map(|t| t.kind.issuer_family()).collect();
+            let beyond_uses = self.uses(&a.uses, &scopes, &base, &own);
             api_accounts.push(ApiAccount {
                 address,
                 name: name.clone(),
@@ -846,10 +867,7 @@ impl Validator<'_> {
                 );
             }
             Some(issuer) => {
-                let needed = match raw.kind {
-                    TokenType::CustomerImpersonation => "storefront_api_customer_impersonation_tokens",
-                    _ => "storefront_api_tokens",
-                };
+                let needed = raw.kind.issuer_family();
                 if !issuer.scopes.has(needed, "modify") {
                     let ui = scopes::family(needed).map(|f| f.ui).unwrap_or(needed);
                     self.at_hint(

@@ -30,7 +30,31 @@ pub fn text(requests: &[Resolved], least: &Least) -> String {
             let _ = writeln!(out, "{entry:<width$}  # {}", shown(&by));
         }
     }
-    let nothing: Vec<&str> = pick(requests, |o| matches!(o, Outcome::Nothing { .. }));
+    // A log names one operation many times: each is said once, with how often and where first.
+    let mut nothing: Vec<String> = Vec::new();
+    let mut unclear: Group = Group::default();
+    let mut unknown: Group = Group::default();
+    let mut malformed: Vec<String> = Vec::new();
+    for r in requests {
+        match &r.outcome {
+            Outcome::Nothing { op } => {
+                let name = format!("{} {}", op.method, op.path);
+                if !nothing.contains(&name) {
+                    nothing.push(name);
+                }
+            }
+            Outcome::Unclear { op, .. } => unclear.add(
+                format!("{} {}", op.method, op.path),
+                &r.at,
+                op.basis.trim_start_matches("unclear: ").to_owned(),
+            ),
+            Outcome::Unknown { request } => {
+                unknown.add(format!("{} {}", request.method, request.path), &r.at, "no such operation".into())
+            }
+            Outcome::Malformed(why) => malformed.push(format!("{}: {why}", r.at)),
+            Outcome::Needs { .. } => {}
+        }
+    }
     if !nothing.is_empty() {
         let _ = writeln!(out, "\nNeeding no scope ({}): {}", nothing.len(), nothing.join(", "));
     }
@@ -42,48 +66,39 @@ pub fn text(requests: &[Resolved], least: &Least) -> String {
             });
         }
     };
-    section(
-        &mut out,
-        "Unclear in BigCommerce's specs, not counted",
-        requests
-            .iter()
-            .filter_map(|r| match &r.outcome {
-                Outcome::Unclear { op, .. } => {
-                    Some(format!("{} ({}): {}", r.given, r.at, op.basis.trim_start_matches("unclear: ")))
-                }
-                _ => None,
-            })
-            .collect(),
-    );
-    section(
-        &mut out,
-        "Not in BigCommerce's specs, not counted",
-        requests
-            .iter()
-            .filter_map(|r| match &r.outcome {
-                Outcome::Unknown { request } => {
-                    Some(format!("{} ({}): no operation {} {}", r.given, r.at, request.method, request.path))
-                }
-                _ => None,
-            })
-            .collect(),
-    );
-    section(
-        &mut out,
-        "Not requests",
-        requests
-            .iter()
-            .filter_map(|r| match &r.outcome {
-                Outcome::Malformed(why) => Some(format!("{}: {why}", r.at)),
-                _ => None,
-            })
-            .collect(),
-    );
+    section(&mut out, "Unclear in BigCommerce's specs, not counted", unclear.rows());
+    section(&mut out, "Not in BigCommerce's specs, not counted", unknown.rows());
+    section(&mut out, "Not requests", malformed);
     crate::text::escape_terminal(&out).into_owned()
 }
 
-fn pick(requests: &[Resolved], which: impl Fn(&Outcome) -> bool) -> Vec<&str> {
-    requests.iter().filter(|r| which(&r.outcome)).map(|r| r.given.as_str()).collect()
+/// Requests grouped by operation (or path): where the first was, how many, and why.
+#[derive(Default)]
+struct Group {
+    rows: Vec<(String, String, usize, String)>,
+    index: std::collections::HashMap<String, usize>,
+}
+
+impl Group {
+    fn add(&mut self, name: String, at: &str, why: String) {
+        match self.index.get(&name) {
+            Some(&i) => self.rows[i].2 += 1,
+            None => {
+                self.index.insert(name.clone(), self.rows.len());
+                self.rows.push((name, at.to_owned(), 1, why));
+            }
+        }
+    }
+
+    fn rows(&self) -> Vec<String> {
+        self.rows
+            .iter()
+            .map(|(name, at, n, why)| match n {
+                1 => format!("{name} ({at}): {why}"),
+                n => format!("{name} ({at} and {} more): {why}", n - 1),
+            })
+            .collect()
+    }
 }
 
 /// At most three requests by name, then how many more.

@@ -75,6 +75,8 @@ fn scopes_for_prints_the_least_scopes_and_every_request_it_could_not_place() {
         "# the ERP's requests, from its access log\n\
          203.0.113.9 - - [01/Dec/2026:10:00:00 +0000] \"GET https://api.bigcommerce.com/stores/abc123def4/v3/catalog/products?limit=250 HTTP/1.1\" 200 5120\n\
          203.0.113.9 - - [01/Dec/2026:10:00:01 +0000] \"PUT https://api.bigcommerce.com/stores/abc123def4/v3/catalog/products/77 HTTP/1.1\" 200 512\n\
+         203.0.113.9 - - [01/Dec/2026:10:00:02 +0000] \"PUT https://api.bigcommerce.com/stores/abc123def4/v3/catalog/products/78?signature=s3cr3t HTTP/1.1\" 200 512\n\
+         GET /v3/customers?email:in=someone@example.com\n\
          garbage line\n",
     )
     .unwrap();
@@ -91,6 +93,10 @@ fn scopes_for_prints_the_least_scopes_and_every_request_it_could_not_place() {
         ],
     );
     assert_eq!(code, Some(1), "some requests could not be placed:\n{stdout}{stderr}");
+    assert!(
+        !stdout.contains("s3cr3t") && !stdout.contains("someone@example.com"),
+        "a query string was printed:\n{stdout}"
+    );
     insta::assert_snapshot!("scopes_for", stdout);
 
     // The block is ready to paste: as YAML it is the configuration's scopes mapping.
@@ -120,4 +126,49 @@ fn scopes_for_prints_the_least_scopes_and_every_request_it_could_not_place() {
     assert_eq!(code, Some(1));
     assert!(stderr.contains("missing.log"), "{stderr}");
     assert_eq!(scopes_for(dir.path(), &[]).0, Some(1));
+}
+
+#[test]
+fn validate_counts_what_bckeys_itself_calls_and_what_an_account_cannot_call() {
+    let repo = crate::common::Repo::new();
+    repo.write_config(
+        r#"version: 1
+encryption:
+  recipients: [RECIPIENT]
+stores:
+  production:
+    store_hash: abc123def4
+    api_accounts:
+      storefront-issuer:
+        scopes: {storefront_api_tokens: modify, orders: modify}
+        uses:
+          - POST /v3/orders/1/payment_actions/capture
+      catalyst:
+        scopes: {products: read-only, order_transactions: modify}
+        uses:
+          - GET /v3/catalog/products
+          - POST /v3/orders/1/payment_actions/capture
+          - POST https://shop.example.com/api/storefront/carts/abc/items
+    storefront_tokens:
+      catalyst:
+        issuer: storefront-issuer
+        type: storefront
+        channel_ids: [1]
+        allowed_cors_origins: [https://shop.example.com]
+        lifetime: 90d
+"#,
+    );
+    let out = repo.bckeys().args(["validate", "--strict"]).output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    // The issuer's token scope is bckeys' own call; capture takes orders or order transactions,
+    // and each account's declared one counts.
+    assert!(!stderr.contains("storefront_api_tokens") && !stderr.contains("order"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "`POST https://shop.example.com/api/storefront/carts/abc/items` is not called with an API account's token"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 warning with --strict: not valid"), "{stderr}");
 }

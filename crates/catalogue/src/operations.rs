@@ -34,6 +34,14 @@ pub struct Operation {
     segments: Vec<&'static str>,
 }
 
+impl Operation {
+    /// Whether the operation takes another credential than an API account's token (a shopper's
+    /// session, a payment access token, an app's own endpoint): an account never calls it.
+    pub fn other_credential(&self) -> bool {
+        self.needs == Needs::Nothing && !self.basis.contains("default scope")
+    }
+}
+
 /// Every operation, parsed once.
 pub fn table() -> &'static [Operation] {
     static PARSED: OnceLock<Vec<Operation>> = OnceLock::new();
@@ -44,20 +52,39 @@ fn row(line: &'static str) -> Option<Operation> {
     let mut cells = line.split('\t');
     let (method, path, needs, spec, basis) =
         (cells.next()?, cells.next()?, cells.next()?, cells.next()?, cells.next()?);
-    let needs = match needs {
-        "-" => Needs::Nothing,
-        n if n.starts_with('?') => Needs::Unclear(n[1..].split('|').filter_map(scopes::family).collect()),
-        n => Needs::AnyOf(
-            n.split('|')
-                .filter_map(|option| {
-                    let (key, level) = option.split_once(':')?;
-                    let family = scopes::family(key)?;
-                    Some((family, family.level(level)?.name))
-                })
-                .collect(),
-        ),
-    };
-    Some(Operation { method, path, needs, spec, basis, segments: segments(path) })
+    Some(Operation { method, path, needs: Needs::parse(needs), spec, basis, segments: segments(path) })
+}
+
+impl Needs {
+    /// The table's cell: `family:level` options joined by `|`, `-` for none, `?` and the
+    /// candidate families for unclear.
+    pub fn cell(&self) -> String {
+        let keys = |families: &[&Family]| families.iter().map(|f| f.key).collect::<Vec<_>>().join("|");
+        match self {
+            Needs::AnyOf(options) => {
+                options.iter().map(|(f, l)| format!("{}:{l}", f.key)).collect::<Vec<_>>().join("|")
+            }
+            Needs::Nothing => "-".into(),
+            Needs::Unclear(candidates) => format!("?{}", keys(candidates)),
+        }
+    }
+
+    /// The inverse of [`Needs::cell`]; what the catalogue does not know is left out.
+    pub fn parse(cell: &str) -> Needs {
+        match cell {
+            "-" => Needs::Nothing,
+            n if n.starts_with('?') => Needs::Unclear(n[1..].split('|').filter_map(scopes::family).collect()),
+            n => Needs::AnyOf(
+                n.split('|')
+                    .filter_map(|option| {
+                        let (key, level) = option.split_once(':')?;
+                        let family = scopes::family(key)?;
+                        Some((family, family.level(level)?.name))
+                    })
+                    .collect(),
+            ),
+        }
+    }
 }
 
 fn segments(path: &str) -> Vec<&str> {

@@ -9,29 +9,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use bckeys_catalogue::operations::Needs;
 use bckeys_catalogue::scopes::{Family, FAMILIES};
 use serde_yaml::Value;
-
-/// What an operation needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Needs {
-    /// Any one of these (family key, level): most operations name one.
-    AnyOf(Vec<(&'static str, &'static str)>),
-    /// No scope of an API account: the API answers every account, or another credential.
-    Nothing,
-    /// The specs do not say; the families they leave it between, if they name some.
-    Unclear(Vec<&'static str>),
-}
-
-impl Needs {
-    fn cell(&self) -> String {
-        match self {
-            Needs::AnyOf(options) => options.iter().map(|(f, l)| format!("{f}:{l}")).collect::<Vec<_>>().join("|"),
-            Needs::Nothing => "-".into(),
-            Needs::Unclear(candidates) => format!("?{}", candidates.join("|")),
-        }
-    }
-}
 
 /// One operation of one spec.
 #[derive(Debug, Clone)]
@@ -91,8 +71,10 @@ pub fn rows(spec_dir: &Path) -> Result<Vec<Row>, String> {
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
+        let entry = entry?;
+        let path = entry.path();
+        // A linked folder is not followed: a link back up would never end.
+        if entry.file_type()?.is_dir() {
             collect(&path, out)?;
         } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yml" | "yaml")) {
             out.push(path);
@@ -108,6 +90,8 @@ enum Server {
     /// Anything else: the storefront (CORS, a shopper's session), payments (a payment access
     /// token), or an app's own endpoints that BigCommerce calls (shipping, tax providers).
     Other { prefix: String, what: &'static str },
+    /// A server bckeys does not know: its operations are unclear, never "no scope".
+    Unknown(String),
 }
 
 fn server(spec: &Value) -> Server {
@@ -130,10 +114,13 @@ fn server(spec: &Value) -> Server {
             what: "a payment access token (which the Create Payments scope creates), not an API account's token",
         };
     }
-    Server::Other {
-        prefix: url.to_owned(),
-        what: "an app's own endpoint, which BigCommerce calls; no API account calls it",
+    if url.starts_with("https://{app_domain}") {
+        return Server::Other {
+            prefix: url.to_owned(),
+            what: "an app's own endpoint, which BigCommerce calls; no API account calls it",
+        };
     }
+    Server::Unknown(url.to_owned())
 }
 
 fn spec_rows(spec: &Value, name: &str) -> Vec<Row> {
@@ -162,6 +149,17 @@ fn spec_rows(spec: &Value, name: &str) -> Vec<Row> {
             let method = method.to_ascii_uppercase();
             let (full, needs, basis) = match &server {
                 Server::Other { prefix, what } => (format!("{prefix}{path}"), Needs::Nothing, format!("none: {what}")),
+                Server::Unknown(url) => (
+                    path.to_owned(),
+                    Needs::Unclear(Vec::new()),
+                    format!("unclear: the spec's server `{url}` is not one bckeys knows"),
+                ),
+                // An operation that declares no security of its own says nothing bckeys can trust.
+                Server::Admin(prefix) if op["security"].as_sequence().is_some_and(|s| s.is_empty()) => (
+                    format!("{prefix}{path}"),
+                    Needs::Unclear(Vec::new()),
+                    "unclear: the operation declares no security (`security: []`)".to_owned(),
+                ),
                 Server::Admin(prefix) => {
                     let (needs, basis) = decide(&method, path, &text, &spec_table, &spec_notes);
                     (format!("{prefix}{path}"), needs, basis)
@@ -191,15 +189,18 @@ fn decide(
         return (Needs::AnyOf(options), "operation: \"requires at least one of the following scopes\"".into());
     }
     let own = table_families(text);
-    if !own.known.is_empty() || !own.unknown.is_empty() {
-        return match (own.known.as_slice(), own.unknown.is_empty()) {
-            ([family], true) => (by_method(method, family), "operation: its OAuth scopes table".into()),
-            _ => (own.unclear(), format!("unclear: the operation's OAuth scopes table names {}", own.names())),
+    if !own.is_empty() {
+        return match own.single() {
+            Some((family, listed)) => match from_table(method, family, listed) {
+                Ok(needs) => (needs, "operation: its OAuth scopes table".into()),
+                Err(why) => (Needs::Unclear(vec![*family]), format!("unclear: {why}")),
+            },
+            None => (own.unclear(), format!("unclear: the operation's OAuth scopes table names {}", own.names())),
         };
     }
     if let Some((family, level)) = required_note(text) {
         let needs = match level {
-            Some(level) => Needs::AnyOf(vec![(family.key, level)]),
+            Some(level) => Needs::AnyOf(vec![(family, level)]),
             None => by_method(method, family),
         };
         return (needs, "operation: a note naming the scope".into());
@@ -212,10 +213,13 @@ fn decide(
     if path == "/hooks" || path.starts_with("/hooks/") {
         return (Needs::Nothing, "none: webhooks take the default scope every API account has".into());
     }
-    match (spec_table.known.as_slice(), spec_table.unknown.is_empty()) {
-        ([family], true) => (by_method(method, family), "spec: its OAuth scopes table".into()),
-        ([], true) => (Needs::Unclear(Vec::new()), "unclear: the spec names no scope".into()),
-        _ => (
+    match spec_table.single() {
+        Some((family, listed)) => match from_table(method, family, listed) {
+            Ok(needs) => (needs, "spec: its OAuth scopes table".into()),
+            Err(why) => (Needs::Unclear(vec![*family]), format!("unclear: {why}")),
+        },
+        None if spec_table.is_empty() => (Needs::Unclear(Vec::new()), "unclear: the spec names no scope".into()),
+        None => (
             spec_table.unclear(),
             format!(
                 "unclear: the spec's OAuth scopes table names {} and the operation says not which",
@@ -234,44 +238,117 @@ fn by_method(method: &str, family: &'static Family) -> Needs {
         levels if read => levels.iter().find(|l| l.name == "read-only").unwrap_or(&levels[0]).name,
         levels => levels.iter().find(|l| l.name == "modify").unwrap_or(&levels[levels.len() - 1]).name,
     };
-    Needs::AnyOf(vec![(family.key, level)])
+    Needs::AnyOf(vec![(family, level)])
 }
 
-/// The families a Markdown table of `| UI Name | Permission | Parameter |` rows names.
+/// The families a Markdown table of `| UI Name | Permission | Parameter |` rows names, with the
+/// levels it lists for each.
 #[derive(Debug, Default)]
 struct Families {
-    known: Vec<&'static Family>,
+    known: Vec<(&'static Family, Vec<&'static str>)>,
     /// UI names of rows whose family is not in BigCommerce's scope list.
     unknown: Vec<String>,
+    /// Rows whose UI name and parameter name two different families.
+    conflicts: Vec<String>,
 }
 
 impl Families {
+    fn is_empty(&self) -> bool {
+        self.known.is_empty() && self.unknown.is_empty() && self.conflicts.is_empty()
+    }
+
+    /// The one family the table names, if it names one and nothing else.
+    fn single(&self) -> Option<&(&'static Family, Vec<&'static str>)> {
+        match (self.known.as_slice(), self.unknown.is_empty() && self.conflicts.is_empty()) {
+            ([one], true) => Some(one),
+            _ => None,
+        }
+    }
+
     fn unclear(&self) -> Needs {
-        Needs::Unclear(self.known.iter().map(|f| f.key).collect())
+        Needs::Unclear(self.known.iter().map(|(f, _)| *f).collect())
     }
 
     fn names(&self) -> String {
-        let mut names: Vec<String> = self.known.iter().map(|f| f.key.to_owned()).collect();
+        let mut names: Vec<String> = self.known.iter().map(|(f, _)| f.key.to_owned()).collect();
         names.extend(self.unknown.iter().map(|u| format!("{u} (not in BigCommerce's scope list)")));
+        names.extend(self.conflicts.iter().cloned());
         names.join(", ")
     }
 }
 
 fn table_families(text: &str) -> Families {
     let mut out = Families::default();
-    for line in text.lines().map(str::trim).filter(|l| l.starts_with('|')) {
+    // The rows under a `| UI Name | Permission | Parameter |` header, up to the first line that
+    // is not a row: other tables (the authentication header's) are not scope tables.
+    let mut in_table = false;
+    for line in text.lines().map(str::trim) {
+        if !line.starts_with('|') {
+            in_table = false;
+            continue;
+        }
         let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
-        let [ui, _permission, parameter, ..] = cells.as_slice() else { continue };
-        let Some(parameter) = parameter.strip_prefix('`').and_then(|p| p.strip_suffix('`')) else { continue };
-        // The parameter names the family; the UI name where the parameter is not one we know.
-        match by_parameter(parameter).map(|(f, _)| f).or_else(|| by_ui(ui)) {
-            Some(f) if !out.known.iter().any(|k| k.key == f.key) => out.known.push(f),
-            Some(_) => {}
-            None if !out.unknown.iter().any(|u| u == ui) => out.unknown.push((*ui).to_owned()),
-            None => {}
+        if cells.first().is_some_and(|c| c.eq_ignore_ascii_case("UI Name")) {
+            in_table = true;
+            continue;
+        }
+        if !in_table || cells.iter().all(|c| c.chars().all(|ch| ch == '-' || ch == ':')) {
+            continue;
+        }
+        let [ui, permission, parameter, ..] = cells.as_slice() else { continue };
+        let parameter = parameter.trim_matches('`');
+        let word = parameter.contains('_') && parameter.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !word {
+            // A placeholder row (`Add scopes ++++`, `...`): the table is not to be trusted.
+            out.unknown.push(format!("{ui} with no parameter"));
+            continue;
+        }
+        let by_param = by_parameter(parameter);
+        let family = match (by_param, by_ui(ui)) {
+            (Some((a, _)), Some(b)) if a.key != b.key => {
+                out.conflicts.push(format!("`{ui}` with the parameter of {} (a row that contradicts itself)", a.key));
+                continue;
+            }
+            (Some((f, _)), _) | (None, Some(f)) => f,
+            (None, None) => {
+                if !out.unknown.iter().any(|u| u == ui) {
+                    out.unknown.push((*ui).to_owned());
+                }
+                continue;
+            }
+        };
+        // The Permission column says the level; the parameter where it says none plainly.
+        let level = level_named(family, permission).or(by_param.map(|(_, l)| l));
+        let i = match out.known.iter().position(|(f, _)| f.key == family.key) {
+            Some(i) => i,
+            None => {
+                out.known.push((family, Vec::new()));
+                out.known.len() - 1
+            }
+        };
+        if let Some(level) = level.filter(|l| !out.known[i].1.contains(l)) {
+            out.known[i].1.push(level);
         }
     }
     out
+}
+
+/// A level of `family` that a Permission cell names exactly (`modify`, `read-only`).
+fn level_named(family: &'static Family, permission: &str) -> Option<&'static str> {
+    let p = permission.trim().to_ascii_lowercase();
+    family.levels.iter().find(|l| l.name == p).map(|l| l.name)
+}
+
+/// What a table lets an operation of `method` have: the level its method needs when the table
+/// lists it (or lists none), else unclear: the table and the method disagree.
+fn from_table(method: &str, family: &'static Family, listed: &[&'static str]) -> Result<Needs, String> {
+    let needs = by_method(method, family);
+    let Needs::AnyOf(options) = &needs else { return Ok(needs) };
+    let level = options[0].1;
+    if listed.is_empty() || listed.contains(&level) {
+        return Ok(needs);
+    }
+    Err(format!("the table lists only {} {} and this is a {method}", family.key, listed.join(", ")))
 }
 
 fn by_parameter(parameter: &str) -> Option<(&'static Family, &'static str)> {
@@ -287,16 +364,15 @@ fn by_ui(ui: &str) -> Option<&'static Family> {
 }
 
 /// `Requires at least one of the following scopes:` and the `* \`parameter\`` lines after it.
-fn at_least_one_of(text: &str) -> Option<Vec<(&'static str, &'static str)>> {
+fn at_least_one_of(text: &str) -> Option<Vec<(&'static Family, &'static str)>> {
     let start = text.find("Requires at least one of the following scopes")?;
-    let options: Vec<(&'static str, &'static str)> = text[start..]
+    let options: Vec<(&'static Family, &'static str)> = text[start..]
         .lines()
         .skip(1)
         .map(str::trim)
         .take_while(|l| l.starts_with('*') || l.starts_with('-'))
         .filter_map(|l| l.split('`').nth(1))
         .filter_map(by_parameter)
-        .map(|(f, l)| (f.key, l))
         .collect();
     (!options.is_empty()).then_some(options)
 }
