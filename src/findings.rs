@@ -222,7 +222,8 @@ struct Wanted<'a> {
     hooks: BTreeMap<&'a Address, &'a crate::config::Webhook>,
     /// How long before expiry a token is rotated.
     rotate_before: BTreeMap<&'a Address, Lifetime>,
-    fingerprint: String,
+    /// For the recipient set each file must be encrypted to.
+    config: &'a Config,
 }
 
 impl<'a> Wanted<'a> {
@@ -238,8 +239,12 @@ impl<'a> Wanted<'a> {
             hooks: stores
                 .flat_map(|s| s.api_accounts.iter().flat_map(|a| a.webhooks.iter().map(|w| (&w.address, w))))
                 .collect(),
-            fingerprint: vault::fingerprint(&config.encryption.recipients),
+            config,
         }
+    }
+
+    fn fingerprint(&self, address: &Address) -> String {
+        vault::fingerprint(&self.config.recipients_for(address))
     }
 }
 
@@ -319,7 +324,7 @@ impl Collector<'_> {
             Some(FileStatus::Unreadable(e)) => {
                 self.error(address, Unmade::SecretFile, format!("cannot read {path}: {e}"))
             }
-            _ if secret.recipients != wanted.fingerprint => self.finding(
+            _ if secret.recipients != wanted.fingerprint(address) => self.finding(
                 address,
                 FindingKind::OutdatedRecipients,
                 Severity::Drift,

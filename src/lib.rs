@@ -27,6 +27,7 @@ pub mod lock;
 pub mod merge;
 pub mod observe;
 pub mod plan;
+pub mod readers;
 pub mod refresh;
 pub mod rekey;
 pub mod render;

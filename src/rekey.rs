@@ -20,7 +20,7 @@ pub enum Section {
     Retiring,
 }
 
-/// A recorded secret file encrypted to another recipient set than the configured one.
+/// A recorded secret file encrypted to another recipient set than the configuration gives it.
 #[derive(Debug, Clone)]
 pub struct Outdated {
     pub section: Section,
@@ -28,15 +28,16 @@ pub struct Outdated {
     pub secret: SecretRecord,
 }
 
-/// The outdated files of a state, and how many files it records in all.
-pub fn outdated(state: &State, fingerprint: &str) -> (Vec<Outdated>, usize) {
+/// The outdated files of a state (`wanted` gives the fingerprint each address's file must be
+/// encrypted to), and how many files it records in all.
+pub fn outdated(state: &State, wanted: impl Fn(&Address) -> String) -> (Vec<Outdated>, usize) {
     let resources = state.resources.iter().filter_map(|(a, r)| Some((Section::Resources, a, r.secret()?)));
     let retiring = state.retiring.iter().filter_map(|(a, r)| Some((Section::Retiring, a, r.secret()?)));
     let recorded: Vec<_> = resources.chain(retiring).collect();
     let total = recorded.len();
     let outdated = recorded
         .into_iter()
-        .filter(|(_, _, secret)| secret.recipients != fingerprint)
+        .filter(|(_, address, secret)| secret.recipients != wanted(address))
         .map(|(section, address, secret)| Outdated { section, address: address.clone(), secret: secret.clone() })
         .collect();
     (outdated, total)
@@ -86,10 +87,13 @@ pub fn reencrypt(
 /// Marks the current API accounts a removed recipient could read as `exposed`, so that the next
 /// plan replaces them, and the previous ones still in an overlap, so that it ends at the next
 /// apply; returns the current ones' addresses.
-pub fn mark_exposed(state: &mut State, rekeyed: &[Rekeyed]) -> BTreeSet<Address> {
+/// Marks the API accounts a removed reader could read, for replacement; with `only`, those
+/// that one of these removed readers (canonical texts) could read.
+pub fn mark_exposed(state: &mut State, rekeyed: &[Rekeyed], only: &[String]) -> BTreeSet<Address> {
     let mut marked = BTreeSet::new();
     for r in rekeyed {
-        if !matches!(r.exposure, Exposure::Removed(_)) {
+        let Exposure::Removed(removed) = &r.exposure else { continue };
+        if !only.is_empty() && !removed.iter().any(|x| only.contains(x)) {
             continue;
         }
         let map = match r.section {

@@ -197,7 +197,7 @@ impl Applier<'_, '_> {
     }
 
     fn capture(&self, address: &Address, text: &str) -> Result<(), Error> {
-        let recipients = &self.config.encryption.recipients;
+        let recipients = &self.config.recipients_for(address);
         vault::write_file(&self.config.dir, &self.captured_path(address), text.as_bytes(), recipients, true, None)?;
         Ok(())
     }

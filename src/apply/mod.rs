@@ -448,13 +448,12 @@ impl<'a, 'p> Applier<'a, 'p> {
         let item =
             crate::rekey::Outdated { section: crate::rekey::Section::Resources, address: address.clone(), secret };
         let ready = crate::rekey::prepare(&self.config.dir, &item, identities)?;
-        let encryption = &self.config.encryption;
         let done = crate::rekey::reencrypt(
             &self.config.dir,
             &mut self.state,
             ready,
-            &encryption.recipients,
-            encryption.armor,
+            &self.config.recipients_for(address),
+            self.config.encryption.armor,
         )?;
         self.save()?;
         self.say(&format!("Re-encrypted {} to the configured recipients.\n", address));

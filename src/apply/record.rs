@@ -236,11 +236,11 @@ pub fn store(
     Ok(())
 }
 
-/// Writes a credential encrypted to the configured recipients into the address's secret file
-/// (atomically), and returns what the state records of it.
+/// Writes a credential encrypted to its recipients (the repository's and its readers) into the
+/// address's secret file (atomically), and returns what the state records of it.
 pub fn encrypt(config: &Config, address: &Address, credential: &Credential) -> Result<SecretRecord, Error> {
     let relative = address.secret_path();
-    let recipients = &config.encryption.recipients;
+    let recipients = &config.recipients_for(address);
     let written = vault::write_file(
         &config.dir,
         &config.dir.join(&relative),

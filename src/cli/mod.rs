@@ -10,6 +10,7 @@ mod import;
 mod init;
 mod live;
 mod plan;
+mod readers;
 mod rekey;
 mod reveal;
 mod sandbox;
@@ -100,6 +101,7 @@ pub enum Command {
     Import(import::Args),
     Reveal(reveal::Args),
     Exec(exec::Args),
+    Readers(readers::Args),
     Rekey(rekey::Args),
     State(state::Args),
     Completions(completions::Args),
@@ -203,6 +205,7 @@ pub fn run(cli: Cli, ui: &Ui) -> Result<Outcome, Error> {
         Command::Import(args) => import::run(args, &cli.global, ui),
         Command::Reveal(args) => reveal::run(args, &cli.global, ui),
         Command::Exec(args) => exec::run(args, &cli.global, ui),
+        Command::Readers(args) => readers::run(args, &cli.global, ui),
         Command::Rekey(args) => rekey::run(args, &cli.global, ui),
         Command::State(args) => state::run(args, &cli.global, ui),
         Command::Completions(args) => completions::run(args, ui),

@@ -36,9 +36,10 @@ use super::{live, Global, Outcome};
 pub struct Args {
     /// Also mark the exposed API accounts in the state so that `bckeys plan` and `bckeys apply`
     /// replace them, and print how to replace each exposed credential. Give it on the rekey that
-    /// removes the recipient: afterwards the files no longer show who could read them.
-    #[arg(long)]
-    pub rotate_exposed: bool,
+    /// removes the recipient: afterwards the files no longer show who could read them. With
+    /// RECIPIENT (repeatable), only what these removed readers could read.
+    #[arg(long, num_args = 0.., value_name = "RECIPIENT")]
+    pub rotate_exposed: Option<Vec<String>>,
 }
 
 pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
@@ -46,12 +47,17 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     let _lock = Lock::acquire(&config.dir)?;
     let state_path = State::path_for(&config.dir);
     let mut state = State::load(&state_path)?;
-    let recipients = &config.encryption.recipients;
-    let fingerprint = vault::fingerprint(recipients);
-
-    let (outdated, recorded) = rekey::outdated(&state, &fingerprint);
+    let only: Vec<String> = match &args.rotate_exposed {
+        Some(list) => list
+            .iter()
+            .map(|r| vault::Recipient::parse(r).map(|r| r.as_str().to_owned()))
+            .collect::<Result<_, _>>()
+            .map_err(|e| RekeyUsage(e.message))?,
+        None => Vec::new(),
+    };
+    let (outdated, recorded) = rekey::outdated(&state, |a| vault::fingerprint(&config.recipients_for(a)));
     if outdated.is_empty() {
-        ui.out(&render::rekey_nothing(recorded, &fingerprint));
+        ui.out(&render::rekey_nothing(recorded));
         return Ok(Outcome::Done);
     }
 
@@ -83,7 +89,8 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     let mut rekeyed = Vec::with_capacity(ready.len());
     let mut failure = None;
     for item in ready {
-        match rekey::reencrypt(&config.dir, &mut state, item, recipients, config.encryption.armor) {
+        let recipients = config.recipients_for(&item.address);
+        match rekey::reencrypt(&config.dir, &mut state, item, &recipients, config.encryption.armor) {
             Ok(r) => rekeyed.push(r),
             Err(e) => {
                 failure = Some(e);
@@ -98,11 +105,12 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
             return Err(e.into());
         }
     }
-    let marked = if args.rotate_exposed { rekey::mark_exposed(&mut state, &rekeyed) } else { Default::default() };
+    let rotate = args.rotate_exposed.is_some();
+    let marked = if rotate { rekey::mark_exposed(&mut state, &rekeyed, &only) } else { Default::default() };
     state.save(&state_path)?;
 
     let untouched = recorded - outdated.len();
-    ui.out(&render::rekey(&state, &rekeyed, untouched, recipients.len(), &fingerprint, args.rotate_exposed, &marked));
+    ui.out(&render::rekey(&state, &rekeyed, untouched, rotate, &marked));
     match failure {
         Some(e) => Err(e.into()),
         None => Ok(Outcome::Done),
@@ -132,3 +140,16 @@ impl Hinted for RekeyRefused {
 }
 
 command_error!(RekeyRefused);
+
+/// A `--rotate-exposed` value that is not a recipient.
+#[derive(Debug, thiserror::Error)]
+#[error("--rotate-exposed: {0}")]
+struct RekeyUsage(String);
+
+impl Hinted for RekeyUsage {
+    fn hint(&self) -> Option<String> {
+        Some("give the removed reader's public key (`age1...` or `ssh-ed25519 ...`), as rekey lists it".into())
+    }
+}
+
+command_error!(RekeyUsage);

@@ -41,6 +41,9 @@ pub struct Config {
     /// What is not wrong but deserves a look (scopes no `uses` need, uses bckeys can't check);
     /// `validate` shows them, `validate --strict` fails on them.
     pub warnings: Vec<Problem>,
+    /// `readers:` by where they are declared: `store/<label>`, `account/<label>`, or the
+    /// address of an API account, a storefront token or a webhook.
+    pub readers: BTreeMap<String, Vec<Recipient>>,
 }
 
 #[derive(Debug)]
@@ -118,15 +121,31 @@ pub struct StorefrontToken {
 /// The digest of a configuration's meaning: its YAML as data (comments, formatting, quoting and
 /// key order gone), and the recipients it resolves (recipients files included, in the order
 /// `vault::fingerprint` ignores).
-fn meaning_digest(bytes: &[u8], encryption: &Encryption) -> String {
+fn meaning_digest(bytes: &[u8], encryption: &Encryption, readers: &BTreeMap<String, Vec<Recipient>>) -> String {
     // serde_json keeps object keys sorted: the canonical form of the same data is one text.
     let data = serde_yaml::from_slice::<serde_yaml::Value>(bytes)
         .ok()
         .and_then(|v| serde_json::to_value(v).ok())
         .map(|v| v.to_string())
         .unwrap_or_default();
-    let recipients = crate::vault::fingerprint(&encryption.recipients);
+    let mut recipients = crate::vault::fingerprint(&encryption.recipients);
+    // Readers from recipients files change what the files are encrypted to without a change
+    // here: they count too (and a configuration without readers keeps its digest).
+    for (key, list) in readers {
+        recipients.push_str(&format!("\n{key} {}", crate::vault::fingerprint(list)));
+    }
     crate::fsutil::sha256_hex(format!("{data}\n{recipients}").as_bytes())
+}
+
+/// Where readers of `address` can be declared, from the top: its store or account, its API
+/// account (for a webhook), itself.
+fn reader_keys(address: &Address) -> Vec<String> {
+    let mut keys = vec![address.group()];
+    if let Some(owner) = address.owner() {
+        keys.push(owner.to_string());
+    }
+    keys.push(address.to_string());
+    keys
 }
 
 impl Config {
@@ -148,6 +167,29 @@ impl Config {
         let store = self.stores.iter().flat_map(|s| s.api_accounts.iter().map(move |a| (a, Owner::Store(s))));
         let account = self.accounts.iter().flat_map(|ac| ac.api_accounts.iter().map(move |a| (a, Owner::Account(ac))));
         store.chain(account)
+    }
+
+    /// Who a credential's file is encrypted to: the repository's recipients, and the readers
+    /// declared on it and on everything above it (its store or account, its API account). One
+    /// answer for every writer and every check.
+    pub fn recipients_for(&self, address: &Address) -> Vec<Recipient> {
+        let mut out = self.encryption.recipients.clone();
+        for key in reader_keys(address) {
+            for r in self.readers.get(&key).into_iter().flatten() {
+                if !out.contains(r) {
+                    out.push(r.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// The readers declared on `address` and above it, without the repository's recipients.
+    pub fn readers_of(&self, address: &Address) -> Vec<(String, &Recipient)> {
+        reader_keys(address)
+            .into_iter()
+            .flat_map(|key| self.readers.get(&key).into_iter().flatten().map(move |r| (key.clone(), r)))
+            .collect()
     }
 
     /// Every webhook, under its API account.

@@ -77,6 +77,24 @@ pub struct RawStore {
     /// GraphQL Storefront API tokens, created through the API by an issuer account.
     #[serde(default)]
     pub storefront_tokens: BTreeMap<String, RawStorefrontToken>,
+    /// Keys that may read this credential (and, on a store or account, every credential under
+    /// it), besides the repository's recipients: its file is encrypted to them too.
+    #[serde(default)]
+    pub readers: Option<RawReaders>,
+}
+
+/// Who may read credentials, besides the repository's recipients: as under `encryption`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Readers")]
+pub struct RawReaders {
+    /// age recipients: `age1...`, `ssh-ed25519 ...` or `ssh-rsa ...`.
+    #[serde(default)]
+    pub recipients: Vec<String>,
+    /// Files with one recipient per line and `#` comments (the format of `age -R`), relative
+    /// to the configuration.
+    #[serde(default)]
+    pub recipients_files: Vec<String>,
 }
 
 /// One BigCommerce account (the organisation that owns stores).
@@ -89,6 +107,10 @@ pub struct RawAccount {
     /// Account-level API accounts, by the name shown in the control panel.
     #[serde(default)]
     pub api_accounts: BTreeMap<String, RawAccountApiAccount>,
+    /// Keys that may read this credential (and, on a store or account, every credential under
+    /// it), besides the repository's recipients: its file is encrypted to them too.
+    #[serde(default)]
+    pub readers: Option<RawReaders>,
 }
 
 /// A store-level API account.
@@ -112,6 +134,10 @@ pub struct RawStoreApiAccount {
     /// scopes don't cover an error (the integration would get 403).
     #[serde(default)]
     pub uses: Vec<String>,
+    /// Keys that may read this credential (and, on a store or account, every credential under
+    /// it), besides the repository's recipients: its file is encrypted to them too.
+    #[serde(default)]
+    pub readers: Option<RawReaders>,
     /// After a replacement, how long the previous account stays before apply asks for its
     /// deletion, such as `7d`, so that the integration can move to the new credentials first.
     /// Defaults to `none`: asked in the same run.
@@ -127,6 +153,10 @@ pub struct RawAccountApiAccount {
     /// OAuth scope levels by family; families not listed are `none`.
     #[serde(default)]
     pub scopes: AccountScopes,
+    /// Keys that may read this credential (and, on a store or account, every credential under
+    /// it), besides the repository's recipients: its file is encrypted to them too.
+    #[serde(default)]
+    pub readers: Option<RawReaders>,
     /// After a replacement, how long the previous account stays before apply asks for its
     /// deletion, such as `7d`. Defaults to `none`: asked in the same run.
     #[serde(default)]
@@ -149,6 +179,10 @@ pub struct RawWebhook {
     /// encrypt and send a random value.
     #[serde(default)]
     pub headers: BTreeMap<String, RawHeaderValue>,
+    /// Keys that may read this credential (and, on a store or account, every credential under
+    /// it), besides the repository's recipients: its file is encrypted to them too.
+    #[serde(default)]
+    pub readers: Option<RawReaders>,
 }
 
 /// A webhook header value: plain text, or a secret that bckeys generates.
@@ -203,6 +237,10 @@ pub struct RawStorefrontToken {
     /// or `until_expiry`, the default.
     #[serde(default)]
     pub overlap: Option<String>,
+    /// Keys that may read this credential (and, on a store or account, every credential under
+    /// it), besides the repository's recipients: its file is encrypted to them too.
+    #[serde(default)]
+    pub readers: Option<RawReaders>,
 }
 
 /// The three kinds of Storefront API token.

@@ -35,6 +35,8 @@ pub fn validate(path: &Path, bytes: &[u8]) -> Result<Config, ConfigError> {
         locs: OnceCell::new(),
         problems: Vec::new(),
         warnings: Vec::new(),
+        dir: PathBuf::from("."),
+        readers: BTreeMap::new(),
     };
     let text = match std::str::from_utf8(bytes) {
         // Some editors on Windows start a UTF-8 file with a byte order mark.
@@ -129,6 +131,10 @@ struct Validator<'a> {
     locs: OnceCell<Locations>,
     problems: Vec<Problem>,
     warnings: Vec<Problem>,
+    /// The configuration's directory, which recipients files are relative to.
+    dir: PathBuf,
+    /// `readers:` by the address (or `store/<label>`, `account/<label>`) they are declared on.
+    readers: BTreeMap<String, Vec<Recipient>>,
 }
 
 impl Validator<'_> {
@@ -236,6 +242,7 @@ impl Validator<'_> {
             .map(Path::to_path_buf)
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or_else(|| PathBuf::from("."));
+        self.dir = dir.clone();
         let encryption = self.encryption(&raw.encryption, &dir);
 
         let mut stores = Vec::new();
@@ -279,10 +286,12 @@ impl Validator<'_> {
                     Some("each account is listed once: merge their API accounts under one label"),
                 );
             }
+            self.readers(&account.readers, &["accounts", label.as_str()], format!("account/{label}"));
             let mut api_accounts = Vec::new();
             for (name, a) in &account.api_accounts {
                 let base = ["accounts", label.as_str(), "api_accounts", name.as_str()];
                 self.account_name(name, &base);
+                self.readers(&a.readers, &base, format!("account/{label}/{name}"));
                 let scopes = self.scopes(&a.scopes.0, &base, FamilyKind::Account);
                 let address = Address::AccountAccount { account_label: label.clone(), account: name.clone() };
                 let overlap = self.overlap(a.overlap.as_deref(), &base, Overlap::None);
@@ -303,7 +312,8 @@ impl Validator<'_> {
             accounts.push(Account { label: label.clone(), account_uuid, api_accounts });
         }
 
-        let sha256 = super::meaning_digest(bytes, &encryption);
+        let readers = std::mem::take(&mut self.readers);
+        let sha256 = super::meaning_digest(bytes, &encryption, &readers);
         let mut config = Config {
             file: path.to_path_buf(),
             dir,
@@ -313,6 +323,7 @@ impl Validator<'_> {
             accounts,
             moved: Vec::new(),
             warnings: Vec::new(),
+            readers,
         };
         config.moved = self.moved(&raw.moved, &config);
         config
@@ -466,19 +477,46 @@ impl Validator<'_> {
     }
 
     fn encryption(&mut self, raw: &raw::RawEncryption, dir: &Path) -> Encryption {
+        let base = ["encryption".to_owned()];
+        let recipients = self.recipients(&raw.recipients, &raw.recipients_files, &base, dir);
+        if raw.recipients.is_empty() && raw.recipients_files.is_empty() {
+            self.at(self.locs().key(&["encryption"]), "no recipient: nobody could decrypt the credentials", Some("add an `age1...` or ssh public key under encryption.recipients (`bckeys init --generate-identity FILE` makes one)"));
+        }
+        Encryption { recipients, armor: raw.armor }
+    }
+
+    /// `readers:` under `base`, kept for the addresses under `key` (a store's or an account's
+    /// prefix, or a credential's address).
+    fn readers(&mut self, raw: &Option<raw::RawReaders>, base: &[&str], key: String) {
+        let Some(raw) = raw else { return };
+        let at: Vec<String> = base.iter().map(|s| s.to_string()).chain(["readers".to_owned()]).collect();
+        let dir = self.dir.clone();
+        let found = self.recipients(&raw.recipients, &raw.recipients_files, &at, &dir);
+        if raw.recipients.is_empty() && raw.recipients_files.is_empty() {
+            self.at(
+                self.locs().key(&at),
+                "readers lists no recipient",
+                Some("add `recipients:` (age or ssh public keys) or `recipients_files:`, or remove `readers`"),
+            );
+        }
+        self.readers.insert(key, found);
+    }
+
+    /// Recipients and recipients files under `base` (`encryption`, or a `readers` block),
+    /// deduplicated; each bad one is a problem at its line.
+    fn recipients(&mut self, list: &[String], files: &[String], base: &[String], dir: &Path) -> Vec<Recipient> {
+        let at = |field: &str, i: usize| -> Vec<String> {
+            base.iter().cloned().chain([field.to_owned(), i.to_string()]).collect()
+        };
         let mut recipients: Vec<Recipient> = Vec::new();
-        for (i, text) in raw.recipients.iter().enumerate() {
+        for (i, text) in list.iter().enumerate() {
             match Recipient::parse(text) {
                 Ok(r) => recipients.push(r),
-                Err(e) => self.at_hint(
-                    self.locs().value(&["encryption".into(), "recipients".into(), i.to_string()]),
-                    e.message,
-                    e.hint,
-                ),
+                Err(e) => self.at_hint(self.locs().value(&at("recipients", i)), e.message, e.hint),
             }
         }
-        for (i, name) in raw.recipients_files.iter().enumerate() {
-            let pos = self.locs().value(&["encryption".into(), "recipients_files".into(), i.to_string()]);
+        for (i, name) in files.iter().enumerate() {
+            let pos = self.locs().value(&at("recipients_files", i));
             match vault::read_recipients_file(dir, name) {
                 Err(e) => {
                     let outside = e.kind() == std::io::ErrorKind::PermissionDenied && e.get_ref().is_some();
@@ -515,16 +553,13 @@ impl Validator<'_> {
                 }
             }
         }
-        if raw.recipients.is_empty() && raw.recipients_files.is_empty() {
-            self.at(self.locs().key(&["encryption"]), "no recipient: nobody could decrypt the credentials", Some("add an `age1...` or ssh public key under encryption.recipients (`bckeys init --generate-identity FILE` makes one)"));
-        }
         let mut unique: Vec<Recipient> = Vec::new();
         for r in recipients {
             if !unique.contains(&r) {
                 unique.push(r);
             }
         }
-        Encryption { recipients: unique, armor: raw.armor }
+        unique
     }
 
     fn label(&mut self, label: &str, at: &[&str], what: &str) {
@@ -569,11 +604,13 @@ impl Validator<'_> {
     }
 
     fn store(&mut self, label: &str, raw: &raw::RawStore, store_hash: StoreHash) -> Store {
+        self.readers(&raw.readers, &["stores", label], format!("store/{label}"));
         let mut api_accounts = Vec::new();
         let mut folded: HashMap<String, &str> = HashMap::new();
         for (name, a) in &raw.api_accounts {
             let base = ["stores", label, "api_accounts", name.as_str()];
             self.account_name(name, &base);
+            self.readers(&a.readers, &base, format!("store/{label}/{name}"));
             if let Some(other) = folded.insert(name.to_lowercase(), name) {
                 self.at(self.locs().key(&base), format!("API accounts `{other}` and `{name}` differ only in case"), Some("their secret files would collide on case-insensitive file systems, and people confuse them: rename one"));
             }
@@ -712,6 +749,7 @@ impl Validator<'_> {
             let base = ["stores", store, "api_accounts", account, "webhooks", name.as_str()];
             let at =
                 |field: &str| -> Vec<String> { base.iter().map(|s| s.to_string()).chain([field.to_owned()]).collect() };
+            self.readers(&hook.readers, &base, format!("store/{store}/{account}/webhook/{name}"));
             if !is_valid_segment(name) {
                 self.at(
                     self.locs().key(&base),
@@ -787,6 +825,7 @@ impl Validator<'_> {
         let base = ["stores", store, "storefront_tokens", name];
         let at =
             |field: &str| -> Vec<String> { base.iter().map(|s| s.to_string()).chain([field.to_owned()]).collect() };
+        self.readers(&raw.readers, &base, format!("store/{store}/storefront-token/{name}"));
         let before = self.problems.len();
         if !is_valid_segment(name) {
             self.at(

@@ -183,7 +183,7 @@ mod tests {
             name: name.into(),
             scopes: vec!["store_v2_orders_read_only".into()],
             retire_after: None,
-            secret: SecretRecord::encrypted_to(address.secret_path(), &config.encryption.recipients, "0".repeat(64)),
+            secret: SecretRecord::encrypted_to(address.secret_path(), &config.recipients_for(address), "0".repeat(64)),
             store_hash: Some("abc".parse().unwrap()),
             unverified_levels: None,
         })

@@ -29,6 +29,17 @@ pub fn exposure(files: &[(String, &Exposure)]) -> Option<String> {
         for (name, removed) in &exposed {
             let _ = writeln!(out, "  {name}  readable by the removed {}", removed.join(", "));
         }
+        // The same, per removed reader: what each key that lost access could read.
+        let mut by_reader: std::collections::BTreeMap<&str, Vec<&str>> = std::collections::BTreeMap::new();
+        for (name, removed) in &exposed {
+            for r in removed.iter() {
+                by_reader.entry(r.as_str()).or_default().push(name.as_str());
+            }
+        }
+        let _ = writeln!(out, "Per removed reader:");
+        for (reader, names) in &by_reader {
+            let _ = writeln!(out, "  {reader}  could read {}: {}", names.len(), names.join(", "));
+        }
     }
     if !unknown.is_empty() {
         let _ = writeln!(

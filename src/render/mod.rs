@@ -9,6 +9,7 @@ mod json;
 pub mod least;
 mod markdown;
 mod paint;
+pub mod readers;
 mod rekey;
 mod scopes;
 pub mod state;

@@ -10,36 +10,34 @@ use crate::rekey::{Rekeyed, Section};
 use crate::state::{Resource, State};
 
 /// When no file needs rekeying.
-pub fn rekey_nothing(recorded: usize, fingerprint: &str) -> String {
+pub fn rekey_nothing(recorded: usize) -> String {
     let what = match recorded {
         0 => "no secret file is recorded".to_owned(),
-        1 => format!("the one secret file is encrypted to the configured recipients ({fingerprint})"),
-        n => format!("all {n} secret files are encrypted to the configured recipients ({fingerprint})"),
+        1 => "the one secret file is encrypted to the recipients the configuration gives it".to_owned(),
+        n => format!("all {n} secret files are encrypted to the recipients the configuration gives each"),
     };
     format!("Nothing to rekey: {what}. Nothing was written.\n")
 }
 
 /// What `bckeys rekey` did: the files, what removed recipients could read, and how to rotate.
-pub fn rekey(
-    state: &State,
-    rekeyed: &[Rekeyed],
-    untouched: usize,
-    readers: usize,
-    fingerprint: &str,
-    rotate: bool,
-    marked: &BTreeSet<Address>,
-) -> String {
+pub fn rekey(state: &State, rekeyed: &[Rekeyed], untouched: usize, rotate: bool, marked: &BTreeSet<Address>) -> String {
     let mut out = String::new();
     let n = rekeyed.len();
     let _ = writeln!(
         out,
-        "Rekeyed {n} secret file{} to the {} configured recipient{} ({fingerprint}):",
-        plural(n),
-        readers,
-        plural(readers)
+        "Rekeyed {n} secret file{} to the recipients the configuration gives each (the repository's and its readers):",
+        plural(n)
     );
     for r in rekeyed {
-        let _ = writeln!(out, "  {}{}", r.address, label(r.section));
+        let readers = state
+            .resources
+            .get(&r.address)
+            .filter(|_| r.section == Section::Resources)
+            .or_else(|| state.retiring.get(&r.address))
+            .and_then(Resource::secret)
+            .map(|s| format!(" ({} reader{}, {})", s.readers.len(), plural(s.readers.len()), s.recipients))
+            .unwrap_or_default();
+        let _ = writeln!(out, "  {}{}{readers}", r.address, label(r.section));
     }
     if untouched > 0 {
         let _ = writeln!(out, "Left untouched: {untouched} file{} already encrypted to them.", plural(untouched));

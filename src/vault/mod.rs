@@ -29,6 +29,9 @@ pub enum VaultError {
     Encrypt { path: PathBuf, reason: String },
     #[error("could not decrypt {path}: {reason}")]
     Decrypt { path: PathBuf, reason: String },
+    /// None of the identities is a recipient of the file.
+    #[error("none of the identities given is a recipient of {path}")]
+    NoMatchingKey { path: PathBuf },
     #[error("{path} is not an age file: {reason}")]
     NotAgeFile { path: PathBuf, reason: String },
     #[error("could not read {path}: {error}")]
@@ -40,7 +43,7 @@ pub enum VaultError {
 impl VaultError {
     pub fn hint(&self) -> Option<&'static str> {
         match self {
-            VaultError::Decrypt { .. } => Some("the file is not encrypted to any of your identities: ask someone who can decrypt it to add your recipient and run `bckeys rekey`"),
+            VaultError::Decrypt { .. } | VaultError::NoMatchingKey { .. } => Some("the file is not encrypted to any of your identities: ask someone who can decrypt it to add your recipient and run `bckeys rekey`"),
             _ => None,
         }
     }
@@ -68,9 +71,10 @@ pub fn decrypt(path: &Path, ciphertext: &[u8], identities: &Identities) -> Resul
     let reader = age::armor::ArmoredReader::new(ciphertext);
     let decryptor = age::Decryptor::new(reader)
         .map_err(|e| VaultError::NotAgeFile { path: path.to_path_buf(), reason: e.to_string() })?;
-    let mut stream = decryptor
-        .decrypt(identities.iter())
-        .map_err(|e| VaultError::Decrypt { path: path.to_path_buf(), reason: e.to_string() })?;
+    let mut stream = decryptor.decrypt(identities.iter()).map_err(|e| match e {
+        age::DecryptError::NoMatchingKeys => VaultError::NoMatchingKey { path: path.to_path_buf() },
+        e => VaultError::Decrypt { path: path.to_path_buf(), reason: e.to_string() },
+    })?;
     let mut plaintext = Zeroizing::new(Vec::new());
     stream
         .read_to_end(&mut plaintext)

@@ -17,6 +17,9 @@ pub enum OpenError {
     Modified { address: Address, file: PathBuf },
     #[error("cannot read {}: {error}", file.display())]
     Read { file: PathBuf, error: std::io::Error },
+    /// The identity opens other credentials, not this one: a reader set at work, not a fault.
+    #[error("this identity is not among the readers of `{address}`: its file is encrypted to {readers}")]
+    NotAReader { address: Address, readers: String },
     #[error(transparent)]
     Vault(#[from] VaultError),
     #[error("{}: {reason}", file.display())]
@@ -39,6 +42,9 @@ impl OpenError {
             OpenError::NotCredential { .. } => {
                 Some("the file decrypts but does not hold a credential: restore it from git".into())
             }
+            OpenError::NotAReader { address, .. } => Some(format!(
+                "use an identity that `bckeys readers {address}` lists, or add this identity's recipient to the `readers:` of `{address}` and have a reader run `bckeys rekey`"
+            )),
             OpenError::Vault(e) => e.hint().map(str::to_owned),
             OpenError::Read { .. } => None,
         }
@@ -71,7 +77,17 @@ pub fn open_recorded(
     identities: &Identities,
 ) -> Result<Credential, OpenError> {
     let bytes = read_recorded(root, secret, address)?;
-    let plaintext = decrypt(&secret.file, &bytes, identities)?;
+    let plaintext = decrypt(&secret.file, &bytes, identities).map_err(|e| match e {
+        VaultError::NoMatchingKey { .. } => OpenError::NotAReader {
+            address: address.clone(),
+            readers: match secret.readers.len() {
+                0 => "recipients the state does not list".to_owned(),
+                1 => "1 recipient".to_owned(),
+                n => format!("{n} recipients"),
+            },
+        },
+        e => OpenError::Vault(e),
+    })?;
     let credential = Credential::from_yaml(&plaintext)
         .map_err(|e| OpenError::NotCredential { file: secret.file.clone(), reason: e.to_string() })?;
     if credential.address != address.to_string() {

@@ -16,6 +16,7 @@ mod live;
 mod neighbour;
 mod outputs;
 mod plan;
+mod readers;
 mod resources;
 mod sandbox;
 mod schema;
