@@ -130,8 +130,20 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     let webhooks: usize = config.stores.iter().flat_map(|s| &s.api_accounts).map(|a| a.webhooks.len()).sum();
     let tokens: usize = config.stores.iter().map(|s| s.storefront_tokens.len()).sum();
     let n = config.encryption.recipients.len();
+    let readers: std::collections::BTreeSet<&str> = config
+        .readers
+        .values()
+        .flatten()
+        .map(|r| r.as_str())
+        .filter(|r| !config.encryption.recipients.iter().any(|x| x.as_str() == *r))
+        .collect();
+    let readers = match readers.len() {
+        0 => String::new(),
+        1 => " (and 1 reader of some credentials)".to_owned(),
+        k => format!(" (and {k} readers of some credentials)"),
+    };
     let mut text = format!(
-        "{} is valid: {} API account{}, {} webhook{}, {} storefront token{}, encrypted to {} recipient{}.\n",
+        "{} is valid: {} API account{}, {} webhook{}, {} storefront token{}, encrypted to {} recipient{}{readers}.\n",
         global.config.display(),
         api_accounts,
         plural(api_accounts),
