@@ -95,11 +95,14 @@ pub enum Filter {
 }
 
 impl Filter {
-    /// A recipient if it reads as one, else an address or prefix.
-    pub fn parse(text: &str) -> Filter {
+    /// A recipient if it reads as one, else an address or prefix. Text that looks like a key
+    /// but is not a valid one is an error, never quietly taken for an address.
+    pub fn parse(text: &str) -> Result<Filter, crate::vault::RecipientError> {
+        let looks_like_key = text.starts_with("age1") || text.starts_with("ssh-");
         match Recipient::parse(text) {
-            Ok(r) => Filter::Recipient(r),
-            Err(_) => Filter::Address(text.trim_end_matches('/').to_owned()),
+            Ok(r) => Ok(Filter::Recipient(r)),
+            Err(e) if looks_like_key => Err(e),
+            Err(_) => Ok(Filter::Address(text.trim_end_matches('/').to_owned())),
         }
     }
 }

@@ -438,6 +438,20 @@ impl<'a, 'p> Applier<'a, 'p> {
         }
     }
 
+    /// A secret file written again under a new reader set (a move, new header values): what a
+    /// reader it no longer has could read is reported as a rekey's would be.
+    fn note_rewrite(
+        &mut self,
+        address: &Address,
+        before: &crate::state::SecretRecord,
+        after: &crate::state::SecretRecord,
+    ) {
+        let exposure = crate::exposure::exposure_of(before, &after.readers);
+        if matches!(exposure, crate::exposure::Exposure::Removed(_)) {
+            self.report.rekeyed.push(Rekeyed { address: address.clone(), exposure });
+        }
+    }
+
     /// Re-encrypts one secret file to the configured recipients, as `bckeys rekey` does (after
     /// checking it against its record), and reports what a removed recipient could read.
     fn rekey(&mut self, address: &Address) -> Result<Outcome, Error> {
@@ -447,7 +461,11 @@ impl<'a, 'p> Applier<'a, 'p> {
         let identities = self.identities.ok_or(crate::vault::IdentityError::Missing)?;
         let item =
             crate::rekey::Outdated { section: crate::rekey::Section::Resources, address: address.clone(), secret };
-        let ready = crate::rekey::prepare(&self.config.dir, &item, identities)?;
+        // A file this identity can't open fails this step, not the whole apply's report.
+        let ready = match crate::rekey::prepare(&self.config.dir, &item, identities) {
+            Ok(ready) => ready,
+            Err(e) => return Ok(Outcome::Failed(e.to_string())),
+        };
         let done = crate::rekey::reencrypt(
             &self.config.dir,
             &mut self.state,

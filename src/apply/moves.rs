@@ -31,7 +31,9 @@ impl Applier<'_, '_> {
                     if let Some(name) = account_name(to) {
                         credential.name = name;
                     }
-                    super::record::encrypt(self.config, to, &credential)?
+                    let written = super::record::encrypt(self.config, to, &credential)?;
+                    self.note_rewrite(to, &secret, &written);
+                    written
                 }
                 // A lost file is a finding of its own: the record still moves.
                 Err(vault::OpenError::Missing { .. }) => {

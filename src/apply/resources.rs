@@ -299,6 +299,9 @@ impl Applier<'_, '_> {
             return Ok((recorded, Some(credential)));
         }
         let secret = super::record::encrypt(self.config, address, &credential)?;
+        if let Some(before) = &recorded {
+            self.note_rewrite(address, before, &secret);
+        }
         Ok((Some(secret), Some(credential)))
     }
 

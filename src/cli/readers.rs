@@ -32,7 +32,7 @@ pub enum ReadersFormat {
 pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     let config = Config::load(&global.config)?;
     let state = State::load(&State::path_for(&config.dir))?;
-    let filter = args.what.as_deref().map(Filter::parse);
+    let filter = args.what.as_deref().map(Filter::parse).transpose().map_err(|e| BadKey(e.message))?;
     let access = readers::access(&config, &state, filter.as_ref());
     ui.out(&match args.format {
         ReadersFormat::Text => render::readers::text(&access, filter.as_ref()),
@@ -40,3 +40,16 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     });
     Ok(Outcome::Done)
 }
+
+/// A `readers` argument that looks like a key and is not one.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct BadKey(String);
+
+impl crate::error::Hinted for BadKey {
+    fn hint(&self) -> Option<String> {
+        Some("give the whole public key (`age1...`, `ssh-ed25519 ...`), or an address such as store/production".into())
+    }
+}
+
+crate::error::command_error!(BadKey);

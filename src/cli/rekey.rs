@@ -56,6 +56,21 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
         None => Vec::new(),
     };
     let (outdated, recorded) = rekey::outdated(&state, |a| vault::fingerprint(&config.recipients_for(a)));
+    // A key named for --rotate-exposed must lose access in this run: after it, nothing records
+    // what it could read, so a typo would lose the exposure for good. Checked before writing.
+    let losing: Vec<String> = outdated
+        .iter()
+        .filter_map(|o| {
+            match crate::exposure::exposure_of(&o.secret, &vault::readers(&config.recipients_for(&o.address))) {
+                crate::exposure::Exposure::Removed(removed) => Some(removed),
+                _ => None,
+            }
+        })
+        .flatten()
+        .collect();
+    if let Some(stray) = only.iter().find(|r| !losing.contains(r)) {
+        return Err(RekeyUsage(format!("`{stray}` loses access to no file in this rekey; nothing was written")).into());
+    }
     if outdated.is_empty() {
         ui.out(&render::rekey_nothing(recorded));
         return Ok(Outcome::Done);
@@ -110,7 +125,7 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     state.save(&state_path)?;
 
     let untouched = recorded - outdated.len();
-    ui.out(&render::rekey(&state, &rekeyed, untouched, rotate, &marked));
+    ui.out(&render::rekey(&state, &rekeyed, untouched, rotate, &only, &marked));
     match failure {
         Some(e) => Err(e.into()),
         None => Ok(Outcome::Done),

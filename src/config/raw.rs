@@ -77,8 +77,9 @@ pub struct RawStore {
     /// GraphQL Storefront API tokens, created through the API by an issuer account.
     #[serde(default)]
     pub storefront_tokens: BTreeMap<String, RawStorefrontToken>,
-    /// Keys that may read this credential (and, on a store or account, every credential under
-    /// it), besides the repository's recipients: its file is encrypted to them too.
+    /// Keys that may read this credential and every credential under it (a store's or account's
+    /// API accounts and tokens, an API account's webhooks), besides the repository's recipients:
+    /// their files are encrypted to them too.
     #[serde(default)]
     pub readers: Option<RawReaders>,
 }
@@ -107,8 +108,9 @@ pub struct RawAccount {
     /// Account-level API accounts, by the name shown in the control panel.
     #[serde(default)]
     pub api_accounts: BTreeMap<String, RawAccountApiAccount>,
-    /// Keys that may read this credential (and, on a store or account, every credential under
-    /// it), besides the repository's recipients: its file is encrypted to them too.
+    /// Keys that may read this credential and every credential under it (a store's or account's
+    /// API accounts and tokens, an API account's webhooks), besides the repository's recipients:
+    /// their files are encrypted to them too.
     #[serde(default)]
     pub readers: Option<RawReaders>,
 }
@@ -134,8 +136,9 @@ pub struct RawStoreApiAccount {
     /// scopes don't cover an error (the integration would get 403).
     #[serde(default)]
     pub uses: Vec<String>,
-    /// Keys that may read this credential (and, on a store or account, every credential under
-    /// it), besides the repository's recipients: its file is encrypted to them too.
+    /// Keys that may read this credential and every credential under it (a store's or account's
+    /// API accounts and tokens, an API account's webhooks), besides the repository's recipients:
+    /// their files are encrypted to them too.
     #[serde(default)]
     pub readers: Option<RawReaders>,
     /// After a replacement, how long the previous account stays before apply asks for its
@@ -153,8 +156,9 @@ pub struct RawAccountApiAccount {
     /// OAuth scope levels by family; families not listed are `none`.
     #[serde(default)]
     pub scopes: AccountScopes,
-    /// Keys that may read this credential (and, on a store or account, every credential under
-    /// it), besides the repository's recipients: its file is encrypted to them too.
+    /// Keys that may read this credential and every credential under it (a store's or account's
+    /// API accounts and tokens, an API account's webhooks), besides the repository's recipients:
+    /// their files are encrypted to them too.
     #[serde(default)]
     pub readers: Option<RawReaders>,
     /// After a replacement, how long the previous account stays before apply asks for its
@@ -179,8 +183,9 @@ pub struct RawWebhook {
     /// encrypt and send a random value.
     #[serde(default)]
     pub headers: BTreeMap<String, RawHeaderValue>,
-    /// Keys that may read this credential (and, on a store or account, every credential under
-    /// it), besides the repository's recipients: its file is encrypted to them too.
+    /// Keys that may read this credential and every credential under it (a store's or account's
+    /// API accounts and tokens, an API account's webhooks), besides the repository's recipients:
+    /// their files are encrypted to them too.
     #[serde(default)]
     pub readers: Option<RawReaders>,
 }
@@ -237,8 +242,9 @@ pub struct RawStorefrontToken {
     /// or `until_expiry`, the default.
     #[serde(default)]
     pub overlap: Option<String>,
-    /// Keys that may read this credential (and, on a store or account, every credential under
-    /// it), besides the repository's recipients: its file is encrypted to them too.
+    /// Keys that may read this credential and every credential under it (a store's or account's
+    /// API accounts and tokens, an API account's webhooks), besides the repository's recipients:
+    /// their files are encrypted to them too.
     #[serde(default)]
     pub readers: Option<RawReaders>,
 }

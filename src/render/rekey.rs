@@ -20,7 +20,14 @@ pub fn rekey_nothing(recorded: usize) -> String {
 }
 
 /// What `bckeys rekey` did: the files, what removed recipients could read, and how to rotate.
-pub fn rekey(state: &State, rekeyed: &[Rekeyed], untouched: usize, rotate: bool, marked: &BTreeSet<Address>) -> String {
+pub fn rekey(
+    state: &State,
+    rekeyed: &[Rekeyed],
+    untouched: usize,
+    rotate: bool,
+    only: &[String],
+    marked: &BTreeSet<Address>,
+) -> String {
     let mut out = String::new();
     let n = rekeyed.len();
     let _ = writeln!(
@@ -44,9 +51,13 @@ pub fn rekey(state: &State, rekeyed: &[Rekeyed], untouched: usize, rotate: bool,
     }
     let _ = writeln!(out, "The state records the new SHA-256 of each (serial {}).", state.serial);
 
+    // With --rotate-exposed RECIPIENT, only what those removed readers could read is replaced.
     let exposed: Vec<(Section, &Address)> = rekeyed
         .iter()
-        .filter(|r| matches!(r.exposure, Exposure::Removed(_)))
+        .filter(|r| match &r.exposure {
+            Exposure::Removed(removed) => only.is_empty() || removed.iter().any(|x| only.contains(x)),
+            _ => false,
+        })
         .map(|r| (r.section, &r.address))
         .collect();
     let named: Vec<(String, &Exposure)> =

@@ -43,7 +43,7 @@ impl OpenError {
                 Some("the file decrypts but does not hold a credential: restore it from git".into())
             }
             OpenError::NotAReader { address, .. } => Some(format!(
-                "use an identity that `bckeys readers {address}` lists, or add this identity's recipient to the `readers:` of `{address}` and have a reader run `bckeys rekey`"
+                "use an identity that `bckeys readers {address}` lists; if this identity's recipient is (or is to be) among its `readers:`, someone holding a repository identity must run `bckeys rekey` (or apply) before it can open the file"
             )),
             OpenError::Vault(e) => e.hint().map(str::to_owned),
             OpenError::Read { .. } => None,

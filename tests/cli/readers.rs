@@ -128,6 +128,13 @@ fn each_consumer_key_opens_only_its_credentials() {
     let errors = doc["errors"].to_string();
     assert!(errors.contains("not among the readers"), "{errors}");
 
+    // A plan needs every credential checked: it names the one this identity can't open.
+    as_deploy()
+        .arg("plan")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("store/production/erp-sync: this identity is not among the readers"));
+
     // Who can read what, both ways.
     let listed = repo.bckeys().args(["readers", &keys.deploy_recipient]).output().unwrap();
     let listed = String::from_utf8(listed.stdout).unwrap();
@@ -139,6 +146,7 @@ fn each_consumer_key_opens_only_its_credentials() {
         doc["credentials"][0]["readers"].as_array().unwrap().iter().map(|r| r["recipient"].as_str().unwrap()).collect();
     assert_eq!(readers, [repo.recipient.as_str(), keys.erp_recipient.as_str()]);
     assert_eq!(doc["credentials"][0]["recorded"]["status"], "same");
+    repo.bckeys().args(["readers", "age1notakey"]).assert().code(1).stderr(predicate::str::contains("age1notakey"));
 }
 
 #[test]
@@ -159,6 +167,15 @@ fn a_changed_reader_set_rekeys_exactly_its_files_and_says_what_the_removed_reade
         .collect();
     assert_eq!(rekeys, [ERP], "{doc}");
 
+    // A key that loses nothing here (a typo, a reader that stays) is refused before anything is
+    // written: after the rekey nothing would record what the removed one could read.
+    let state_before = repo.read("bckeys.state.yaml");
+    repo.bckeys_on(&sandbox.url)
+        .args(["rekey", "--rotate-exposed", &keys.deploy_recipient])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("loses access to no file in this rekey; nothing was written"));
+    assert_eq!(repo.read("bckeys.state.yaml"), state_before);
     let out = repo.bckeys_on(&sandbox.url).args(["rekey", "--rotate-exposed", &keys.erp_recipient]).output().unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -178,4 +195,23 @@ fn a_changed_reader_set_rekeys_exactly_its_files_and_says_what_the_removed_reade
         .assert()
         .success()
         .stdout(predicate::str::contains(ERP));
+}
+
+#[test]
+fn a_move_that_drops_a_reader_says_what_it_could_read() {
+    let (repo, sandbox, keys) = setup();
+    // The store is relabelled and the ERP's reader dropped in the same change.
+    repo.write_config(
+        &CONFIG.replace("  production:\n", "  prod:\n").replace("        readers: {recipients: [ERP]}\n", ""),
+    );
+    let out = repo.bckeys_on(&sandbox.url).args(["apply", "--auto-approve"]).output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        stdout.contains(&format!("store/prod/erp-sync  readable by the removed {}", keys.erp_recipient)),
+        "{stdout}"
+    );
+    if age_available() {
+        assert!(!age_opens(&repo, &keys.erp, "store/prod/erp-sync"));
+    }
 }
