@@ -14,6 +14,15 @@ pub fn is_unsafe(c: char) -> bool {
 
 use std::borrow::Cow;
 
+/// The `s` of an English plural: "1 file", "2 files".
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
 /// Every control character (C0, DEL, C1, newlines included) as a visible escape: for values that
 /// belong on one line.
 pub fn escape_controls(text: &str) -> Cow<'_, str> {

@@ -16,6 +16,7 @@ use crate::lock::Lock;
 use crate::rekey;
 use crate::render;
 use crate::state::State;
+use crate::text::plural;
 use crate::ui::Ui;
 use crate::vault::{self, IdentityError};
 
@@ -129,14 +130,6 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
     match failure {
         Some(e) => Err(e.into()),
         None => Ok(Outcome::Done),
-    }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
     }
 }
 

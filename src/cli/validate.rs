@@ -4,6 +4,7 @@
 use crate::config::Config;
 use crate::error::Error;
 use crate::state::State;
+use crate::text::plural;
 use crate::ui::Ui;
 
 use super::{Global, Outcome};
@@ -180,12 +181,4 @@ pub fn run(args: Args, global: &Global, ui: &Ui) -> Result<Outcome, Error> {
         return Ok(Outcome::Incomplete);
     }
     Ok(Outcome::Done)
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }

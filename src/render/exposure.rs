@@ -1,5 +1,6 @@
 //! What removed recipients could read, in the words `rekey` and `apply` both use.
 
+use crate::text::plural;
 use std::fmt::Write;
 
 use crate::exposure::Exposure;
@@ -67,12 +68,4 @@ pub fn exposure(files: &[(String, &Exposure)]) -> Option<String> {
         out.push_str("the exposed credentials must be rotated.\n");
     }
     Some(out)
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }

@@ -1,5 +1,6 @@
 //! What `bckeys readers` prints: who can read each credential, or what one reader can read.
 
+use crate::text::plural;
 use std::fmt::Write;
 
 use super::FORMAT_VERSION;
@@ -75,12 +76,4 @@ pub fn json(access: &[Access]) -> String {
     }
     serde_json::to_string_pretty(&Document { format_version: FORMAT_VERSION, credentials: access }).unwrap_or_default()
         + "\n"
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }

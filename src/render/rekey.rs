@@ -1,6 +1,7 @@
 //! What `bckeys rekey` says: the files it re-encrypted, what a removed recipient could read, and
 //! how to rotate what was exposed.
 
+use crate::text::plural;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
@@ -120,13 +121,5 @@ fn label(section: Section) -> &'static str {
     match section {
         Section::Resources => "",
         Section::Retiring => " (retiring credential)",
-    }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
     }
 }
